@@ -1,0 +1,48 @@
+import type { SecurityIntent } from "../security/intent";
+import type { Protection } from "../security/protections";
+
+// The runtime side of a protection (ARCHITECTURE "engine"). Desired-state semantics
+// (shared/DECISIONS.md): every accepted click commits a new intent version; one applier per
+// protection drives the runtime to the *latest* committed intent, skipping intermediate versions.
+// A driver therefore never receives "turn on" / "turn off" commands: it receives the whole
+// intent it must converge to, and reports what it observes, never what it was asked.
+
+/** What was observed of a runtime. `unmanaged` means no runtime is connected to this protection. */
+export type RuntimeState =
+  | "running"
+  | "stopped"
+  | "starting"
+  | "stopping"
+  | "failed"
+  | "external"
+  | "not_installed"
+  | "unmanaged";
+
+export interface RuntimeObservation {
+  protection: Protection;
+  state: RuntimeState;
+  /** One plain sentence an admin can read on the card. */
+  summary: string;
+  /** When the runtime was observed (ISO); never the time of a click. */
+  observedAt: string;
+  pid?: number;
+  startedAt?: string;
+  /** e.g. LAPI ready, latency, version, the path a tuning file was rendered to. */
+  details?: Record<string, string | number | boolean | null>;
+  /** Last lines of the runtime's log, for a failure. */
+  logTail?: string[];
+}
+
+export type ApplyResult =
+  | { status: "applied"; version: number; ms: number; observation: RuntimeObservation }
+  | { status: "failed"; version: number; ms: number; error: string; logTail?: string[] }
+  /** Nothing to drive: the protection has no runtime (recorded, never shown as enforced). */
+  | { status: "not_managed"; version: number; reason: string };
+
+export interface ProtectionDriver {
+  readonly protection: Protection;
+  /** Drive the runtime to `intent` (the latest committed one); resolves when it is there, or failed. */
+  apply(intent: SecurityIntent, signal: AbortSignal): Promise<ApplyResult>;
+  /** Observe the runtime now. Must not change it. */
+  observe(): Promise<RuntimeObservation>;
+}

@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+// Environment is validated once, on first use; a bad value fails fast with the variable's name.
+const ZEnv = z.object({
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default("file:./data/warden.db")
+    .refine((url) => url.startsWith("file:") || /^postgres(ql)?:\/\//.test(url), {
+      message: "must be a file: URL (SQLite) or a postgres:// URL (PostgreSQL)",
+    }),
+  WARDEN_DATA_DIR: z.string().min(1).default("./data"),
+  WARDEN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WARDEN_MIGRATE_ON_BOOT: z.enum(["true", "false", "1", "0", ""]).optional(),
+  // How often the browser polls the status endpoint; the server only reports it.
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+});
+
+export type Env = z.infer<typeof ZEnv>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = ZEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** For tests that change process.env between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

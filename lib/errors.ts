@@ -1,0 +1,62 @@
+// Typed domain errors. `expected` errors are the user's to fix and carry a message fit to show;
+// unexpected ones are logged with a request id and shown generically.
+
+export type ErrorCode =
+  | "VALIDATION"
+  | "MALFORMED"
+  | "CONFLICT"
+  | "NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "SCHEMA_DEGRADED"
+  | "ENGINE"
+  | "INTERNAL";
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly expected: boolean;
+  constructor(code: ErrorCode, message: string, expected = true) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.expected = expected;
+  }
+}
+
+/** A well-formed request that breaks a rule (a bound, a required field). `fields` maps field → message. */
+export class ValidationError extends DomainError {
+  readonly fields: Record<string, string>;
+  constructor(message: string, fields: Record<string, string> = {}) {
+    super("VALIDATION", message);
+    this.fields = fields;
+  }
+}
+
+/** A request that is not of the expected shape at all (unknown protection, wrong types, too large). */
+export class MalformedRequestError extends DomainError {
+  readonly fields: Record<string, string>;
+  constructor(message: string, fields: Record<string, string> = {}) {
+    super("MALFORMED", message);
+    this.fields = fields;
+  }
+}
+
+export interface ConflictDetails {
+  protection: string;
+  expectedVersion: number;
+  currentVersion: number;
+  changedBy: string | null;
+  changedAt: string | null;
+}
+
+/** The caller's expected version of a protection is stale: someone else changed it first. */
+export class ConflictError extends DomainError {
+  readonly details: ConflictDetails;
+  constructor(message: string, details: ConflictDetails) {
+    super("CONFLICT", message);
+    this.details = details;
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

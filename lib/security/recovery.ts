@@ -1,0 +1,92 @@
+import type { Tx } from "../db";
+import { log } from "../log";
+import { auditSnapshot, type SecurityIntent } from "./intent";
+import { fullMirror, readMirror } from "./mirror";
+import { writeMirror } from "./mirror-write";
+import { DEFAULT_ENABLED, DEFAULT_SETTINGS, PROTECTIONS, type Protection } from "./protections";
+import { ZSettingsRules } from "./input-schema";
+import { intentColumns, rowToIntent, type ConfigRow } from "./row-mapping";
+
+export const SYSTEM_ACTOR = "system";
+
+export type RecoverySource = "defaults" | "settings_mirror";
+
+export interface Recreated {
+  row: ConfigRow;
+  source: RecoverySource;
+  invalidProtections: Protection[];
+  mirrorKeys: number;
+}
+
+/** Logged after the recovering transaction commits, so a rolled-back recovery is never reported. */
+export function logRecreated(r: Recreated, requestId: string): void {
+  log.warn(
+    {
+      event: "security_config_recreated",
+      source: r.source,
+      mirrorKeys: r.mirrorKeys,
+      invalidMirrorProtections: r.invalidProtections,
+      crowdsecEnabled: r.row.crowdsecEnabled,
+      wafEnabled: r.row.wafEnabled,
+      rateLimitEnabled: r.row.rateLimitEnabled,
+      version: r.row.version,
+      requestId,
+    },
+    r.source === "settings_mirror"
+      ? "security config was missing: recovered from settings mirror"
+      : "security config was missing: initialized from defaults",
+  );
+}
+
+/**
+ * The seed's "stuck toggle": the config row is missing (fresh install, a database that predates it,
+ * or a deleted row). Recreate it from the Setting mirror when one exists, else from the documented
+ * defaults, with a WARN log and an audit row saying which. Runs inside the caller's transaction,
+ * after lockIntent().
+ */
+export async function recreateConfig(tx: Tx, requestId: string): Promise<Recreated> {
+  const mirrorRows = await tx.setting.findMany({ where: { key: { startsWith: "security." } } });
+  const mirror = readMirror(mirrorRows);
+  const source: RecoverySource = mirror.presentKeys.length > 0 ? "settings_mirror" : "defaults";
+  const committed = await tx.securityAudit.count({ where: { outcome: "committed" } });
+  const now = new Date();
+
+  const invalid: Protection[] = [];
+  let columns = {};
+  for (const protection of PROTECTIONS) {
+    const parsed = ZSettingsRules[protection].safeParse(mirror.settings[protection]);
+    const settings = parsed.success ? parsed.data : DEFAULT_SETTINGS[protection];
+    if (!parsed.success) invalid.push(protection);
+    const enabled = source === "settings_mirror" ? mirror.enabled[protection] : DEFAULT_ENABLED[protection];
+    columns = { ...columns, ...intentColumns(protection, enabled, settings as never, SYSTEM_ACTOR, now) };
+  }
+  // Every open page becomes stale: its versions predate what was recovered.
+  const bump = source === "settings_mirror" ? 1 : 0;
+  const row = await tx.securityConfig.create({
+    data: {
+      id: 1,
+      ...columns,
+      version: committed + 1,
+      crowdsecVersion: mirror.versions.crowdsec + bump,
+      wafVersion: mirror.versions.waf + bump,
+      rateLimitVersion: mirror.versions.rate_limit + bump,
+    },
+  });
+  const intent: SecurityIntent = rowToIntent(row);
+  await writeMirror(tx, fullMirror(intent), now);
+  await tx.securityAudit.create({
+    data: {
+      at: now,
+      actor: SYSTEM_ACTOR,
+      action: source === "settings_mirror" ? "recover" : "initialize",
+      protection: null,
+      before: null,
+      after: JSON.stringify(Object.fromEntries(PROTECTIONS.map((p) => [p, auditSnapshot(intent[p])]))),
+      outcome: "committed",
+      error: invalid.length ? `invalid mirror values replaced by defaults for: ${invalid.join(", ")}` : null,
+      requestId,
+      configVersion: row.version,
+    },
+  });
+  return { row, source, invalidProtections: invalid, mirrorKeys: mirror.presentKeys.length };
+}

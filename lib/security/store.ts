@@ -1,0 +1,230 @@
+import { randomUUID } from "node:crypto";
+import { dbProvider, type Db, type Tx } from "../db";
+import { ConflictError, DomainError, MalformedRequestError, ValidationError } from "../errors";
+import { log } from "../log";
+import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleInput, ZUpdateInput } from "./input-schema";
+import { auditSnapshot, type SecurityIntent } from "./intent";
+import { lockIntent } from "./lock";
+import { GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
+import { writeMirror } from "./mirror-write";
+import { PROTECTION_LABELS, type Protection, type SettingsByProtection } from "./protections";
+import { logRecreated, recreateConfig, type Recreated } from "./recovery";
+import { insertAudit, selectConfigRow, updateConfigGuarded } from "./config-sql";
+import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
+
+// The one write path for security intent (ARCHITECTURE: "One write path, one transaction").
+// Nothing else in Warden writes SecurityConfig or the security.* Setting keys.
+
+export interface ChangeContext {
+  actor: string;
+  requestId?: string;
+}
+
+/** Test seam: called inside the transaction after the config row is written, before the mirror and audit. */
+export interface ChangeHooks {
+  afterConfigWrite?: () => void | Promise<void>;
+}
+
+export interface ChangeResult {
+  intent: SecurityIntent;
+  protection: Protection;
+  configVersion: number;
+  auditId: number;
+}
+
+type ParsedChange =
+  | { kind: "toggle"; protection: Protection; on: boolean; expectedVersion: number }
+  | { kind: "update"; protection: Protection; changes: Record<string, unknown>; expectedVersion: number };
+
+const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
+const TRANSIENT_RETRIES = 3;
+
+/** Turn on/off one protection. `input` is untrusted: it is validated here. */
+export function toggleProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
+  const parsed = parseOrThrow(ZToggleInput, input);
+  return commitChange(db, { kind: "toggle", ...parsed }, ctx, hooks);
+}
+
+/** Change one protection's settings. `input` is untrusted: it is validated here. */
+export function updateProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
+  const parsed = parseOrThrow(ZUpdateInput, input);
+  const changes = ZChangesShape[parsed.protection].parse(parsed.changes) as Record<string, unknown>;
+  return commitChange(db, { kind: "update", protection: parsed.protection, changes, expectedVersion: parsed.expectedVersion }, ctx, hooks);
+}
+
+function parseOrThrow<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
+  let size: number;
+  try {
+    size = JSON.stringify(input ?? null).length;
+  } catch {
+    throw new MalformedRequestError("The request is not valid JSON data");
+  }
+  if (size > MAX_REQUEST_BYTES) throw new MalformedRequestError(`The request is too large (${size} bytes; at most ${MAX_REQUEST_BYTES})`);
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const fields = fieldErrors(result.error);
+    throw new MalformedRequestError(Object.values(fields)[0] ?? "The request is malformed", fields);
+  }
+  return result.data;
+}
+
+/** Reads the current intent, recreating a missing config row (mirror first, then defaults). */
+export async function readIntent(db: Db, requestId: string = randomUUID()): Promise<SecurityIntent> {
+  const row = await db.securityConfig.findUnique({ where: { id: 1 } });
+  if (row) return rowToIntent(row);
+  const provider = dbProvider(db);
+  const recreated = await withTransientRetry(() =>
+    db.$transaction(async (tx) => {
+      await lockIntent(tx, provider);
+      const again = await tx.securityConfig.findUnique({ where: { id: 1 } });
+      return again ? { row: again, recreated: null } : { row: null, recreated: await recreateConfig(tx, requestId) };
+    }, TX_OPTIONS),
+  );
+  if (recreated.recreated) {
+    logRecreated(recreated.recreated, requestId);
+    return rowToIntent(recreated.recreated.row);
+  }
+  return rowToIntent(recreated.row!);
+}
+
+async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
+  const requestId = ctx.requestId ?? randomUUID();
+  const provider = dbProvider(db);
+  const { protection } = change;
+  let before: SecurityIntent | null = null;
+  try {
+    const outcome = await withTransientRetry(() =>
+      db.$transaction(async (tx) => {
+        await lockIntent(tx, provider);
+        let recreated: Recreated | null = null;
+        let row = await selectConfigRow(tx);
+        if (!row) {
+          recreated = await recreateConfig(tx, requestId);
+          row = recreated.row;
+        }
+        const current = rowToIntent(row);
+        before = current;
+        const currentP = current[protection];
+        if (currentP.version !== change.expectedVersion) throw conflict(protection, change.expectedVersion, row);
+
+        const enabled = change.kind === "toggle" ? change.on : currentP.enabled;
+        const merged = change.kind === "update" ? { ...currentP.settings, ...change.changes } : currentP.settings;
+        const rules = ZSettingsRules[protection].safeParse(merged);
+        if (!rules.success) {
+          const fields = fieldErrors(rules.error);
+          throw new ValidationError(Object.values(fields)[0] ?? "Invalid settings", fields);
+        }
+        const settings = rules.data as SettingsByProtection[typeof protection];
+        const now = new Date();
+        const columns = intentColumns(protection, enabled, settings, ctx.actor, now);
+        const versionField = VERSION_FIELD[protection];
+        const written = await updateConfigGuarded(tx, versionField, change.expectedVersion, columns, now);
+        if (written !== 1) throw conflict(protection, change.expectedVersion, row);
+        await hooks?.afterConfigWrite?.();
+
+        // The lock is held: the new row is the old one plus exactly what was written.
+        const updated = rowToIntent({
+          ...row,
+          ...columns,
+          version: row.version + 1,
+          [versionField]: row[versionField] + 1,
+          updatedAt: now,
+        } as ConfigRow);
+        await writeMirror(
+          tx,
+          [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)],
+          now,
+        );
+        const auditId = await insertAudit(tx, {
+          at: now,
+          actor: ctx.actor,
+          action: change.kind,
+          protection,
+          before: JSON.stringify(auditSnapshot(currentP)),
+          after: JSON.stringify(auditSnapshot(updated[protection])),
+          outcome: "committed",
+          error: null,
+          requestId,
+          configVersion: updated.version,
+        });
+        return { intent: updated, auditId, recreated };
+      }, TX_OPTIONS),
+    );
+    if (outcome.recreated) logRecreated(outcome.recreated, requestId);
+    log.info(
+      {
+        event: "intent_committed",
+        source: "lib/security",
+        protection,
+        action: change.kind,
+        actor: ctx.actor,
+        version: outcome.intent.version,
+        protectionVersion: outcome.intent[protection].version,
+        enabled: outcome.intent[protection].enabled,
+        requestId,
+      },
+      "security intent committed",
+    );
+    return { intent: outcome.intent, protection, configVersion: outcome.intent.version, auditId: outcome.auditId };
+  } catch (error) {
+    if (error instanceof ConflictError || error instanceof ValidationError) {
+      await recordRejection(db, change, ctx.actor, requestId, before, error);
+    }
+    throw error;
+  }
+}
+
+function conflict(protection: Protection, expectedVersion: number, row: ConfigRow): ConflictError {
+  const current = rowToIntent(row)[protection];
+  const who = current.changedBy ?? "someone";
+  const when = current.changedAt ? ` at ${current.changedAt}` : "";
+  return new ConflictError(
+    `${PROTECTION_LABELS[protection]} was changed by ${who}${when} (version ${current.version}, you had ${expectedVersion}); reload and try again`,
+    { protection, expectedVersion, currentVersion: current.version, changedBy: current.changedBy, changedAt: current.changedAt },
+  );
+}
+
+/** One `rejected` audit row for a well-formed request that was refused; the intent is untouched. */
+async function recordRejection(
+  db: Db,
+  change: ParsedChange,
+  actor: string,
+  requestId: string,
+  before: SecurityIntent | null,
+  error: DomainError,
+): Promise<void> {
+  const requested = change.kind === "toggle" ? { enabled: change.on } : change.changes;
+  try {
+    await db.securityAudit.create({
+      data: {
+        actor,
+        action: change.kind,
+        protection: change.protection,
+        before: before ? JSON.stringify(auditSnapshot((before as SecurityIntent)[change.protection])) : null,
+        after: JSON.stringify(requested),
+        outcome: "rejected",
+        error: error.message,
+        requestId,
+      },
+    });
+  } catch (auditError) {
+    log.error({ event: "audit_write_failed", requestId, err: auditError }, "could not record a rejected change in the audit log");
+  }
+  log.info(
+    { event: "intent_rejected", source: "lib/security", protection: change.protection, code: error.code, actor, requestId, reason: error.message },
+    "security intent change rejected",
+  );
+}
+
+/** Retries only errors that say "try again" (PostgreSQL serialization failure/deadlock, P2034). */
+async function withTransientRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== "P2034" || attempt >= TRANSIENT_RETRIES) throw error;
+      log.warn({ event: "transaction_retry", attempt, code }, "transient transaction conflict; retrying");
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      // `server-only` throws outside React Server Components; tests run lib/ code directly.
+      "server-only": fileURLToPath(new URL("./test/support/empty-module.ts", import.meta.url)),
+      "@": fileURLToPath(new URL("./", import.meta.url)),
+    },
+  },
+  test: {
+    include: ["lib/**/*.test.ts", "app/**/*.test.ts", "components/**/*.test.ts", "test/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Multi-process and crash tests spawn their own children; two workers fit this 2-core machine.
+    maxWorkers: 2,
+    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "warn" },
+  },
+});
