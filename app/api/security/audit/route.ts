@@ -1,0 +1,10 @@
+import type { NextRequest } from "next/server";
+import { db } from "@/lib/db";
+import { jsonRoute } from "@/lib/http";
+import { listAudit, parseAuditQuery } from "@/lib/security/audit";
+
+export const dynamic = "force-dynamic";
+
+export function GET(request: NextRequest) {
+  return jsonRoute("security.audit", () => listAudit(db(), parseAuditQuery(Object.fromEntries(request.nextUrl.searchParams))));
+}

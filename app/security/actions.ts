@@ -1,0 +1,16 @@
+"use server";
+
+import { runAction, type ActionResult } from "@/lib/actions/action";
+import { db } from "@/lib/db";
+import type { SecurityIntent } from "@/lib/security/intent";
+import { toggleProtection, updateProtection } from "@/lib/security/store";
+
+// Thin: the input is untrusted and validated in lib/security, which owns the one write path.
+
+export async function toggleProtectionAction(input: unknown): Promise<ActionResult<SecurityIntent>> {
+  return runAction("toggleProtection", async (ctx) => (await toggleProtection(db(), input, ctx)).intent);
+}
+
+export async function updateProtectionAction(input: unknown): Promise<ActionResult<SecurityIntent>> {
+  return runAction("updateProtection", async (ctx) => (await updateProtection(db(), input, ctx)).intent);
+}

@@ -1,0 +1,13 @@
+import { SecurityView, type SecurityTab } from "@/components/security/security-view";
+import { db } from "@/lib/db";
+import { getSecurityStatus } from "@/lib/security/status";
+
+export const dynamic = "force-dynamic";
+
+export default async function SecurityPage({ searchParams }: { searchParams: Promise<{ tab?: string }> }) {
+  const { tab } = await searchParams;
+  // Rendered with the current status so the first paint is real data, then polled by the client.
+  const initialStatus = await getSecurityStatus(db());
+  const initialTab: SecurityTab = tab === "audit" ? "audit" : "overview";
+  return <SecurityView initialStatus={initialStatus} initialTab={initialTab} />;
+}

@@ -1,0 +1,34 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { ActionError, ActionResult } from "@/lib/actions/action";
+import { securityKeys } from "@/lib/client/security-keys";
+import type { SecurityIntent } from "@/lib/security/intent";
+
+/** An action's error, thrown so TanStack Query treats it as a failed mutation. */
+export class ActionFailure extends Error {
+  constructor(readonly error: ActionError) {
+    super(error.message);
+  }
+}
+
+/**
+ * Wraps a server action of lib/security. Success or refusal both change what the server holds
+ * (intent, or a `rejected` audit row), so both invalidate exactly the status and audit keys.
+ */
+export function useProtectionMutation<I>(action: (input: I) => Promise<ActionResult<SecurityIntent>>) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (input: I) => {
+      const result = await action(input);
+      if ("error" in result) throw new ActionFailure(result.error);
+      return result.data;
+    },
+    onSettled: async () => {
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: securityKeys.status() }),
+        queryClient.invalidateQueries({ queryKey: securityKeys.auditAll() }),
+      ]);
+    },
+  });
+}

@@ -1,0 +1,9 @@
+"use client";
+
+import { toggleProtectionAction } from "@/app/security/actions";
+import type { ToggleInput } from "@/lib/security/input-schema";
+import { useProtectionMutation } from "./use-protection-mutation";
+
+export function useToggleProtection() {
+  return useProtectionMutation<ToggleInput>(toggleProtectionAction);
+}

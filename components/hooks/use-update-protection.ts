@@ -1,0 +1,9 @@
+"use client";
+
+import { updateProtectionAction } from "@/app/security/actions";
+import type { UpdateInput } from "@/lib/security/input-schema";
+import { useProtectionMutation } from "./use-protection-mutation";
+
+export function useUpdateProtection() {
+  return useProtectionMutation<UpdateInput>(updateProtectionAction);
+}

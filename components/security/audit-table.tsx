@@ -1,0 +1,96 @@
+"use client";
+
+import { useState } from "react";
+import { PROTECTION_LABELS, type Protection } from "@/lib/security/protections";
+import type { AuditEntry } from "@/lib/security/audit";
+import { useAudit } from "../hooks/use-audit";
+import { Badge, type BadgeTone } from "../ui/badge";
+import { RelativeTime } from "../ui/relative-time";
+
+export const AUDIT_PAGE_SIZE = 20;
+
+const OUTCOME_TONE: Record<string, BadgeTone> = { committed: "green", rejected: "amber", rolled_back: "red" };
+const ACTION_WORDS: Record<string, string> = {
+  toggle: "toggle",
+  update: "settings",
+  initialize: "initialized from defaults",
+  recover: "recovered from settings mirror",
+  rollback: "rollback",
+};
+
+const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+
+/** Only the fields that changed, as "field: before → after". */
+function changeSummary(entry: AuditEntry): string {
+  const before = (entry.before ?? {}) as Record<string, unknown>;
+  const after = (entry.after ?? {}) as Record<string, unknown>;
+  if (entry.before === null) return Object.keys(after).length ? `→ ${show(after)}` : "—";
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k in after && show(before[k]) !== show(after[k]));
+  return keys.length ? keys.map((k) => `${k}: ${show(before[k])} → ${show(after[k])}`).join("; ") : "no change";
+}
+
+export function AuditTable() {
+  const [page, setPage] = useState(1);
+  const audit = useAudit(page, AUDIT_PAGE_SIZE);
+  const data = audit.data;
+  return (
+    <section aria-label="Audit log" className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+      {audit.isError && (
+        <p role="alert" className="border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          Could not refresh the audit log ({audit.error.message}); {data ? "showing the last entries loaded." : "try again shortly."}
+        </p>
+      )}
+      <div className="overflow-x-auto">
+        <table className="w-full text-left text-sm">
+          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+            <tr>
+              <th scope="col" className="px-3 py-2">When</th>
+              <th scope="col" className="px-3 py-2">Actor</th>
+              <th scope="col" className="px-3 py-2">Protection</th>
+              <th scope="col" className="px-3 py-2">Change (before → after)</th>
+              <th scope="col" className="px-3 py-2">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.entries.map((e) => (
+              <tr key={e.id} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800" data-testid="audit-row">
+                <td className="whitespace-nowrap px-3 py-2"><RelativeTime iso={e.at} /></td>
+                <td className="px-3 py-2">{e.actor}</td>
+                <td className="px-3 py-2">
+                  {e.protection ? PROTECTION_LABELS[e.protection as Protection] ?? e.protection : "All"}
+                  <span className="block text-xs text-slate-500">{ACTION_WORDS[e.action] ?? e.action}</span>
+                </td>
+                <td className="px-3 py-2 font-mono text-xs break-all">{changeSummary(e)}</td>
+                <td className="px-3 py-2">
+                  <Badge tone={OUTCOME_TONE[e.outcome] ?? "grey"}>{e.outcome.replace("_", " ")}</Badge>
+                  {e.error && <span className="mt-1 block text-xs text-slate-600 dark:text-slate-300">{e.error}</span>}
+                </td>
+              </tr>
+            ))}
+            {data && data.entries.length === 0 && (
+              <tr>
+                <td colSpan={5} className="px-3 py-6 text-center text-slate-500">No changes recorded yet.</td>
+              </tr>
+            )}
+            {!data && !audit.isError && (
+              <tr>
+                <td colSpan={5} className="px-3 py-6 text-center text-slate-500">Loading…</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <nav aria-label="Audit pages" className="flex items-center justify-between gap-2 border-t border-slate-200 px-3 py-2 text-sm dark:border-slate-800">
+        <button type="button" disabled={page <= 1} onClick={() => setPage((p) => p - 1)} className="rounded border px-2 py-1 disabled:opacity-50">
+          Newer
+        </button>
+        <span data-testid="audit-page">
+          Page {data?.page ?? page} of {data?.pages ?? "…"} · {data?.total ?? "…"} entries
+        </span>
+        <button type="button" disabled={!data || page >= data.pages} onClick={() => setPage((p) => p + 1)} className="rounded border px-2 py-1 disabled:opacity-50">
+          Older
+        </button>
+      </nav>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+// Query-key factory for the security feature: every key the client uses comes from here.
+export const securityKeys = {
+  all: ["security"] as const,
+  status: () => [...securityKeys.all, "status"] as const,
+  auditAll: () => [...securityKeys.all, "audit"] as const,
+  audit: (page: number, pageSize: number) => [...securityKeys.auditAll(), { page, pageSize }] as const,
+};

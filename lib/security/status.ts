@@ -1,0 +1,19 @@
+import "server-only";
+import { observeAll } from "../engine/registry";
+import type { RuntimeObservation } from "../engine/types";
+import type { Db } from "../db";
+import type { SecurityIntent } from "./intent";
+import type { Protection } from "./protections";
+import { readIntent } from "./store";
+
+/** Intent and runtime side by side: two separate facts, never one inferred from the other. */
+export interface SecurityStatus {
+  intent: SecurityIntent;
+  runtime: Record<Protection, RuntimeObservation>;
+  checkedAt: string;
+}
+
+export async function getSecurityStatus(db: Db): Promise<SecurityStatus> {
+  const [intent, runtime] = await Promise.all([readIntent(db), observeAll()]);
+  return { intent, runtime, checkedAt: new Date().toISOString() };
+}
