@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useSyncExternalStore } from "react";
 
 function relative(from: number, now: number): string {
   const s = Math.max(0, Math.round((now - from) / 1000));
@@ -12,14 +12,39 @@ function relative(from: number, now: number): string {
   return `${Math.floor(h / 24)} d ago`;
 }
 
+// One shared one-second clock for every timestamp on the page. The server snapshot is null, so the
+// server renders absolute times and the browser switches to relative ones after hydration.
+let clockNow = Date.now();
+const listeners = new Set<() => void>();
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  if (!ticker) clockNow = Date.now();
+  ticker ??= setInterval(() => {
+    clockNow = Date.now();
+    listeners.forEach((l) => l());
+  }, 1_000);
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && ticker) {
+      clearInterval(ticker);
+      ticker = undefined;
+    }
+  };
+}
+
+function useNow(): number | null {
+  return useSyncExternalStore(
+    subscribe,
+    () => clockNow,
+    () => null,
+  );
+}
+
 /** "12 s ago", with the absolute time on hover; ticks every second without shifting layout. */
 export function RelativeTime({ iso }: { iso: string }) {
-  const [now, setNow] = useState<number | null>(null);
-  useEffect(() => {
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(timer);
-  }, []);
+  const now = useNow();
   const at = Date.parse(iso);
   const absolute = new Date(at).toLocaleString();
   return (

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { dbProvider, type Db, type Tx } from "../db";
+import { dbProvider, type Db } from "../db";
 import { ConflictError, DomainError, MalformedRequestError, ValidationError } from "../errors";
 import { log } from "../log";
 import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleInput, ZUpdateInput } from "./input-schema";
@@ -40,13 +40,13 @@ const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
 const TRANSIENT_RETRIES = 3;
 
 /** Turn on/off one protection. `input` is untrusted: it is validated here. */
-export function toggleProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
+export async function toggleProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
   const parsed = parseOrThrow(ZToggleInput, input);
   return commitChange(db, { kind: "toggle", ...parsed }, ctx, hooks);
 }
 
 /** Change one protection's settings. `input` is untrusted: it is validated here. */
-export function updateProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
+export async function updateProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
   const parsed = parseOrThrow(ZUpdateInput, input);
   const changes = ZChangesShape[parsed.protection].parse(parsed.changes) as Record<string, unknown>;
   return commitChange(db, { kind: "update", protection: parsed.protection, changes, expectedVersion: parsed.expectedVersion }, ctx, hooks);
