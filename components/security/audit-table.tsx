@@ -24,6 +24,15 @@ const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v =
 function changeSummary(entry: AuditEntry): string {
   const before = (entry.before ?? {}) as Record<string, unknown>;
   const after = (entry.after ?? {}) as Record<string, unknown>;
+  if (entry.before === null && entry.protection === null) {
+    // initialize / recover: the whole config, one protection at a time.
+    return Object.entries(after)
+      .map(([p, v]) => {
+        const { enabled, ...settings } = (v ?? {}) as Record<string, unknown>;
+        return `${PROTECTION_LABELS[p as Protection] ?? p}: ${enabled ? "on" : "off"} (${Object.entries(settings).map(([k, x]) => `${k} ${show(x)}`).join(", ")})`;
+      })
+      .join("; ");
+  }
   if (entry.before === null) return Object.keys(after).length ? `→ ${show(after)}` : "—";
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k in after && show(before[k]) !== show(after[k]));
   return keys.length ? keys.map((k) => `${k}: ${show(before[k])} → ${show(after[k])}`).join("; ") : "no change";

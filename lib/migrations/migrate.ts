@@ -36,8 +36,12 @@ const NOT_IN_TRANSACTION: { pattern: RegExp; why: string }[] = [
   { pattern: /\bCONCURRENTLY\b/i, why: "cannot run inside a transaction (CONCURRENTLY)" },
   { pattern: /^\s*VACUUM\b/i, why: "cannot run inside a transaction (VACUUM)" },
   { pattern: /^\s*ALTER\s+TYPE\b[\s\S]*\bADD\s+VALUE\b/i, why: "adds an enum value, which cannot be used in the same transaction" },
-  { pattern: /^\s*PRAGMA\s+foreign_keys\b/i, why: "sets foreign_keys, which the migrator manages (it is a no-op inside a transaction)" },
 ];
+
+// Prisma's generated SQLite table rebuilds ("RedefineTables") carry `PRAGMA foreign_keys=OFF/ON`.
+// Inside a transaction they are no-ops; the migrator already turns foreign keys off before BEGIN and
+// back on after COMMIT (with foreign_key_check before it), so they are skipped, not refused.
+const MANAGED_PRAGMA = /^\s*PRAGMA\s+foreign_keys\b/i;
 
 /** Refuses a migration that the migrator could not run safely in one transaction, naming the statement. */
 export function checkTransactionSafe(file: MigrationFile): void {
@@ -153,6 +157,7 @@ async function applySqlite(conn: RawConnection, file: MigrationFile): Promise<bo
         [id, file.checksum, file.name, new Date().toISOString()],
       );
       for (const s of splitSql(file.script)) {
+        if (MANAGED_PRAGMA.test(stripComments(s.sql))) continue;
         statement = s.sql;
         await conn.exec(s.sql);
       }
@@ -197,9 +202,32 @@ async function applyPostgres(conn: RawConnection, file: MigrationFile): Promise<
     await conn.exec("ROLLBACK").catch(() => undefined);
     const message = (error as Error).message;
     const position = Number((error as { position?: string }).position);
-    const statement = Number.isFinite(position) && position > 0 ? statementAt(file.script, position - 1) : null;
+    const statement = Number.isFinite(position) && position > 0 ? statementAt(file.script, position - 1) : await findFailingStatement(conn, file.script);
     await recordFailure(conn, file, message);
     throw new MigrationError(failureMessage(file.name, statement, message), file.name, statement, message);
+  }
+}
+
+/**
+ * PostgreSQL reports no error position for some failures (a unique index over duplicate rows, NOT NULL
+ * on a column with nulls): replay the statements one by one in a transaction that is rolled back, to
+ * name the one that fails. Only runs after the migration already failed and was rolled back.
+ */
+async function findFailingStatement(conn: RawConnection, script: string): Promise<string | null> {
+  try {
+    await conn.exec("BEGIN");
+    for (const s of splitSql(script)) {
+      try {
+        await conn.exec(s.sql);
+      } catch {
+        return s.sql;
+      }
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    await conn.exec("ROLLBACK").catch(() => undefined);
   }
 }
 

@@ -37,7 +37,8 @@ export function splitSql(script: string): SqlStatement[] {
       }
       i = j + 1;
     } else if (c === "$") {
-      const tag = /^\$[A-Za-z_]*\$/.exec(script.slice(i))?.[0];
+      // A tag follows identifier rules (letters, digits after the first, underscores): $$, $body$, $fn1$.
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(script.slice(i))?.[0];
       if (tag) {
         const close = script.indexOf(tag, i + tag.length);
         i = close === -1 ? script.length : close + tag.length;
@@ -45,6 +46,8 @@ export function splitSql(script: string): SqlStatement[] {
     } else if (/[A-Za-z]/.test(c) && (i === 0 || !/[A-Za-z0-9_]/.test(script[i - 1]!))) {
       const word = /^[A-Za-z_]+/.exec(script.slice(i))![0].toUpperCase();
       if (word === "BEGIN" && isTriggerBody(script.slice(start, i))) depth++;
+      // Inside a trigger body, CASE … END nests: its END must not close the body.
+      else if (word === "CASE" && depth > 0) depth++;
       else if (word === "END" && depth > 0) depth--;
       i += word.length;
     } else if (c === ";" && depth === 0) {

@@ -53,25 +53,40 @@ function normalise(raw: Record<string, unknown>): ConfigRow {
   return row as unknown as ConfigRow;
 }
 
-export async function selectConfigRow(tx: Tx): Promise<ConfigRow | null> {
-  const rows = await tx.$queryRaw<Record<string, unknown>[]>`SELECT ${SELECT_LIST} FROM "security_configs" WHERE "id" = 1`;
+type Queryable = Pick<Tx, "$queryRaw">;
+
+/** The config row, read without a lock (outside or inside a transaction). */
+export async function selectConfigRow(q: Queryable): Promise<ConfigRow | null> {
+  const rows = await q.$queryRaw<Record<string, unknown>[]>`SELECT ${SELECT_LIST} FROM "security_configs" WHERE "id" = 1`;
   return rows[0] ? normalise(rows[0]) : null;
 }
 
-/** Writes one protection's columns if its version is still `expectedVersion`; bumps both versions. */
+/** The intent lock and the read in one statement: see lock.ts. */
+export async function lockConfigRow(tx: Tx): Promise<ConfigRow | null> {
+  const rows = await tx.$queryRaw<Record<string, unknown>[]>`
+    UPDATE "security_configs" SET "version" = "version" WHERE "id" = 1 RETURNING ${SELECT_LIST}`;
+  return rows[0] ? normalise(rows[0]) : null;
+}
+
+/**
+ * Writes one protection's columns if its version is still `expectedVersion`, bumps the global and the
+ * protection's version, and returns the row as written (null when the version no longer matches).
+ */
 export async function updateConfigGuarded(
   tx: Tx,
   versionField: keyof ConfigRow,
   expectedVersion: number,
   columns: ConfigColumns,
   now: Date,
-): Promise<number> {
+): Promise<ConfigRow | null> {
   const sets = Object.entries(columns).map(([field, value]) => Prisma.sql`${ident(field as keyof ConfigRow)} = ${value}`);
   const v = ident(versionField);
-  return tx.$executeRaw`
+  const rows = await tx.$queryRaw<Record<string, unknown>[]>`
     UPDATE "security_configs"
     SET ${Prisma.join(sets)}, "version" = "version" + 1, ${v} = ${v} + 1, "updated_at" = ${now}
-    WHERE "id" = 1 AND ${v} = ${expectedVersion}`;
+    WHERE "id" = 1 AND ${v} = ${expectedVersion}
+    RETURNING ${SELECT_LIST}`;
+  return rows[0] ? normalise(rows[0]) : null;
 }
 
 export interface AuditInsert {

@@ -1,22 +1,26 @@
 import type { Provider } from "../db-url";
 import type { Tx } from "../db";
+import { lockConfigRow } from "./config-sql";
+import type { ConfigRow } from "./row-mapping";
 
 // Arbitrary constant, distinct from Prisma's migration lock (72707369).
 const INTENT_ADVISORY_LOCK = 727_073_700;
 
 /**
- * Serialises intent writers and makes the reads that follow see the latest commit. It must be the
- * transaction's first statement:
- * - SQLite: Prisma's adapter opens a deferred transaction, and a deferred transaction that reads
- *   before writing fails with SQLITE_BUSY when another process committed in between. A no-op write
- *   takes the write lock up front (waiting up to the busy timeout), even when the row is missing.
- * - PostgreSQL: under READ COMMITTED a read-then-write can lose an update; a transaction-scoped
- *   advisory lock serialises writers (also when the config row does not exist yet).
+ * Takes the intent lock and reads the config row under it. Must be the transaction's first
+ * statement, and every intent writer goes through it:
+ * - The lock is a no-op `UPDATE … RETURNING` of the config row. On SQLite it takes the write lock up
+ *   front: Prisma's adapter opens deferred transactions, and a deferred transaction that reads before
+ *   writing fails with SQLITE_BUSY when another process commits in between, whereas a first write
+ *   waits for the busy timeout. On PostgreSQL it takes the row lock; under READ COMMITTED a plain
+ *   read-then-write could lose an update.
+ * - When the row is missing there is nothing to lock on PostgreSQL: a transaction-scoped advisory lock
+ *   serialises the writers that will create it, and the row is read (and locked) again under it.
+ * Returns null when the row does not exist; the caller creates it while still holding the lock.
  */
-export async function lockIntent(tx: Tx, provider: Provider): Promise<void> {
-  if (provider === "sqlite") {
-    await tx.$executeRawUnsafe(`UPDATE "security_configs" SET "version" = "version" WHERE "id" = 1`);
-  } else {
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${INTENT_ADVISORY_LOCK})`);
-  }
+export async function lockIntent(tx: Tx, provider: Provider): Promise<ConfigRow | null> {
+  const row = await lockConfigRow(tx);
+  if (row || provider === "sqlite") return row;
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${INTENT_ADVISORY_LOCK})`);
+  return lockConfigRow(tx);
 }

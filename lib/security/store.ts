@@ -75,8 +75,7 @@ export async function readIntent(db: Db, requestId: string = randomUUID()): Prom
   const provider = dbProvider(db);
   const recreated = await withTransientRetry(() =>
     db.$transaction(async (tx) => {
-      await lockIntent(tx, provider);
-      const again = await tx.securityConfig.findUnique({ where: { id: 1 } });
+      const again = await lockIntent(tx, provider);
       return again ? { row: again, recreated: null } : { row: null, recreated: await recreateConfig(tx, requestId) };
     }, TX_OPTIONS),
   );
@@ -93,14 +92,22 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
   const { protection } = change;
   let before: SecurityIntent | null = null;
   try {
+    // Read without the lock; the version-guarded UPDATE below is what makes the write safe: it only
+    // matches while the protection's version is the one this read (and the caller) saw, and any
+    // change to that protection's fields bumps it. Keeping the lock out of the read saves a
+    // statement inside the transaction (ADR 002).
+    const unlocked = await selectConfigRow(db);
     const outcome = await withTransientRetry(() =>
       db.$transaction(async (tx) => {
-        await lockIntent(tx, provider);
         let recreated: Recreated | null = null;
-        let row = await selectConfigRow(tx);
+        let row = unlocked;
         if (!row) {
-          recreated = await recreateConfig(tx, requestId);
-          row = recreated.row;
+          // Missing row: take the intent lock and recreate it (mirror first, then defaults).
+          row = await lockIntent(tx, provider);
+          if (!row) {
+            recreated = await recreateConfig(tx, requestId);
+            row = recreated.row;
+          }
         }
         const current = rowToIntent(row);
         before = current;
@@ -117,19 +124,12 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
         const settings = rules.data as SettingsByProtection[typeof protection];
         const now = new Date();
         const columns = intentColumns(protection, enabled, settings, ctx.actor, now);
-        const versionField = VERSION_FIELD[protection];
-        const written = await updateConfigGuarded(tx, versionField, change.expectedVersion, columns, now);
-        if (written !== 1) throw conflict(protection, change.expectedVersion, row);
+        // First statement of the fast path: takes the write lock (SQLite) / row lock (PostgreSQL),
+        // checks the version and returns the whole row as committed-so-far, other protections included.
+        const updatedRow = await updateConfigGuarded(tx, VERSION_FIELD[protection], change.expectedVersion, columns, now);
+        if (!updatedRow) throw conflict(protection, change.expectedVersion, (await selectConfigRow(tx)) ?? row);
         await hooks?.afterConfigWrite?.();
-
-        // The lock is held: the new row is the old one plus exactly what was written.
-        const updated = rowToIntent({
-          ...row,
-          ...columns,
-          version: row.version + 1,
-          [versionField]: row[versionField] + 1,
-          updatedAt: now,
-        } as ConfigRow);
+        const updated = rowToIntent(updatedRow);
         await writeMirror(
           tx,
           [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)],
