@@ -16,6 +16,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Multi-process and crash tests spawn their own children; two workers fit this 2-core machine.
     maxWorkers: 2,
-    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "warn" },
+    // Tests assert on log calls through spies; the JSON lines themselves would only bury the report.
+    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error" },
   },
 });
