@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { MigrationSummary } from "@/lib/migrations/summary";
+import { SignOutButton } from "./auth/sign-out-button";
 import { Badge, type BadgeTone } from "./ui/badge";
 
 const SCHEMA_TONE: Record<MigrationSummary["health"], BadgeTone> = { healthy: "green", pending: "amber", degraded: "red" };
@@ -14,7 +15,7 @@ function Pill({ label, word, tone, title }: { label: string; word: string; tone:
   );
 }
 
-export function AppShell({ schema, children }: { schema: MigrationSummary; children: ReactNode }) {
+export function AppShell({ schema, username, children }: { schema: MigrationSummary; username: string; children: ReactNode }) {
   return (
     <div className="min-h-screen md:grid md:grid-cols-[12rem_1fr]">
       <nav aria-label="Main" className="border-b border-slate-200 bg-white px-4 py-3 md:border-b-0 md:border-r dark:border-slate-800 dark:bg-slate-900">
@@ -28,6 +29,9 @@ export function AppShell({ schema, children }: { schema: MigrationSummary; child
           <li>
             <Link href="/security?tab=audit" className="hover:underline">Audit</Link>
           </li>
+          <li>
+            <Link href="/account" className="hover:underline">Account</Link>
+          </li>
         </ul>
       </nav>
       <div className="min-w-0">
@@ -35,6 +39,12 @@ export function AppShell({ schema, children }: { schema: MigrationSummary; child
           <Pill label="Schema" word={schema.health} tone={SCHEMA_TONE[schema.health]} title={`Migrations: ${schema.reason}`} />
           <Pill label="Engine" word="not managed" tone="grey" title="No runtime is connected to Warden yet: nothing is observed." />
           <Pill label="Drift" word="not monitored" tone="grey" title="Drift detection is not running yet: nothing compares intent with a runtime." />
+          <span className="ml-auto flex items-center gap-3 text-sm">
+            <span data-testid="signed-in-as">
+              Signed in as <strong>{username}</strong>
+            </span>
+            <SignOutButton />
+          </span>
         </header>
         <main className="mx-auto max-w-7xl p-4">{children}</main>
       </div>

@@ -7,6 +7,8 @@ export type ErrorCode =
   | "CONFLICT"
   | "NOT_FOUND"
   | "UNAUTHENTICATED"
+  | "PASSWORD_CHANGE_REQUIRED"
+  | "RATE_LIMITED"
   | "SCHEMA_DEGRADED"
   | "ENGINE"
   | "INTERNAL";

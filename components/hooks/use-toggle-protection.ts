@@ -1,6 +1,6 @@
 "use client";
 
-import { toggleProtectionAction } from "@/app/security/actions";
+import { toggleProtectionAction } from "@/app/(panel)/security/actions";
 import type { ToggleInput } from "@/lib/security/input-schema";
 import { useProtectionMutation } from "./use-protection-mutation";
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { updateProtectionAction } from "@/app/security/actions";
+import { updateProtectionAction } from "@/app/(panel)/security/actions";
 import type { UpdateInput } from "@/lib/security/input-schema";
 import { useProtectionMutation } from "./use-protection-mutation";
 

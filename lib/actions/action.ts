@@ -1,10 +1,14 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { headers } from "next/headers";
+import { requireAdmin, type AdminSession } from "../auth/guard";
+import { db } from "../db";
 import { ConflictError, isDomainError, type ConflictDetails, type ErrorCode, MalformedRequestError, ValidationError } from "../errors";
 import { log } from "../log";
 
-// Every server action goes through runAction: one result shape for the browser, expected errors
-// with their message, unexpected ones logged with a request id and shown generically.
+// Every server action goes through runAction: the session check (one guard, in lib/), one result
+// shape for the browser, expected errors with their message, unexpected ones logged with a request
+// id and shown generically.
 
 export interface ActionError {
   code: ErrorCode;
@@ -17,30 +21,50 @@ export type ActionResult<T> = { data: T } | { error: ActionError };
 
 export interface ActionContext {
   requestId: string;
-  /** Until authentication exists (issue #3) every change is made by the one local admin. */
+  /** The signed-in admin's username: what audit rows record as the actor. */
   actor: string;
+  admin: AdminSession;
+  headers: Headers;
 }
 
-export const LOCAL_ADMIN = "local-admin";
+export interface ActionOptions {
+  /** Account actions stay available to an admin who must change a password. */
+  allowPasswordChange?: boolean;
+}
 
-export async function runAction<T>(name: string, fn: (ctx: ActionContext) => Promise<T>): Promise<ActionResult<T>> {
-  const ctx: ActionContext = { requestId: randomUUID(), actor: LOCAL_ADMIN };
+export async function runAction<T>(name: string, fn: (ctx: ActionContext) => Promise<T>, options: ActionOptions = {}): Promise<ActionResult<T>> {
+  const requestId = randomUUID();
   try {
-    return { data: await fn(ctx) };
+    const requestHeaders = await headers();
+    const admin = await requireAdmin(db(), requestHeaders, options);
+    return { data: await fn({ requestId, actor: admin.user.username, admin, headers: requestHeaders }) };
   } catch (error) {
-    if (isDomainError(error) && error.expected) {
-      const result: ActionError = { code: error.code, message: error.message, requestId: ctx.requestId };
-      if (error instanceof ValidationError || error instanceof MalformedRequestError) result.fields = error.fields;
-      if (error instanceof ConflictError) result.conflict = error.details;
-      return { error: result };
-    }
-    log.error({ event: "action_failed", action: name, requestId: ctx.requestId, err: error }, "server action failed unexpectedly");
-    return {
-      error: {
-        code: "INTERNAL",
-        message: `Something went wrong on the server; nothing was changed. Reference: ${ctx.requestId}`,
-        requestId: ctx.requestId,
-      },
-    };
+    return actionError(name, requestId, error);
   }
+}
+
+/** For the few actions open without a session (first-run setup). */
+export async function runOpenAction<T>(name: string, fn: (ctx: { requestId: string; headers: Headers }) => Promise<T>): Promise<ActionResult<T>> {
+  const requestId = randomUUID();
+  try {
+    return { data: await fn({ requestId, headers: await headers() }) };
+  } catch (error) {
+    return actionError(name, requestId, error);
+  }
+}
+
+function actionError(name: string, requestId: string, error: unknown): ActionResult<never> {
+  // redirect()/notFound() inside an action are control flow for Next.js, not failures.
+  if (error instanceof Error && "digest" in error && typeof error.digest === "string" && /^NEXT_(REDIRECT|HTTP_ERROR)/.test(error.digest)) throw error;
+  if (isDomainError(error) && error.expected) {
+    const result: ActionError = { code: error.code, message: error.message, requestId };
+    if (error instanceof ValidationError || error instanceof MalformedRequestError) result.fields = error.fields;
+    if (error instanceof ConflictError) result.conflict = error.details;
+    if (error.code === "UNAUTHENTICATED") log.warn({ event: "action_refused", action: name, requestId, code: error.code }, "server action refused without a session");
+    return { error: result };
+  }
+  log.error({ event: "action_failed", action: name, requestId, err: error }, "server action failed unexpectedly");
+  return {
+    error: { code: "INTERNAL", message: `Something went wrong on the server; nothing was changed. Reference: ${requestId}`, requestId },
+  };
 }

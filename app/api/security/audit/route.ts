@@ -6,5 +6,7 @@ import { listAudit, parseAuditQuery } from "@/lib/security/audit";
 export const dynamic = "force-dynamic";
 
 export function GET(request: NextRequest) {
-  return jsonRoute("security.audit", () => listAudit(db(), parseAuditQuery(Object.fromEntries(request.nextUrl.searchParams))));
+  return jsonRoute(request, "security.audit", { auth: "admin" }, () =>
+    listAudit(db(), parseAuditQuery(Object.fromEntries(request.nextUrl.searchParams))),
+  );
 }

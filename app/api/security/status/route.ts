@@ -4,6 +4,6 @@ import { getSecurityStatus } from "@/lib/security/status";
 
 export const dynamic = "force-dynamic";
 
-export function GET() {
-  return jsonRoute("security.status", () => getSecurityStatus(db()));
+export function GET(request: Request) {
+  return jsonRoute(request, "security.status", { auth: "admin" }, () => getSecurityStatus(db()));
 }

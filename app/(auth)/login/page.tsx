@@ -1,0 +1,21 @@
+import { redirect } from "next/navigation";
+import { LoginForm } from "@/components/auth/login-form";
+import { safeNextPath } from "@/lib/auth/credentials-schema";
+import { currentAdmin } from "@/lib/auth/page-guard";
+import { adminExists } from "@/lib/auth/setup";
+import { db } from "@/lib/db";
+
+export const dynamic = "force-dynamic";
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
+  const { next } = await searchParams;
+  const target = safeNextPath(next);
+  if (!(await adminExists(db()))) redirect("/setup");
+  if (await currentAdmin()) redirect(target);
+  return (
+    <>
+      <h1 className="mb-4 text-xl font-semibold">Sign in</h1>
+      <LoginForm next={target} />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import { betterAuth } from "better-auth";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { nextCookies } from "better-auth/next-js";
+import { username } from "better-auth/plugins";
+import { db, dbProvider } from "../db";
+import { log } from "../log";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH } from "./credentials-schema";
+import { authSecret } from "./secret";
+import { authSettings } from "./settings";
+
+
+function createAuth() {
+  const settings = authSettings();
+  const client = db();
+  return betterAuth({
+    appName: "Warden",
+    baseURL: settings.publicUrl,
+    secret: authSecret(),
+    database: prismaAdapter(client, { provider: dbProvider(client) === "sqlite" ? "sqlite" : "postgresql" }),
+    // Only server code calls auth.api: Warden mounts no catch-all auth handler, so sign-up, OAuth and
+    // the other endpoints of the library are not reachable over HTTP.
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: true,
+      minPasswordLength: PASSWORD_MIN_LENGTH,
+      maxPasswordLength: PASSWORD_MAX_LENGTH,
+      revokeSessionsOnPasswordReset: true,
+    },
+    session: {
+      // Sliding expiry = idle expiry: every use after `updateAge` moves expiresAt to now + idle.
+      expiresIn: settings.idleSeconds,
+      updateAge: Math.min(300, Math.floor(settings.idleSeconds / 2)),
+      // No cookie cache: a revoked session must stop working at once.
+      cookieCache: { enabled: false },
+    },
+    user: {
+      additionalFields: {
+        mustChangePassword: { type: "boolean", required: false, defaultValue: false, input: false },
+      },
+    },
+    // Warden's own lockout (lib/auth/lockout.ts) counts per account and per IP in the database.
+    rateLimit: { enabled: false },
+    telemetry: { enabled: false },
+    // The library's own messages ("Invalid password", "User not found") duplicate Warden's auth events;
+    // errors still reach the log.
+    logger: {
+      level: "error",
+      log: (level, message, ...args) => log[level]({ event: "better_auth", args }, message),
+    },
+    advanced: {
+      cookiePrefix: "warden",
+      useSecureCookies: settings.secureCookies,
+      database: { generateId: () => randomUUID() },
+    },
+    plugins: [username({ minUsernameLength: 1, maxUsernameLength: USERNAME_MAX_LENGTH }), nextCookies()],
+  });
+}
+
+export type WardenAuth = ReturnType<typeof createAuth>;
+
+const globalForAuth = globalThis as unknown as { wardenAuth?: WardenAuth };
+
+export function auth(): WardenAuth {
+  globalForAuth.wardenAuth ??= createAuth();
+  return globalForAuth.wardenAuth;
+}
