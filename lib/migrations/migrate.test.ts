@@ -118,7 +118,13 @@ describe.each(["sqlite", "postgresql"] as const)("migrateDatabase on %s", (provi
     const result = await migrateDatabase(url);
     expect(result.applied.map((a) => a.name)).toEqual(realMigrationNames(provider));
     expect(result.alreadyApplied).toBe(0);
-    expect(await tables(url, provider)).toEqual(["_prisma_migrations", "security_audits", "security_configs", "settings"]);
+    // Every model of the Prisma schema has its table, plus Prisma's history table, and nothing else.
+    const dmmf = JSON.parse(readFileSync(`lib/generated/${provider === "sqlite" ? "sqlite" : "postgres"}/dmmf.json`, "utf8")) as {
+      datamodel: { models: { dbName: string | null; name: string }[] };
+    };
+    const modelTables = dmmf.datamodel.models.map((m) => m.dbName ?? m.name);
+    expect(modelTables).toEqual(expect.arrayContaining(["security_configs", "settings", "security_audits", "users", "sessions"]));
+    expect(await tables(url, provider)).toEqual(["_prisma_migrations", ...modelTables].sort());
 
     // Prisma's history table, column for column (nullability as Prisma creates it).
     const columns =
