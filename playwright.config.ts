@@ -2,23 +2,66 @@ import { defineConfig, devices } from "@playwright/test";
 
 // Playwright cannot download browsers here: Debian's Chromium is launched by path (.ci/run installs it).
 const CHROMIUM = process.env.WARDEN_CHROMIUM ?? "/usr/bin/chromium";
-const PORT = Number(process.env.E2E_PORT ?? 3100);
+
+// Two servers on one production build, each with its own data directory (SQLite file, auth secret):
+//  - "first-run" starts with no admin: the crawl of a fresh install (@no-admin), then the setup flow,
+//    then the lockout test (@first-run; it locks 127.0.0.1 out of this server for a minute, so nothing
+//    runs on it afterwards);
+//  - "panel" gets its admin from the seed project (through /setup, once); every other test signs in
+//    by API (e2e/fixtures.ts).
+// The two chains run side by side (one worker each); within a server, tests run one at a time.
+// Playwright starts webServers in order and waits for each URL: the first one builds (unless
+// E2E_SKIP_BUILD=1), the second only starts once that build is being served.
+const FIRST_RUN_PORT = Number(process.env.E2E_PORT ?? 3100);
+const PANEL_PORT = FIRST_RUN_PORT + 1;
+const FIRST_RUN_URL = `http://127.0.0.1:${FIRST_RUN_PORT}`;
+const PANEL_URL = `http://127.0.0.1:${PANEL_PORT}`;
+// A third server for migration health: auto-migrate off, its database changed by the tests.
+const SCHEMA_PORT = FIRST_RUN_PORT + 2;
+const SCHEMA_URL = `http://127.0.0.1:${SCHEMA_PORT}`;
+
+function server(name: string, port: number, build: "build" | "reuse", extraEnv: Record<string, string> = {}) {
+  return {
+    name,
+    command: "node scripts/e2e-server.mjs",
+    url: `http://127.0.0.1:${port}/api/health/live`,
+    timeout: build === "build" ? 240_000 : 60_000,
+    reuseExistingServer: false,
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
+    env: {
+      E2E_SERVER_NAME: name,
+      E2E_PORT: String(port),
+      E2E_BUILD: build,
+      WARDEN_DATA_DIR: `./data/e2e-${name}`,
+      DATABASE_URL: `file:./data/e2e-${name}/warden.db`,
+      WARDEN_LOG_LEVEL: "warn",
+      ...extraEnv,
+    },
+  };
+}
+
+// Test titles carry the server state they need; the projects below select by tag.
+const OTHER_SERVER_TAGS = /@no-admin|@first-run|@schema/;
 
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results",
   fullyParallel: false,
-  // The security config is one row shared by every test: run them one after another.
-  workers: 1,
+  // Two workers: one per server. Within a server tests run one after another (project workers: 1):
+  // the security config is one row shared by every test, and the flows depend on each other's
+  // server state (setup before lockout).
+  workers: 2,
   forbidOnly: true,
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 7_000 },
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
-    screenshot: "on",
-    trace: "retain-on-failure",
+    // Named screenshots of each page state come from helpers.snapshot; the automatic one only on failure.
+    screenshot: "only-on-failure",
+    // DOM snapshots and network only: the trace's screencast costs ~10 % of the run on this 2-core box.
+    trace: { mode: "retain-on-failure", screenshots: false, snapshots: true, sources: true },
     launchOptions: {
       executablePath: CHROMIUM,
       // Without the networking flags Chromium keeps trying hosts this machine cannot reach.
@@ -33,15 +76,23 @@ export default defineConfig({
         "--disable-sync",
       ],
     },
+    ...devices["Desktop Chrome"],
+    viewport: { width: 1280, height: 900 },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 900 } } }],
-  webServer: {
-    command: "node scripts/e2e-server.mjs",
-    url: `http://127.0.0.1:${PORT}/api/health/live`,
-    timeout: 180_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { DATABASE_URL: "file:./data/e2e.db", E2E_PORT: String(PORT), WARDEN_LOG_LEVEL: "warn" },
-  },
+  projects: [
+    // Server "first-run": a fresh install, in this order (each project depends on the previous one).
+    { name: "fresh-install", workers: 1, use: { baseURL: FIRST_RUN_URL }, grep: /@no-admin/ },
+    // Setup, then lockout (one serial describe in auth.spec.ts: lockout must be the last test here).
+    { name: "first-run", workers: 1, use: { baseURL: FIRST_RUN_URL }, grep: /@first-run/, dependencies: ["fresh-install"] },
+    // Server "panel": the admin is created through /setup once, then everything else signs in by API.
+    { name: "seed-admin", workers: 1, use: { baseURL: PANEL_URL }, testMatch: /seed\.setup\.ts/ },
+    { name: "panel", workers: 1, use: { baseURL: PANEL_URL }, grepInvert: OTHER_SERVER_TAGS, dependencies: ["seed-admin"] },
+    // Server "schema": migration health states (runs after the first-run chain, on the same worker slot).
+    { name: "schema", workers: 1, use: { baseURL: SCHEMA_URL }, grep: /@schema/, dependencies: ["first-run"] },
+  ],
+  webServer: [
+    server("first-run", FIRST_RUN_PORT, "build"),
+    server("panel", PANEL_PORT, "reuse"),
+    server("schema", SCHEMA_PORT, "reuse", { WARDEN_MIGRATE_ON_BOOT: "false" }),
+  ],
 });

@@ -1,10 +1,10 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
-import type { MigrationSummary } from "@/lib/migrations/summary";
+import type { MigrationReport } from "@/lib/migrations/report";
 import { SignOutButton } from "./auth/sign-out-button";
 import { Badge, type BadgeTone } from "./ui/badge";
 
-const SCHEMA_TONE: Record<MigrationSummary["health"], BadgeTone> = { healthy: "green", pending: "amber", degraded: "red" };
+const SCHEMA_TONE: Record<MigrationReport["status"], BadgeTone> = { healthy: "green", pending: "amber", degraded: "red" };
 
 function Pill({ label, word, tone, title }: { label: string; word: string; tone: BadgeTone; title: string }) {
   return (
@@ -15,7 +15,7 @@ function Pill({ label, word, tone, title }: { label: string; word: string; tone:
   );
 }
 
-export function AppShell({ schema, username, children }: { schema: MigrationSummary; username: string; children: ReactNode }) {
+export function AppShell({ schema, username, children }: { schema: MigrationReport; username: string; children: ReactNode }) {
   return (
     <div className="min-h-screen md:grid md:grid-cols-[12rem_1fr]">
       <nav aria-label="Main" className="border-b border-slate-200 bg-white px-4 py-3 md:border-b-0 md:border-r dark:border-slate-800 dark:bg-slate-900">
@@ -30,13 +30,18 @@ export function AppShell({ schema, username, children }: { schema: MigrationSumm
             <Link href="/security?tab=audit" className="hover:underline">Audit</Link>
           </li>
           <li>
+            <Link href="/migrations" className="hover:underline">Migrations</Link>
+          </li>
+          <li>
             <Link href="/account" className="hover:underline">Account</Link>
           </li>
         </ul>
       </nav>
       <div className="min-w-0">
         <header className="flex flex-wrap items-center gap-4 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900" aria-label="System status">
-          <Pill label="Schema" word={schema.health} tone={SCHEMA_TONE[schema.health]} title={`Migrations: ${schema.reason}`} />
+          <Link href="/migrations" data-testid="schema-pill">
+            <Pill label="Schema" word={schema.status} tone={SCHEMA_TONE[schema.status]} title={schema.summary} />
+          </Link>
           <Pill label="Engine" word="not managed" tone="grey" title="No runtime is connected to Warden yet: nothing is observed." />
           <Pill label="Drift" word="not monitored" tone="grey" title="Drift detection is not running yet: nothing compares intent with a runtime." />
           <span className="ml-auto flex items-center gap-3 text-sm">

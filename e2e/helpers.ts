@@ -21,3 +21,30 @@ export async function snapshot(page: Page, testInfo: TestInfo, name: string): Pr
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: "image/png" });
 }
+
+/** Fills the first-run form at /setup and submits it (the setup tests only; everything else signs in by API). */
+export async function submitSetup(page: Page, credentials: { username: string; password: string }, confirm = credentials.password): Promise<void> {
+  await page.getByLabel("Username").fill(credentials.username);
+  await page.getByLabel("Password", { exact: true }).fill(credentials.password);
+  await page.getByLabel("Confirm password").fill(confirm);
+  await page.getByRole("button", { name: "Create admin and sign in" }).click();
+}
+
+/**
+ * Fills the sign-in form and submits it; resolves with the HTTP status of POST /api/auth/login
+ * (the login page's own tests only).
+ */
+export async function submitLogin(page: Page, credentials: { username: string; password: string }): Promise<number> {
+  await page.getByLabel("Username").fill(credentials.username);
+  await page.getByLabel("Password").fill(credentials.password);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === "/api/auth/login" && r.request().method() === "POST"),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
+  return response.status();
+}
+
+/** The form's own message (Next.js also renders a role=alert route announcer outside the form). */
+export function formAlert(page: Page) {
+  return page.locator("form").getByRole("alert");
+}

@@ -1,5 +1,8 @@
-import { expect, test } from "@playwright/test";
+import { ADMIN, expect, test } from "./fixtures";
 import { card, readStatus, snapshot } from "./helpers";
+
+// Every test starts signed in as the seeded admin (by API: fixtures.ts); audit rows and conflict
+// messages name that admin.
 
 test.describe("security toggles", () => {
   test("a switch flip is committed, shown as intent, and survives a reload", async ({ page }, testInfo) => {
@@ -73,7 +76,7 @@ test.describe("security toggles", () => {
     await card(second, "waf").getByLabel("Paranoia level").fill(String(secondValue));
     await card(second, "waf").getByRole("button", { name: "Save settings" }).click();
     const error = card(second, "waf").getByTestId("card-error");
-    await expect(error).toContainText(/WAF was changed by local-admin at \d{1,2}:\d{2}/);
+    await expect(error).toContainText(new RegExp(`WAF was changed by ${ADMIN.username} at \\d{1,2}:\\d{2}`));
     await expect(error).toContainText("reloaded");
     // Reloaded: the form shows what the first tab stored, not the rejected value.
     await expect(card(second, "waf").getByLabel("Paranoia level")).toHaveValue(String(firstValue));
@@ -98,7 +101,10 @@ test.describe("security toggles", () => {
 
     await page.getByRole("tab", { name: "Audit" }).click();
     const newest = page.getByTestId("audit-row").first();
-    await expect(newest).toContainText("local-admin");
+    await expect(newest).toContainText(ADMIN.username);
+    // The actor column names the signed-in admin, not a placeholder.
+    await expect(newest.locator("td").nth(1)).toHaveText(ADMIN.username);
+    await expect(page.getByTestId("audit-row").filter({ hasText: "local-admin" })).toHaveCount(0);
     await expect(newest).toContainText("Rate limiting");
     await expect(newest).toContainText(`enabled: ${before.enabled} → ${!before.enabled}`);
     await expect(newest).toContainText("committed");
@@ -110,8 +116,8 @@ test.describe("security toggles", () => {
     await expect(page.getByRole("tab", { name: "Audit" })).toHaveAttribute("aria-selected", "true");
   });
 
-  test("the overview works on a 390 px wide phone screen", async ({ browser }, testInfo) => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  test("the overview works on a 390 px wide phone screen", async ({ newContext }, testInfo) => {
+    const phone = await (await newContext({ viewport: { width: 390, height: 844 } })).newPage();
     await phone.goto("/security");
     for (const name of ["CrowdSec", "WAF", "Rate limiting"]) await expect(phone.getByRole("switch", { name })).toBeVisible();
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

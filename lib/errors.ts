@@ -62,3 +62,10 @@ export class ConflictError extends DomainError {
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
+
+/** The schema is not fit to serve (pending, failed, modified or unknown migrations, missing tables). */
+export class SchemaDegradedError extends DomainError {
+  constructor(summary: string) {
+    super("SCHEMA_DEGRADED", `The panel is in schema-degraded mode; nothing can be changed. ${summary}`);
+  }
+}

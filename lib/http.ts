@@ -1,11 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { NextResponse } from "next/server";
-import { requireAdmin, type AdminSession } from "./auth/guard";
+import { requireAdmin, UnauthenticatedError, type AdminSession } from "./auth/guard";
 import { isCrossSite } from "./auth/origin";
 import { db } from "./db";
 import { isDomainError, type ErrorCode } from "./errors";
 import { log } from "./log";
+import { orDegraded, schemaGate } from "./migrations/gate";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   MALFORMED: 400,
@@ -15,6 +16,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  SCHEMA_DEGRADED: 503,
 };
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -23,7 +25,8 @@ export function jsonError(code: ErrorCode, message: string, status: number, extr
   return NextResponse.json({ error: { code, message } }, { status, headers: { ...NO_STORE, ...extraHeaders } });
 }
 
-type RouteAccess = { auth: "admin" } | { auth: "open" };
+/** `allowDegraded`: the route still answers in schema-degraded mode (the migration report does). */
+type RouteAccess = { auth: "admin"; allowDegraded?: boolean } | { auth: "open" };
 
 /**
  * Route handlers answer JSON through this wrapper: the session check (401 JSON without one), the
@@ -41,8 +44,21 @@ export async function jsonRoute(
       log.warn({ event: "cross_site_refused", route: name, origin: request.headers.get("origin") }, "cross-site request refused");
       return jsonError("UNAUTHENTICATED", "Cross-site requests are not accepted.", 403);
     }
-    const admin = access.auth === "admin" ? await requireAdmin(db(), request.headers) : null;
-    return NextResponse.json(await fn({ admin, requestId }), { headers: NO_STORE });
+    let admin: AdminSession | null = null;
+    if (access.auth === "admin") {
+      const gate = await schemaGate();
+      if (!gate.ok && !access.allowDegraded) {
+        return jsonError("SCHEMA_DEGRADED", `The panel is in schema-degraded mode. ${gate.report.summary}`, 503);
+      }
+      admin = await requireAdmin(db(), request.headers).catch((error: unknown) => {
+        // With a degraded schema the session tables may be missing: that is "no session", not a 500.
+        if (!gate.ok && !(error as { expected?: boolean }).expected) throw new UnauthenticatedError("Sign-in is unavailable while the schema is degraded; use the reduced view or `npm run cli -- status`.");
+        throw error;
+      });
+    }
+    const result = await orDegraded(() => fn({ admin, requestId }));
+    if (!result.ok) return jsonError("SCHEMA_DEGRADED", `The panel is in schema-degraded mode. ${result.gate.report.summary}`, 503);
+    return NextResponse.json(result.value, { headers: NO_STORE });
   } catch (error) {
     if (isDomainError(error) && error.expected) {
       return NextResponse.json({ error: { code: error.code, message: error.message, requestId } }, { status: STATUS[error.code] ?? 422, headers: NO_STORE });

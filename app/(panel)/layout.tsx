@@ -1,18 +1,17 @@
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/app-shell";
 import { currentAdmin } from "@/lib/auth/page-guard";
-import { env } from "@/lib/env";
-import { summarizeMigrations } from "@/lib/migrations/summary";
+import { schemaGate } from "@/lib/migrations/gate";
 
 export const dynamic = "force-dynamic";
 
-// The shell shows status only to a signed-in admin; each page enforces the session itself.
+// The shell shows status only to a signed-in admin; each page enforces the session (and the schema
+// gate) itself.
 export default async function PanelLayout({ children }: { children: ReactNode }) {
-  const admin = await currentAdmin();
-  if (!admin) return <main className="mx-auto max-w-md p-6">{children}</main>;
-  const schema = await summarizeMigrations(env().DATABASE_URL);
+  const [gate, admin] = await Promise.all([schemaGate(), currentAdmin()]);
+  if (!admin) return <main className="mx-auto max-w-3xl p-6">{children}</main>;
   return (
-    <AppShell schema={schema} username={admin.user.username}>
+    <AppShell schema={gate.report} username={admin.user.username}>
       {children}
     </AppShell>
   );

@@ -6,6 +6,15 @@ import { revokeOtherSessionsAction, revokeSessionAction } from "@/app/(panel)/ac
 import type { SessionView } from "@/lib/auth/account";
 import { RelativeTime } from "../ui/relative-time";
 
+/** "0000:0000:…:0001" → "::1" (the library stores IPv6 addresses expanded). */
+function compactIp(ip: string | null): string {
+  if (!ip || !ip.includes(":")) return ip ?? "unknown address";
+  const groups = ip.split(":").map((g) => g.replace(/^0+(?=.)/, ""));
+  const text = groups.join(":");
+  const runs = [...text.matchAll(/(^|:)0(:0)+(:|$)/g)].sort((a, b) => b[0].length - a[0].length);
+  return runs[0] ? text.replace(runs[0][0], "::") : text;
+}
+
 export function SessionList({ sessions }: { sessions: SessionView[] }) {
   const router = useRouter();
   const [message, setMessage] = useState<string | null>(null);
@@ -27,7 +36,7 @@ export function SessionList({ sessions }: { sessions: SessionView[] }) {
         {sessions.map((s) => (
           <li key={s.id} className="flex flex-wrap items-center gap-x-4 gap-y-1 px-3 py-2" data-testid="session-row">
             <span className="font-medium">{s.current ? "This browser" : (s.userAgent ?? "Unknown client").slice(0, 60)}</span>
-            <span className="text-slate-500">{s.ipAddress ?? "unknown address"}</span>
+            <span className="text-slate-500">{compactIp(s.ipAddress)}</span>
             <span className="text-slate-500">
               signed in <RelativeTime iso={s.createdAt} />, active <RelativeTime iso={s.lastActiveAt} />
             </span>

@@ -21,7 +21,7 @@ export function SetupForm() {
     setPending(true);
     setErrors({});
     const result = await setupAction(input);
-    if ("data" in result) return router.replace("/security");
+    if ("data" in result) return router.replace(result.data.signedIn ? "/security" : "/login?next=%2Fsecurity");
     setErrors(result.error.fields && Object.keys(result.error.fields).length ? result.error.fields : { _: result.error.message });
     setPending(false);
   }

@@ -3,8 +3,9 @@ import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
 import { requireAdmin, type AdminSession } from "../auth/guard";
 import { db } from "../db";
-import { ConflictError, isDomainError, type ConflictDetails, type ErrorCode, MalformedRequestError, ValidationError } from "../errors";
+import { ConflictError, SchemaDegradedError, isDomainError, type ConflictDetails, type ErrorCode, MalformedRequestError, ValidationError } from "../errors";
 import { log } from "../log";
+import { orDegraded, schemaGate } from "../migrations/gate";
 
 // Every server action goes through runAction: the session check (one guard, in lib/), one result
 // shape for the browser, expected errors with their message, unexpected ones logged with a request
@@ -35,9 +36,12 @@ export interface ActionOptions {
 export async function runAction<T>(name: string, fn: (ctx: ActionContext) => Promise<T>, options: ActionOptions = {}): Promise<ActionResult<T>> {
   const requestId = randomUUID();
   try {
+    await refuseWhenDegraded();
     const requestHeaders = await headers();
     const admin = await requireAdmin(db(), requestHeaders, options);
-    return { data: await fn({ requestId, actor: admin.user.username, admin, headers: requestHeaders }) };
+    const result = await orDegraded(() => fn({ requestId, actor: admin.user.username, admin, headers: requestHeaders }));
+    if (!result.ok) throw new SchemaDegradedError(result.gate.report.summary);
+    return { data: result.value };
   } catch (error) {
     return actionError(name, requestId, error);
   }
@@ -47,10 +51,17 @@ export async function runAction<T>(name: string, fn: (ctx: ActionContext) => Pro
 export async function runOpenAction<T>(name: string, fn: (ctx: { requestId: string; headers: Headers }) => Promise<T>): Promise<ActionResult<T>> {
   const requestId = randomUUID();
   try {
+    await refuseWhenDegraded();
     return { data: await fn({ requestId, headers: await headers() }) };
   } catch (error) {
     return actionError(name, requestId, error);
   }
+}
+
+/** No change is accepted while the schema is degraded: the tables it would write may not exist. */
+async function refuseWhenDegraded(): Promise<void> {
+  const gate = await schemaGate();
+  if (!gate.ok) throw new SchemaDegradedError(gate.report.summary);
 }
 
 function actionError(name: string, requestId: string, error: unknown): ActionResult<never> {

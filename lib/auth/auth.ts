@@ -5,7 +5,7 @@ import { nextCookies } from "better-auth/next-js";
 import { username } from "better-auth/plugins";
 import { db, dbProvider } from "../db";
 import { log } from "../log";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH } from "./credentials-schema";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from "./credentials-schema";
 import { authSecret } from "./secret";
 import { authSettings } from "./settings";
 
@@ -52,8 +52,15 @@ function createAuth() {
       cookiePrefix: "warden",
       useSecureCookies: settings.secureCookies,
       database: { generateId: () => randomUUID() },
+      // Sessions record the client's full address (the default masks IPv6 to its /64).
+      ipAddress: { ipv6Subnet: 128 },
     },
-    plugins: [username({ minUsernameLength: 1, maxUsernameLength: USERNAME_MAX_LENGTH }), nextCookies()],
+    plugins: [
+      // Warden's own username rule (setup and reset-password use it): the library's default validator
+      // refuses "-", so an admin created as "ops-admin" could never sign in.
+      username({ minUsernameLength: 1, maxUsernameLength: USERNAME_MAX_LENGTH, usernameValidator: (name) => USERNAME_PATTERN.test(name) }),
+      nextCookies(),
+    ],
   });
 }
 

@@ -27,7 +27,34 @@ export async function login(db: Db, input: unknown, requestHeaders: Headers): Pr
   const username = normalizeUsername(parsed.data.username);
   const ip = clientIp(requestHeaders);
   const ua = userAgent(requestHeaders);
+  return oneAtATime([`user:${username}`, ...(ip ? [`ip:${ip}`] : [])], () => attempt(db, { username, password, next, ip, ua, requestHeaders }));
+}
 
+// Attempts on the same account or from the same IP run one after another in this process: the lockout
+// counts recorded failures, so N attempts in parallel would all pass the check before any failure is
+// recorded (N guesses instead of 5 per window). On globalThis, like the db and auth instances: the
+// login action and route may be bundled apart, and must still share one queue per key.
+const globalForLogin = globalThis as unknown as { wardenLoginQueues?: Map<string, Promise<void>> };
+const tails = (globalForLogin.wardenLoginQueues ??= new Map<string, Promise<void>>());
+
+async function oneAtATime<T>(keys: string[], run: () => Promise<T>): Promise<T> {
+  const earlier = keys.map((key) => tails.get(key));
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  for (const key of keys) tails.set(key, done);
+  try {
+    await Promise.all(earlier);
+    return await run();
+  } finally {
+    release();
+    for (const key of keys) if (tails.get(key) === done) tails.delete(key);
+  }
+}
+
+async function attempt(
+  db: Db,
+  { username, password, next, ip, ua, requestHeaders }: { username: string; password: string; next?: string; ip: string | null; ua: string | null; requestHeaders: Headers },
+): Promise<LoginOutcome> {
   const lock = await lockoutState(db, username, ip);
   if (lock.locked) {
     await recordAuthEvent(db, { username, event: "login_locked", ipAddress: ip, userAgent: ua, detail: `retry after ${lock.retryAfterSeconds} s` });

@@ -2,26 +2,51 @@ import "server-only";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { db } from "../db";
+import { log } from "../log";
+import { orDegraded, schemaGate, type GateResult } from "../migrations/gate";
+import { healthBody, type HealthBody } from "../migrations/health";
 import { getAdminSession, type AdminSession } from "./guard";
 import { adminExists } from "./setup";
 
+export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degraded"; health: HealthBody; remedy: string | null };
+
 /**
- * For pages: the admin's session, or a redirect. Precedence (shared/DECISIONS.md): first-run setup,
- * then login. An admin who must change a password is held on the Account page.
- * Every page calls it itself: a layout check would not stop the page (rendered in parallel) from
- * loading its data.
+ * For pages: the admin's session, the schema-degraded notice to show instead of the page, or a
+ * redirect. Precedence (shared/DECISIONS.md): schema-degraded > first-run setup > login. An admin who
+ * must change a password is held on the Account page. Every page calls it itself: a layout check
+ * would not stop a page (rendered in parallel) from loading its data.
  */
-export async function requirePageAdmin(path: string): Promise<AdminSession> {
-  const session = await getAdminSession(db(), await headers());
+export async function guardPage(path: string): Promise<PageGuard> {
+  const gate = await schemaGate();
+  if (!gate.ok) return degraded(gate);
+  const requestHeaders = await headers();
+  const checked = await orDegraded(async () => {
+    const session = await getAdminSession(db(), requestHeaders);
+    return { session, hasAdmin: session ? true : await adminExists(db()) };
+  });
+  if (!checked.ok) return degraded(checked.gate);
+  const { session, hasAdmin } = checked.value;
   if (!session) {
-    if (!(await adminExists(db()))) redirect("/setup");
+    if (!hasAdmin) redirect("/setup");
     redirect(`/login?next=${encodeURIComponent(path)}`);
   }
   if (session.user.mustChangePassword && !path.startsWith("/account")) redirect("/account?required=password");
-  return session;
+  return { kind: "admin", admin: session };
 }
 
-/** For the shell around pages: the session if there is one, never a redirect. */
+function degraded(gate: GateResult): PageGuard {
+  return { kind: "degraded", health: healthBody(gate), remedy: gate.report.remedy };
+}
+
+/**
+ * For the shell and the reduced /migrations view: the session if there is one, never a redirect. When
+ * the schema is degraded the session tables may be missing: that is "no session", logged at WARN.
+ */
 export async function currentAdmin(): Promise<AdminSession | null> {
-  return getAdminSession(db(), await headers());
+  try {
+    return await getAdminSession(db(), await headers());
+  } catch (error) {
+    log.warn({ event: "session_check_failed", reason: (error as Error).message }, "session check failed (schema degraded?): treated as signed out");
+    return null;
+  }
 }

@@ -15,12 +15,24 @@ export interface RawConnection {
   close(): Promise<void>;
 }
 
-export async function openRawConnection(url: string): Promise<RawConnection> {
+export interface OpenOptions {
+  /** Report and health checks look at a database; they must not create an empty SQLite file. */
+  mustExist?: boolean;
+  /** For checks that must answer quickly (health): fail instead of waiting long for a lock or a server. */
+  timeoutMs?: number;
+}
+
+export async function openRawConnection(url: string, options: OpenOptions = {}): Promise<RawConnection> {
   const provider = providerOf(url);
   if (provider === "sqlite") {
-    const sqlite = new Database(sqlitePath(url), { timeout: SQLITE_BUSY_TIMEOUT_MS });
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = FULL");
+    const sqlite = new Database(sqlitePath(url, { createDir: !options.mustExist }), {
+      timeout: options.timeoutMs ?? SQLITE_BUSY_TIMEOUT_MS,
+      fileMustExist: options.mustExist ?? false,
+    });
+    if (!options.mustExist) {
+      sqlite.pragma("journal_mode = WAL");
+      sqlite.pragma("synchronous = FULL");
+    }
     return {
       provider,
       exec: async (script) => void sqlite.exec(script),
@@ -33,7 +45,7 @@ export async function openRawConnection(url: string): Promise<RawConnection> {
       close: async () => void sqlite.close(),
     };
   }
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: options.timeoutMs ?? 10_000 });
   await client.connect();
   return {
     provider,

@@ -5,14 +5,21 @@ import { auth } from "@/lib/auth/auth";
 import { clientIp, userAgent } from "@/lib/auth/client-info";
 import { createFirstAdmin } from "@/lib/auth/setup";
 import { db } from "@/lib/db";
+import { log } from "@/lib/log";
 
 /** Open without a session, but only while no admin exists (createFirstAdmin refuses afterwards). */
-export async function setupAction(input: unknown): Promise<ActionResult<{ username: string }>> {
+export async function setupAction(input: unknown): Promise<ActionResult<{ username: string; signedIn: boolean }>> {
   return runOpenAction("setup", async ({ headers }) => {
     const created = await createFirstAdmin(db(), input, { ip: clientIp(headers), userAgent: userAgent(headers) });
-    // Sign the new admin in (the library sets the session cookie on this response).
-    const { password } = input as { password: string };
-    await auth().api.signInUsername({ body: { username: created.username, password }, headers });
-    return created;
+    // Sign the new admin in (the library sets the session cookie on this response). The admin exists
+    // whatever happens here: a failed sign-in sends them to the login page, never "nothing was changed".
+    try {
+      const { password } = input as { password: string };
+      await auth().api.signInUsername({ body: { username: created.username, password }, headers });
+      return { ...created, signedIn: true };
+    } catch (error) {
+      log.error({ event: "setup_sign_in_failed", username: created.username, err: error }, "first admin created, but signing in failed");
+      return { ...created, signedIn: false };
+    }
   });
 }

@@ -3,15 +3,22 @@ import { SessionList } from "@/components/auth/session-list";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { listSessions } from "@/lib/auth/account";
 import { listAuthEvents } from "@/lib/auth/events";
-import { requirePageAdmin } from "@/lib/auth/page-guard";
+import { DegradedNotice } from "@/components/migrations/degraded-notice";
+import { guardPage } from "@/lib/auth/page-guard";
+import { orDegraded } from "@/lib/migrations/gate";
+import { healthBody } from "@/lib/migrations/health";
 import { db } from "@/lib/db";
 
 export const dynamic = "force-dynamic";
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<{ required?: string }> }) {
-  const admin = await requirePageAdmin("/account");
+  const guard = await guardPage("/account");
+  if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedy={guard.remedy} />;
+  const { admin } = guard;
   const { required } = await searchParams;
-  const [sessions, events] = await Promise.all([listSessions(db(), admin), listAuthEvents(db(), 15)]);
+  const loaded = await orDegraded(() => Promise.all([listSessions(db(), admin), listAuthEvents(db(), 15)]));
+  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedy={loaded.gate.report.remedy} />;
+  const [sessions, events] = loaded.value;
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Account</h1>

@@ -4,6 +4,7 @@ import { login } from "@/lib/auth/login";
 import { db } from "@/lib/db";
 import { jsonError } from "@/lib/http";
 import { log } from "@/lib/log";
+import { schemaGate } from "@/lib/migrations/gate";
 
 export const dynamic = "force-dynamic";
 
@@ -13,6 +14,9 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** POST {username, password, next?} → 200 + session cookie | 400 | 401 | 429 with Retry-After. */
 export async function POST(request: Request) {
   if (isCrossSite(request.headers)) return jsonError("UNAUTHENTICATED", "Cross-site requests are not accepted.", 403);
+  const gate = await schemaGate();
+  if (!gate.ok) return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return jsonError("MALFORMED", "The request is too large.", 413);
   const text = await request.text();
   if (text.length > MAX_BODY_BYTES) return jsonError("MALFORMED", "The request is too large.", 413);
   let body: unknown;

@@ -1,0 +1,33 @@
+import { redirect } from "next/navigation";
+import { DegradedNotice } from "@/components/migrations/degraded-notice";
+import { MigrationsView } from "@/components/migrations/migrations-view";
+import { currentAdmin } from "@/lib/auth/page-guard";
+import { adminExists } from "@/lib/auth/setup";
+import { db } from "@/lib/db";
+import { schemaGate } from "@/lib/migrations/gate";
+import { healthBody } from "@/lib/migrations/health";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * Full report for a signed-in admin. While the schema is degraded and nobody can sign in (database
+ * down, auth tables missing), a reduced view without login: the summary, what is missing, the command
+ * (shared/DECISIONS.md). Full detail then: `npm run cli -- status` on the server.
+ */
+export default async function MigrationsPage() {
+  const gate = await schemaGate();
+  const admin = await currentAdmin();
+  if (admin) return <MigrationsView initial={{ ...gate.report, degradedSince: gate.degradedSince }} />;
+  if (!gate.ok) {
+    return (
+      <div className="space-y-4">
+        <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />
+        <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
+          This is the reduced view shown without signing in. Sign in for the full report, or run <code>npm run cli -- status</code> on the server.
+        </p>
+      </div>
+    );
+  }
+  if (!(await adminExists(db()))) redirect("/setup");
+  redirect("/login?next=%2Fmigrations");
+}

@@ -1,0 +1,22 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "@/lib/client/fetch-json";
+import { migrationKeys } from "@/lib/client/migration-keys";
+import type { MigrationReport } from "@/lib/migrations/report";
+
+// An admin fixing the schema runs a command on the server and watches this page: 5 s shows the
+// result promptly; the server caches the report for 1 s, so polling costs it almost nothing.
+export const MIGRATIONS_POLL_INTERVAL_MS = 5_000;
+
+export type ReportWithSince = MigrationReport & { degradedSince: string | null };
+
+export function useMigrationReport(initialData: ReportWithSince) {
+  return useQuery({
+    queryKey: migrationKeys.report(),
+    queryFn: ({ signal }) => fetchJson<ReportWithSince>("/api/migrations", signal),
+    initialData,
+    initialDataUpdatedAt: Date.parse(initialData.checkedAt),
+    refetchInterval: MIGRATIONS_POLL_INTERVAL_MS,
+  });
+}

@@ -1,0 +1,39 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+import type { HealthBody } from "@/lib/migrations/health";
+import { useHealth } from "../hooks/use-health";
+import { CopyCommand } from "./copy-command";
+
+/**
+ * Shown instead of a page while the schema is degraded. Polls /api/health; when the schema is healthy
+ * again (someone ran `migrate`), the page reloads itself.
+ */
+export function DegradedNotice({ initial, remedy }: { initial: HealthBody; remedy: string | null }) {
+  const router = useRouter();
+  const health = useHealth(initial);
+  const healthy = health.data?.status === "healthy";
+  useEffect(() => {
+    if (healthy) router.refresh();
+  }, [healthy, router]);
+  const body = health.data ?? initial;
+  return (
+    <section role="alert" data-testid="degraded-notice" className="mx-auto max-w-2xl rounded-lg border border-red-300 bg-red-50 p-6 text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+      <h1 className="mb-2 text-xl font-semibold">{healthy ? "Schema healthy again: reloading…" : "Schema degraded: the panel is paused"}</h1>
+      <p className="mb-3">{body.summary}</p>
+      {body.missingTables.length > 0 && <p className="mb-2 text-sm">Missing tables: {body.missingTables.join(", ")}</p>}
+      {body.missingColumns.length > 0 && <p className="mb-2 text-sm">Missing columns: {body.missingColumns.join(", ")}</p>}
+      {remedy && (
+        <p className="mb-3 text-sm">
+          On the server, run <CopyCommand command={remedy} />
+        </p>
+      )}
+      <p className="text-sm">
+        Nothing can be changed until the schema is fixed. Details: <Link href="/migrations" className="font-medium underline">Migrations</Link>. This page
+        checks again every few seconds.
+      </p>
+    </section>
+  );
+}

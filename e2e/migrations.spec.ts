@@ -1,0 +1,108 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { apiLogin, expect, test, type Credentials } from "./fixtures";
+import { snapshot, submitSetup } from "./helpers";
+
+// Migration health end to end, on the "schema" server (WARDEN_MIGRATE_ON_BOOT=false): healthy → a
+// table dropped by hand → repaired; then an old database (the auth migration not applied) → pending,
+// reduced view without login → `npm run cli -- migrate` → the notice goes away on the next poll.
+// The tests change that server's database file directly, as an operator's mistake would.
+
+const DB_FILE = join(process.cwd(), "data", "e2e-schema", "warden.db");
+const DB_URL = `file:${DB_FILE}`;
+const SCHEMA_ADMIN: Credentials = { username: "schema-admin", password: "schema admin passphrase" };
+
+function onDatabase(fn: (db: Database.Database) => void): void {
+  const db = new Database(DB_FILE);
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The CREATE TABLE statement of security_configs, from the migration that creates it. */
+function createSecurityConfigsSql(): string {
+  const init = readFileSync(join(process.cwd(), "prisma/sqlite/migrations/20261126000000_init/migration.sql"), "utf8");
+  return /CREATE TABLE "security_configs" \([\s\S]*?\n\);/.exec(init)![0];
+}
+
+test.describe.configure({ mode: "serial" });
+test.use({ session: "none" });
+
+test("@schema healthy: /migrations lists every migration applied and the schema complete", async ({ page }, testInfo) => {
+  await page.goto("/setup");
+  await submitSetup(page, SCHEMA_ADMIN);
+  await expect(page).toHaveURL(/\/security$/);
+  await expect(page.getByTestId("schema-pill")).toContainText("healthy");
+
+  await page.goto("/migrations");
+  await expect(page.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy");
+  await expect(page.getByTestId("migration-summary")).toContainText(/Healthy: 2 migration\(s\) applied, schema complete\./);
+  await expect(page.getByTestId("migration-row")).toHaveCount(2);
+  for (const row of await page.getByTestId("migration-row").all()) await expect(row).toContainText("applied");
+  await expect(page.getByTestId("schema-table").filter({ hasText: "security_configs" })).toContainText("present");
+  const health = await page.request.get("/api/health");
+  expect(health.status()).toBe(200);
+  await snapshot(page, testInfo, "migrations-healthy");
+});
+
+test("@schema a table dropped by hand: protected pages show the degraded notice, /api/health 503, repaired → notice gone on the next poll", async ({ page, context }, testInfo) => {
+  await apiLogin(context.request, SCHEMA_ADMIN);
+  onDatabase((db) => db.exec(`DROP TABLE "security_configs"`));
+
+  await page.goto("/security");
+  const notice = page.getByTestId("degraded-notice");
+  await expect(notice).toContainText("Schema degraded");
+  await expect(notice).toContainText("table security_configs is missing");
+  await expect(page.getByRole("switch")).toHaveCount(0);
+  await snapshot(page, testInfo, "security-degraded-missing-table");
+
+  const health = await page.request.get("/api/health");
+  expect(health.status()).toBe(503);
+  expect(await health.json()).toMatchObject({ status: "degraded", missingTables: ["security_configs"] });
+  expect((await page.request.get("/api/security/status")).status()).toBe(503);
+
+  const migrations = await context.newPage();
+  await migrations.goto("/migrations");
+  await expect(migrations.getByTestId("migration-summary")).toHaveAttribute("data-status", "degraded");
+  await expect(migrations.getByTestId("schema-table").filter({ hasText: "security_configs" })).toContainText("missing");
+  await snapshot(migrations, testInfo, "migrations-missing-table");
+
+  // Repair by hand (its migration is applied, so `migrate` would not recreate it).
+  onDatabase((db) => db.exec(createSecurityConfigsSql()));
+  await expect(notice).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
+  await expect(migrations.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy", { timeout: 15_000 });
+});
+
+test("@schema an old database (auth migration not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
+  onDatabase((db) => {
+    db.exec(`DROP TABLE "auth_events"; DROP TABLE "verifications"; DROP TABLE "accounts"; DROP TABLE "sessions"; DROP TABLE "users";`);
+    db.prepare(`DELETE FROM "_prisma_migrations" WHERE "migration_name" LIKE '%_auth'`).run();
+  });
+
+  // No session can exist now: every page shows the notice, /migrations its reduced view.
+  await page.goto("/security");
+  await expect(page.getByTestId("degraded-notice")).toContainText(/Pending: 1 migration\(s\) not applied: \d+_auth/);
+  await page.goto("/migrations");
+  const notice = page.getByTestId("degraded-notice");
+  await expect(notice).toContainText("Missing tables: users, sessions, accounts, verifications, auth_events");
+  await expect(notice).toContainText("npm run cli -- migrate");
+  await expect(page.getByText("This is the reduced view shown without signing in.")).toBeVisible();
+  await snapshot(page, testInfo, "migrations-pending-reduced-view");
+
+  const migrate = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "migrate"], {
+    env: { ...process.env, DATABASE_URL: DB_URL },
+    encoding: "utf8",
+  });
+  expect(migrate.status, migrate.stderr).toBe(0);
+  expect(migrate.stdout).toMatch(/Applied 1 migration\(s\)/);
+
+  // The page polls /api/health and reloads itself: the auth tables are back, and empty.
+  await expect(notice).toHaveCount(0, { timeout: 15_000 });
+  await expect(page).toHaveURL(/\/setup$/);
+  expect((await page.request.get("/api/health")).status()).toBe(200);
+});

@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../errors";
+import { cleanupTempDirs } from "../../test/support/databases";
+import { accountTables, authEvents, authFixture, requestHeaders } from "../../test/support/auth";
+import { login } from "./login";
+import { adminExists, createFirstAdmin, SetupClosedError } from "./setup";
+
+// First-run setup creates exactly one admin, also when several submissions arrive at once
+// (several processes: test/auth-setup-race.test.ts).
+
+afterAll(() => cleanupTempDirs());
+
+const PASSWORD = "first admin password";
+const client = { ip: "192.0.2.10", userAgent: "vitest" };
+const submission = (username: string) => ({ username, password: PASSWORD, confirm: PASSWORD });
+
+describe.each(["sqlite", "postgresql"] as const)("first-run setup on %s", (provider) => {
+  const fixture = authFixture(provider);
+
+  it.each([2, 5])("%i concurrent submissions with different usernames create exactly one admin", async (n) => {
+    const { db } = fixture();
+    const names = Array.from({ length: n }, (_, i) => `admin${i + 1}`);
+    const results = await Promise.allSettled(names.map((name) => createFirstAdmin(db, submission(name), client)));
+
+    const created = results.flatMap((r, i) => (r.status === "fulfilled" ? [names[i]!] : []));
+    const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    expect(created).toHaveLength(1);
+    expect(refused).toHaveLength(n - 1);
+    for (const error of refused) expect(error).toBeInstanceOf(SetupClosedError);
+
+    const winner = created[0]!;
+    const users = await db.user.findMany();
+    expect(users.map((u) => u.username)).toEqual([winner]);
+    const accounts = await db.account.findMany();
+    expect(accounts.map((a) => ({ userId: a.userId, providerId: a.providerId }))).toEqual([{ userId: users[0]!.id, providerId: "credential" }]);
+    expect((await authEvents(db)).map((e) => [e.event, e.username])).toEqual([["setup", winner]]);
+
+    // The winner signs in; a loser's name is not an account.
+    expect((await login(db, { username: winner, password: PASSWORD }, requestHeaders())).ok).toBe(true);
+    const loser = names.find((name) => name !== winner)!;
+    expect(await login(db, { username: loser, password: PASSWORD }, requestHeaders())).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it("once an admin exists, setup is closed for good and writes nothing", async () => {
+    const { db } = fixture();
+    expect(await adminExists(db)).toBe(false);
+    await createFirstAdmin(db, submission("first"), client);
+    expect(await adminExists(db)).toBe(true);
+    const before = await accountTables(db);
+    const eventsBefore = await authEvents(db);
+
+    await expect(createFirstAdmin(db, submission("second"), client)).rejects.toBeInstanceOf(SetupClosedError);
+    await expect(createFirstAdmin(db, submission("first"), client)).rejects.toThrow("Setup is closed");
+    expect(await accountTables(db)).toBe(before);
+    expect(await authEvents(db)).toEqual(eventsBefore);
+  });
+
+  it("refuses a bad first admin with a field message and writes nothing", async () => {
+    const { db } = fixture();
+    const before = await accountTables(db);
+    const cases: [unknown, string, string][] = [
+      [{ username: "admin", password: "short", confirm: "short" }, "password", "Password must be at least 12 characters"],
+      [{ username: "admin", password: PASSWORD, confirm: `${PASSWORD}!` }, "confirm", "The two passwords differ"],
+      [{ username: "", password: PASSWORD, confirm: PASSWORD }, "username", "Enter a username"],
+      [{ username: "<b>x</b>", password: PASSWORD, confirm: PASSWORD }, "username", "Username may use only"],
+      [{ username: "admin'; DROP TABLE users; --", password: PASSWORD, confirm: PASSWORD }, "username", "Username may use only"],
+    ];
+    for (const [input, field, message] of cases) {
+      const error = await createFirstAdmin(db, input, client).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).fields[field]).toContain(message);
+    }
+    expect(await accountTables(db)).toBe(before);
+    expect(await authEvents(db)).toEqual([]);
+    expect(await adminExists(db)).toBe(false);
+  });
+});

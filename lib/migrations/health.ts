@@ -1,0 +1,31 @@
+import type { GateResult } from "./gate";
+
+/**
+ * What /api/health tells a load balancer or a monitor: status, database reachability, migration counts,
+ * what is missing. Never URLs, credentials or stack traces (the database error is reduced to its kind).
+ */
+export interface HealthBody {
+  status: "healthy" | "pending" | "degraded";
+  summary: string;
+  database: { provider: string; reachable: boolean; latencyMs: number | null };
+  migrations: Record<string, number>;
+  missingTables: string[];
+  missingColumns: string[];
+  degradedSince: string | null;
+  checkedAt: string;
+}
+
+export function healthBody(gate: GateResult): HealthBody {
+  const r = gate.report;
+  return {
+    status: r.status,
+    // The summary can quote the database URL (redacted) when unreachable: keep only the cause.
+    summary: r.database.reachable ? r.summary : "Degraded: the database is unreachable.",
+    database: { provider: r.provider, reachable: r.database.reachable, latencyMs: r.database.latencyMs },
+    migrations: r.counts,
+    missingTables: r.schema?.missingTables ?? [],
+    missingColumns: r.schema?.missingColumns ?? [],
+    degradedSince: gate.degradedSince,
+    checkedAt: r.checkedAt,
+  };
+}

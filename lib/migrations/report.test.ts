@@ -1,0 +1,284 @@
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { cleanupTempDirs, createPostgresDatabase, emptySqliteUrl, tempDir } from "../../test/support/databases";
+import { createDb } from "../db";
+import { sqlitePath, type Provider } from "../db-url";
+import { resetEnvCache } from "../env";
+import { readIntent, toggleProtection } from "../security/store";
+import { openRawConnection } from "./connection";
+import { migrationsDir, readMigrationFolder } from "./folder";
+import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
+import { MigrationError } from "./migrate";
+import { buildMigrationReport } from "./report";
+import { resolveMigration } from "./resolve";
+import { migrateDatabase } from "./run";
+
+// Broken states of a real database, each a fixture, on both providers (issue #4).
+
+const drops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(drops.splice(0).map((d) => d()));
+  cleanupTempDirs();
+});
+afterEach(() => {
+  resetSchemaGate();
+  delete process.env.WARDEN_MIGRATE_ON_BOOT;
+  resetEnvCache();
+});
+
+async function emptyDatabase(provider: Provider): Promise<string> {
+  if (provider === "sqlite") return emptySqliteUrl();
+  const database = await createPostgresDatabase();
+  drops.push(database.drop);
+  return database.url;
+}
+
+async function sql(url: string, text: string): Promise<void> {
+  const conn = await openRawConnection(url);
+  try {
+    await conn.exec(text);
+  } finally {
+    await conn.close();
+  }
+}
+
+/** A copy of the provider's migrations folder holding only the first `count` migrations. */
+function oldMigrations(provider: Provider, count: number): string {
+  const source = migrationsDir(provider);
+  const dir = join(tempDir("warden-old-migrations-"), "migrations");
+  mkdirSync(dir, { recursive: true });
+  for (const file of readMigrationFolder(source).slice(0, count)) cpSync(join(source, file.name), join(dir, file.name), { recursive: true });
+  return dir;
+}
+
+function copyOfMigrations(provider: Provider): string {
+  const dir = join(tempDir("warden-migrations-"), "migrations");
+  cpSync(migrationsDir(provider), dir, { recursive: true });
+  return dir;
+}
+
+describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (provider) => {
+  it("is healthy on a freshly migrated database", async () => {
+    const url = await emptyDatabase(provider);
+    await migrateDatabase(url);
+    const report = await buildMigrationReport(url);
+    expect(report.status).toBe("healthy");
+    expect(report.summary).toMatch(/^Healthy: \d+ migration\(s\) applied, schema complete\.$/);
+    expect(report.counts.applied).toBe(readMigrationFolder(migrationsDir(provider)).length);
+    expect(report.schema!.missingTables).toEqual([]);
+    expect(report.schema!.missingColumns).toEqual([]);
+    expect(report.schema!.tables.find((t) => t.name === "security_configs")!.present).toBe(true);
+    expect(report.database.reachable).toBe(true);
+  });
+
+  it("the seed's case: a table added by a newer migration is missing from an older database → pending, `migrate` is the remedy", async () => {
+    const url = await emptyDatabase(provider);
+    await migrateDatabase(url, {}, oldMigrations(provider, 1));
+    const report = await buildMigrationReport(url);
+    expect(report.schema!.missingTables).toContain("users");
+    expect(report.reasons).toContain("table users is missing");
+    expect(report.remedy).toBe("npm run cli -- migrate");
+  });
+
+  it("an old database (first migration only, with data) is pending; migrating upgrades it with the data intact", async () => {
+    const url = await emptyDatabase(provider);
+    await migrateDatabase(url, {}, oldMigrations(provider, 1));
+    const old = createDb(url);
+    const intent = await readIntent(old);
+    await toggleProtection(old, { protection: "crowdsec", on: true, expectedVersion: intent.crowdsec.version }, { actor: "old-admin" });
+    await old.$disconnect();
+
+    const before = await buildMigrationReport(url);
+    expect(before.status).toBe("pending");
+    expect(before.counts.pending).toBeGreaterThanOrEqual(1);
+    expect(before.schema!.missingTables).toContain("users");
+    expect(before.summary).toMatch(/^Pending: 1 migration\(s\) not applied: \d+_auth\. Run `npm run cli -- migrate`\.$/);
+
+    await migrateDatabase(url);
+    const after = await buildMigrationReport(url);
+    expect(after.status).toBe("healthy");
+    const db = createDb(url);
+    try {
+      const upgraded = await readIntent(db);
+      expect(upgraded.crowdsec.enabled).toBe(true);
+      expect(upgraded.crowdsec.changedBy).toBe("old-admin");
+      expect(await db.securityAudit.count({ where: { outcome: "committed" } })).toBe(upgraded.version);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it("boot gate: pending + auto-migrate on upgrades; auto-migrate off stays degraded until `migrate`, then heals without a restart", async () => {
+    const onUrl = await emptyDatabase(provider);
+    await migrateDatabase(onUrl, {}, oldMigrations(provider, 1));
+    process.env.WARDEN_MIGRATE_ON_BOOT = "true";
+    resetEnvCache();
+    expect((await runBootGate(onUrl)).ok).toBe(true);
+    resetSchemaGate();
+
+    const offUrl = await emptyDatabase(provider);
+    await migrateDatabase(offUrl, {}, oldMigrations(provider, 1));
+    process.env.WARDEN_MIGRATE_ON_BOOT = "false";
+    resetEnvCache();
+    const boot = await runBootGate(offUrl);
+    expect(boot.ok).toBe(false);
+    expect(boot.report.status).toBe("pending");
+    expect(boot.degradedSince).not.toBeNull();
+
+    await migrateDatabase(offUrl);
+    await new Promise((r) => setTimeout(r, 1_100)); // the gate caches its verdict for 1 s
+    const healed = await schemaGate(offUrl);
+    expect(healed.ok).toBe(true);
+    expect(healed.degradedSince).toBeNull();
+  });
+
+  it("a table dropped by hand (the seed's missing security_configs) is degraded", async () => {
+    const url = await emptyDatabase(provider);
+    await migrateDatabase(url);
+    await sql(url, `DROP TABLE "security_configs"`);
+    const report = await buildMigrationReport(url);
+    expect(report.status).toBe("degraded");
+    expect(report.schema!.missingTables).toEqual(["security_configs"]);
+    // Its migration is applied, so `migrate` would not bring it back: the report says so instead of
+    // pointing at a command that does nothing.
+    expect(report.summary).toMatch(/^Degraded: table security_configs is missing although migration \d+_init, which creates it, is applied/);
+    expect(report.remedy).toBeNull();
+  });
+
+  it("a column dropped by hand is a missing column", async () => {
+    const url = await emptyDatabase(provider);
+    await migrateDatabase(url);
+    await sql(url, `ALTER TABLE "security_audits" DROP COLUMN "runtime_result"`);
+    const report = await buildMigrationReport(url);
+    expect(report.status).toBe("degraded");
+    expect(report.schema!.missingColumns).toEqual(["security_audits.runtime_result"]);
+    expect(report.reasons).toContain("column security_audits.runtime_result is missing");
+  });
+
+  it("an unfinished migration row is failed; migrate refuses and names `migrate resolve`; resolve --rolled-back lets it run again", async () => {
+    const url = await emptyDatabase(provider);
+    const dir = oldMigrations(provider, 1);
+    await migrateDatabase(url, {}, dir);
+    const second = readMigrationFolder(migrationsDir(provider))[1]!;
+    const now = provider === "sqlite" ? `'${new Date().toISOString()}'` : "now()";
+    await sql(
+      url,
+      `INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "logs", "started_at", "applied_steps_count") VALUES ('x-failed', '${second.checksum}', '${second.name}', 'boom', ${now}, 0)`,
+    );
+    const report = await buildMigrationReport(url);
+    expect(report.status).toBe("degraded");
+    expect(report.migrations.find((m) => m.name === second.name)).toMatchObject({ state: "failed", logs: "boom" });
+    expect(report.remedy).toBe(`npm run cli -- migrate resolve --applied|--rolled-back ${second.name}`);
+
+    const refused = await migrateDatabase(url).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MigrationError);
+    expect((refused as Error).message).toContain(`migrate resolve --applied ${second.name}`);
+
+    const conn = await openRawConnection(url);
+    try {
+      expect(await resolveMigration(conn, url, second.name, "rolled-back")).toContain("rolled back");
+    } finally {
+      await conn.close();
+    }
+    expect((await buildMigrationReport(url)).migrations.find((m) => m.name === second.name)!.state).toBe("rolled_back");
+    await migrateDatabase(url);
+    expect((await buildMigrationReport(url)).status).toBe("healthy");
+  });
+
+  it("a migration file edited after it was applied is modified", async () => {
+    const url = await emptyDatabase(provider);
+    const dir = copyOfMigrations(provider);
+    await migrateDatabase(url, {}, dir);
+    const first = readMigrationFolder(dir)[0]!;
+    writeFileSync(first.path, first.script + "\n-- edited by hand\n");
+    const report = await buildMigrationReport(url, { dir });
+    expect(report.status).toBe("degraded");
+    expect(report.migrations.find((m) => m.name === first.name)!.state).toBe("modified");
+    expect(report.counts.modified).toBe(1);
+  });
+
+  it("a history row for a migration missing from the folder is unknown", async () => {
+    const url = await emptyDatabase(provider);
+    await migrateDatabase(url);
+    const now = provider === "sqlite" ? `'${new Date().toISOString()}'` : "now()";
+    await sql(
+      url,
+      `INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "started_at", "finished_at", "applied_steps_count") VALUES ('x-unknown', 'abc', '20990101000000_from_the_future', ${now}, ${now}, 1)`,
+    );
+    const report = await buildMigrationReport(url);
+    expect(report.status).toBe("degraded");
+    expect(report.migrations.find((m) => m.name === "20990101000000_from_the_future")!.state).toBe("unknown");
+  });
+
+  it("a migration that fails half-way leaves nothing applied and no history row claiming success", async () => {
+    const url = await emptyDatabase(provider);
+    const dir = copyOfMigrations(provider);
+    mkdirSync(join(dir, "20990101000000_half_way"));
+    writeFileSync(join(dir, "20990101000000_half_way", "migration.sql"), `CREATE TABLE "half_way" ("id" INTEGER NOT NULL);\nINSERT INTO "no_such_table" VALUES (1);\n`);
+    const failure = await migrateDatabase(url, {}, dir).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MigrationError);
+    expect((failure as MigrationError).statement).toContain("no_such_table");
+    const report = await buildMigrationReport(url, { dir });
+    expect(report.status).toBe("degraded");
+    expect(report.migrations.find((m) => m.name === "20990101000000_half_way")!.state).toBe("failed");
+    expect(report.schema!.unexpectedTables).not.toContain("half_way");
+  });
+});
+
+describe("unusable databases give one clear sentence naming the URL (password redacted) and the cause", () => {
+  it("PostgreSQL down (nothing listening)", async () => {
+    const report = await buildMigrationReport("postgres://postgres:hunter2@127.0.0.1:1/warden");
+    expect(report.status).toBe("degraded");
+    expect(report.database.reachable).toBe(false);
+    expect(report.summary).toContain("postgres://***@127.0.0.1:1/warden");
+    expect(report.summary).toContain("connection refused");
+    expect(report.summary).not.toContain("hunter2");
+  });
+
+  it("a PostgreSQL database that does not exist", async () => {
+    const report = await buildMigrationReport("postgres://postgres@127.0.0.1:5432/warden_no_such_db");
+    expect(report.summary).toContain("database does not exist");
+  });
+
+  it("SQLite: a directory where the file should be", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "warden.db"));
+    const report = await buildMigrationReport(`file:${join(dir, "warden.db")}`);
+    expect(report.database.reachable).toBe(false);
+    expect(report.summary).toMatch(/cannot open the file/);
+  });
+
+  it("SQLite: a garbage file", async () => {
+    const path = join(tempDir(), "warden.db");
+    writeFileSync(path, "this is not a database, just text ".repeat(200));
+    const report = await buildMigrationReport(`file:${path}`);
+    expect(report.database.reachable).toBe(false);
+    expect(report.summary).toContain("not an SQLite database");
+  });
+
+  it("SQLite: a missing file is not created by looking at it", async () => {
+    const url = `file:${join(tempDir(), "absent.db")}`;
+    const report = await buildMigrationReport(url);
+    expect(report.database.reachable).toBe(false);
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(sqlitePath(url, { createDir: false }))).toBe(false);
+  });
+
+  it("SQLite: a database locked by another writer", async () => {
+    const url = emptySqliteUrl();
+    await migrateDatabase(url);
+    const Database = (await import("better-sqlite3")).default;
+    const holder = new Database(sqlitePath(url));
+    holder.pragma("journal_mode = DELETE");
+    holder.exec("BEGIN EXCLUSIVE");
+    try {
+      const report = await buildMigrationReport(url, { timeoutMs: 200 });
+      expect(report.database.reachable).toBe(false);
+      expect(report.summary).toContain("locked");
+    } finally {
+      holder.exec("ROLLBACK");
+      holder.close();
+    }
+  });
+});
