@@ -29,3 +29,17 @@ export function healthBody(gate: GateResult): HealthBody {
     checkedAt: r.checkedAt,
   };
 }
+
+const AUTH_TABLES = ["users", "sessions", "accounts", "verifications"];
+
+/**
+ * Whether sign-in can work although the schema is degraded (e.g. a modified migration): then an
+ * admin may sign in for the full /migrations report. Not when the database is unreachable or the
+ * account and session tables are incomplete (shared/DECISIONS.md: the reduced view then).
+ */
+export function sessionsUsable(gate: GateResult): boolean {
+  const r = gate.report;
+  if (!r.database.reachable || !r.schema) return false;
+  if (r.schema.missingTables.some((t) => AUTH_TABLES.includes(t))) return false;
+  return !r.schema.missingColumns.some((c) => AUTH_TABLES.includes(c.split(".")[0]!));
+}

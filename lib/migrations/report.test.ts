@@ -9,6 +9,7 @@ import { readIntent, toggleProtection } from "../security/store";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
+import { sessionsUsable } from "./health";
 import { MigrationError } from "./migrate";
 import { buildMigrationReport } from "./report";
 import { resolveMigration } from "./resolve";
@@ -91,6 +92,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
 
     const before = await buildMigrationReport(url);
     expect(before.status).toBe("pending");
+    expect(sessionsUsable({ ok: false, report: before, degradedSince: null })).toBe(false);
     expect(before.counts.pending).toBeGreaterThanOrEqual(1);
     expect(before.schema!.missingTables).toContain("users");
     expect(before.summary).toMatch(/^Pending: 1 migration\(s\) not applied: \d+_auth\. Run `npm run cli -- migrate`\.$/);
@@ -196,6 +198,8 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     expect(report.status).toBe("degraded");
     expect(report.migrations.find((m) => m.name === first.name)!.state).toBe("modified");
     expect(report.counts.modified).toBe(1);
+    // The account tables are intact: an admin can still sign in for the full report.
+    expect(sessionsUsable({ ok: false, report, degradedSince: null })).toBe(true);
   });
 
   it("a history row for a migration missing from the folder is unknown", async () => {

@@ -6,16 +6,17 @@ import { adminExists } from "@/lib/auth/setup";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
 import { db } from "@/lib/db";
 import { schemaGate } from "@/lib/migrations/gate";
-import { healthBody } from "@/lib/migrations/health";
+import { healthBody, sessionsUsable } from "@/lib/migrations/health";
 
 export const dynamic = "force-dynamic";
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;
-  const target = safeNextPath(next);
-  // Precedence: schema-degraded > first-run setup > login (accounts may not even be readable).
+  // Precedence: schema-degraded > first-run setup > login. While degraded, sign-in stays open if the
+  // account tables are intact, and leads to the full migration report.
   const gate = await schemaGate();
-  if (!gate.ok) return <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />;
+  if (!gate.ok && !sessionsUsable(gate)) return <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />;
+  const target = gate.ok ? safeNextPath(next) : "/migrations";
   if (!(await adminExists(db()))) redirect("/setup");
   if (await currentAdmin()) redirect(target);
   return (

@@ -5,7 +5,8 @@ import { currentAdmin } from "@/lib/auth/page-guard";
 import { adminExists } from "@/lib/auth/setup";
 import { db } from "@/lib/db";
 import { schemaGate } from "@/lib/migrations/gate";
-import { healthBody } from "@/lib/migrations/health";
+import { healthBody, sessionsUsable } from "@/lib/migrations/health";
+import Link from "next/link";
 
 export const dynamic = "force-dynamic";
 
@@ -23,7 +24,15 @@ export default async function MigrationsPage() {
       <div className="space-y-4">
         <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />
         <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
-          This is the reduced view shown without signing in. Sign in for the full report, or run <code>npm run cli -- status</code> on the server.
+          This is the reduced view shown without signing in.{" "}
+          {sessionsUsable(gate) ? (
+            <Link href="/login?next=%2Fmigrations" className="font-medium underline">
+              Sign in for the full report
+            </Link>
+          ) : (
+            "Sign-in is unavailable until the schema is repaired"
+          )}
+          , or run <code>npm run cli -- status</code> on the server.
         </p>
       </div>
     );

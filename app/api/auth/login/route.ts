@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { jsonError } from "@/lib/http";
 import { log } from "@/lib/log";
 import { schemaGate } from "@/lib/migrations/gate";
+import { sessionsUsable } from "@/lib/migrations/health";
 
 export const dynamic = "force-dynamic";
 
@@ -15,7 +16,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 export async function POST(request: Request) {
   if (isCrossSite(request.headers)) return jsonError("UNAUTHENTICATED", "Cross-site requests are not accepted.", 403);
   const gate = await schemaGate();
-  if (!gate.ok) return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
+  if (!gate.ok && !sessionsUsable(gate)) return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
   if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return jsonError("MALFORMED", "The request is too large.", 413);
   const text = await request.text();
   if (text.length > MAX_BODY_BYTES) return jsonError("MALFORMED", "The request is too large.", 413);
