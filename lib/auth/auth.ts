@@ -10,6 +10,16 @@ import { authSecret } from "./secret";
 import { authSettings } from "./settings";
 
 
+/** Seconds between two refreshes of a session's sliding expiry (the library's `updateAge`). */
+export function sessionUpdateAgeSeconds(): number {
+  return Math.min(300, Math.floor(authSettings().idleSeconds / 2));
+}
+
+/** The session cookie's name: the library adds `__Secure-` when cookies are Secure. */
+export function sessionCookieName(): string {
+  return `${authSettings().secureCookies ? "__Secure-" : ""}warden.session_token`;
+}
+
 function createAuth() {
   const settings = authSettings();
   const client = db();
@@ -30,7 +40,7 @@ function createAuth() {
     session: {
       // Sliding expiry = idle expiry: every use after `updateAge` moves expiresAt to now + idle.
       expiresIn: settings.idleSeconds,
-      updateAge: Math.min(300, Math.floor(settings.idleSeconds / 2)),
+      updateAge: sessionUpdateAgeSeconds(),
       // No cookie cache: a revoked session must stop working at once.
       cookieCache: { enabled: false },
     },

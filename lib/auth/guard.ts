@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { DomainError } from "../errors";
 import { log } from "../log";
 import { auth } from "./auth";
+import { fastSessionLookup } from "./session-fast-path";
 import { authSettings } from "./settings";
 
 export interface AdminSession {
@@ -27,15 +28,21 @@ export class PasswordChangeRequiredError extends DomainError {
  * (revocable); the idle expiry slides in the library, the absolute expiry is enforced here.
  */
 export async function getAdminSession(db: Db, headers: Headers, now: Date = new Date()): Promise<AdminSession | null> {
+  const fast = await fastSessionLookup(db, headers, now);
+  if (fast.kind === "none") return null;
+  if (fast.kind === "session") {
+    const r = fast.row;
+    if (now.getTime() - r.createdAt.getTime() > authSettings().maxAgeSeconds * 1000) return endAbsolute(db, r.sessionId, r.username ?? r.userId);
+    return {
+      user: { id: r.userId, username: r.username!, mustChangePassword: r.mustChangePassword },
+      session: { id: r.sessionId, token: r.token, createdAt: r.createdAt, expiresAt: r.expiresAt, ipAddress: r.ipAddress, userAgent: r.userAgent },
+    };
+  }
   const result = await auth().api.getSession({ headers });
   if (!result) return null;
   const { session, user } = result;
   const createdAt = new Date(session.createdAt);
-  if (now.getTime() - createdAt.getTime() > authSettings().maxAgeSeconds * 1000) {
-    await db.session.deleteMany({ where: { id: session.id } });
-    log.info({ event: "session_expired_absolute", username: user.username, sessionId: session.id }, "session reached its maximum age");
-    return null;
-  }
+  if (now.getTime() - createdAt.getTime() > authSettings().maxAgeSeconds * 1000) return endAbsolute(db, session.id, String(user.username ?? user.name));
   return {
     user: { id: user.id, username: String(user.username ?? user.name), mustChangePassword: Boolean((user as { mustChangePassword?: boolean }).mustChangePassword) },
     session: {
@@ -47,6 +54,12 @@ export async function getAdminSession(db: Db, headers: Headers, now: Date = new 
       userAgent: session.userAgent ?? null,
     },
   };
+}
+
+async function endAbsolute(db: Db, sessionId: string, username: string): Promise<null> {
+  await db.session.deleteMany({ where: { id: sessionId } });
+  log.info({ event: "session_expired_absolute", username, sessionId }, "session reached its maximum age");
+  return null;
 }
 
 /** For server actions and route handlers: a session, or an expected UNAUTHENTICATED error. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { db as globalDb, dbProvider, type Db } from "../../lib/db";
 import type { Provider } from "../../lib/db-url";
 import { resetEnvCache } from "../../lib/env";
+import { resetFastPathForTests } from "../../lib/auth/session-fast-path";
 import { resetAuthSettingsForTests } from "../../lib/auth/settings";
 import { recordAuthEvent } from "../../lib/auth/events";
 import { placeholderEmail } from "../../lib/auth/setup";
@@ -36,6 +37,7 @@ export async function resetAuthGlobals(): Promise<void> {
   delete globals.wardenDb;
   resetEnvCache();
   resetAuthSettingsForTests();
+  resetFastPathForTests();
   await previous?.$disconnect();
 }
 
