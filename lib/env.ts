@@ -20,14 +20,18 @@ export type Env = z.infer<typeof ZEnv>;
 
 let cached: Env | undefined;
 
-export function env(): Env {
-  if (cached) return cached;
-  const parsed = ZEnv.safeParse(process.env);
+/** Parses process.env with a schema; a bad value throws one message naming each variable. */
+export function parseEnvironment<T>(schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid environment: ${problems}`);
   }
-  cached = parsed.data;
+  return parsed.data;
+}
+
+export function env(): Env {
+  cached ??= parseEnvironment(ZEnv);
   return cached;
 }
 

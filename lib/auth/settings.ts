@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnvironment } from "../env";
 
 // Authentication settings, from the environment once (fail fast with the variable's name).
 const ZAuthEnv = z.object({
@@ -28,12 +29,7 @@ let cached: AuthSettings | undefined;
 
 export function authSettings(): AuthSettings {
   if (cached) return cached;
-  const parsed = ZAuthEnv.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`Invalid environment: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(ZAuthEnv);
   cached = {
     idleSeconds: Math.round(e.WARDEN_SESSION_IDLE_HOURS * 3600),
     maxAgeSeconds: Math.round(e.WARDEN_SESSION_MAX_HOURS * 3600),
