@@ -25,7 +25,7 @@ export function describeDatabaseError(url: string, error: unknown): string {
       case "SQLITE_NOTADB":
         return "the file is not an SQLite database";
       case "SQLITE_CANTOPEN":
-        return "cannot open the file (missing, a directory, or no permission for the server's user)";
+        return "cannot open the file (no permission for the server's user?)";
       case "SQLITE_BUSY":
       case "SQLITE_LOCKED":
         return "the database is locked by another process";

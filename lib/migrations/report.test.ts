@@ -1,4 +1,6 @@
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { cleanupTempDirs, createPostgresDatabase, emptySqliteUrl, tempDir } from "../../test/support/databases";
@@ -250,7 +252,8 @@ describe("unusable databases give one clear sentence naming the URL (password re
     mkdirSync(join(dir, "warden.db"));
     const report = await buildMigrationReport(`file:${join(dir, "warden.db")}`);
     expect(report.database.reachable).toBe(false);
-    expect(report.summary).toMatch(/cannot open the file/);
+    expect(report.summary).toContain("the path is a directory, not a database file");
+    expect(report.remedy).toBeNull();
   });
 
   it("SQLite: a garbage file", async () => {
@@ -265,8 +268,27 @@ describe("unusable databases give one clear sentence naming the URL (password re
     const url = `file:${join(tempDir(), "absent.db")}`;
     const report = await buildMigrationReport(url);
     expect(report.database.reachable).toBe(false);
+    expect(report.summary).toContain("the file does not exist yet");
+    expect(report.remedy).toBe("npm run cli -- migrate"); // migrate creates it
     const { existsSync } = await import("node:fs");
     expect(existsSync(sqlitePath(url, { createDir: false }))).toBe(false);
+  });
+
+  it("SQLite: a file the server's user cannot read (CLI status run as nobody)", async () => {
+    // We run as root, for whom chmod does not make a file unreadable: run the reader as another user.
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const url = `file:${join(dir, "warden.db")}`;
+    await migrateDatabase(url);
+    chmodSync(sqlitePath(url), 0o600);
+    const status = spawnSync(
+      "setpriv",
+      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, "node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "status"],
+      { env: { ...process.env, DATABASE_URL: url, HOME: tmpdir() }, encoding: "utf8" },
+    );
+    expect(status.status).toBe(1);
+    expect(status.stdout).toContain(`database ${url}: cannot open the file (no permission for the server's user?)`);
+    expect(status.stdout).not.toContain("    at ");
   });
 
   it("SQLite: a database locked by another writer", async () => {

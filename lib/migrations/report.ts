@@ -1,4 +1,5 @@
-import { providerOf, type Provider } from "../db-url";
+import { existsSync, statSync } from "node:fs";
+import { providerOf, redactUrl, sqlitePath, type Provider } from "../db-url";
 import { scriptMatchesChecksum } from "./checksum";
 import { openRawConnection, type RawConnection } from "./connection";
 import { describeDatabaseError } from "./db-errors";
@@ -142,6 +143,12 @@ export async function buildMigrationReport(url: string, options: { dir?: string;
   const started = performance.now();
   const provider = providerOf(url);
   const files = readMigrationFolder(options.dir ?? migrationsDir(provider));
+  if (provider === "sqlite") {
+    // Said plainly before opening: SQLite's own error ("unable to open") is the same for all of these.
+    const path = sqlitePath(url, { createDir: false });
+    const problem = !existsSync(path) ? "the file does not exist yet" : statSync(path).isDirectory() ? "the path is a directory, not a database file" : null;
+    if (problem) return assemble(provider, { reachable: false, latencyMs: null, error: `database ${redactUrl(url)}: ${problem}` }, [], null, started, true);
+  }
   let conn: RawConnection | undefined;
   try {
     const t0 = performance.now();
@@ -212,7 +219,7 @@ function assemble(
   const status: SchemaStatus = broken || (schemaBroken && pendingNames.length === 0) ? "degraded" : pendingNames.length > 0 ? "pending" : "healthy";
   if (pendingNames.length > 0) reasons.unshift(`${pendingNames.length} migration(s) not applied: ${pendingNames.join(", ")}`);
   // An SQLite file that does not exist yet is created by `migrate`; other unreachable databases need a person.
-  const missingFile = !database.reachable && provider === "sqlite" && /cannot open the file \(missing/.test(database.error ?? "");
+  const missingFile = !database.reachable && provider === "sqlite" && (database.error ?? "").endsWith("the file does not exist yet");
   const remedy =
     status === "healthy"
       ? null
