@@ -2,9 +2,8 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { MigrationReport } from "@/lib/migrations/report";
 import { SignOutButton } from "./auth/sign-out-button";
+import { SchemaPill } from "./migrations/schema-pill";
 import { Badge, type BadgeTone } from "./ui/badge";
-
-const SCHEMA_TONE: Record<MigrationReport["status"], BadgeTone> = { healthy: "green", pending: "amber", degraded: "red" };
 
 function Pill({ label, word, tone, title }: { label: string; word: string; tone: BadgeTone; title: string }) {
   return (
@@ -39,9 +38,7 @@ export function AppShell({ schema, username, children }: { schema: MigrationRepo
       </nav>
       <div className="min-w-0">
         <header className="flex flex-wrap items-center gap-4 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900" aria-label="System status">
-          <Link href="/migrations" data-testid="schema-pill">
-            <Pill label="Schema" word={schema.status} tone={SCHEMA_TONE[schema.status]} title={schema.summary} />
-          </Link>
+          <SchemaPill initial={schema} />
           <Pill label="Engine" word="not managed" tone="grey" title="No runtime is connected to Warden yet: nothing is observed." />
           <Pill label="Drift" word="not monitored" tone="grey" title="Drift detection is not running yet: nothing compares intent with a runtime." />
           <span className="ml-auto flex items-center gap-3 text-sm">

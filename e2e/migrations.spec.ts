@@ -58,6 +58,8 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
   await expect(notice).toContainText("Schema degraded");
   await expect(notice).toContainText("table security_configs is missing");
   await expect(page.getByRole("switch")).toHaveCount(0);
+  // The header never shows green beside the notice.
+  await expect(page.getByTestId("schema-pill")).toContainText("degraded");
   await snapshot(page, testInfo, "security-degraded-missing-table");
 
   const health = await page.request.get("/api/health");
@@ -75,6 +77,7 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
   onDatabase((db) => db.exec(createSecurityConfigsSql()));
   await expect(notice).toHaveCount(0, { timeout: 15_000 });
   await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
+  await expect(page.getByTestId("schema-pill")).toContainText("healthy");
   await expect(migrations.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy", { timeout: 15_000 });
 });
 

@@ -8,7 +8,7 @@ import type { HealthBody } from "@/lib/migrations/health";
 // when sessions cannot (auth tables missing, database down).
 export const HEALTH_POLL_INTERVAL_MS = 3_000;
 
-async function fetchHealth(signal: AbortSignal): Promise<HealthBody> {
+export async function fetchHealth(signal: AbortSignal): Promise<HealthBody> {
   const response = await fetch("/api/health", { signal, cache: "no-store" });
   // 503 is an answer (degraded), not a failure.
   if (response.status !== 200 && response.status !== 503) throw new Error(`/api/health answered HTTP ${response.status}`);
@@ -20,6 +20,8 @@ export function useHealth(initialData?: HealthBody) {
     queryKey: migrationKeys.health(),
     queryFn: ({ signal }) => fetchHealth(signal),
     initialData,
+    // Whatever another component cached before, look again when the notice appears.
+    refetchOnMount: "always",
     refetchInterval: HEALTH_POLL_INTERVAL_MS,
   });
 }

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import type { HealthBody } from "@/lib/migrations/health";
 import { useHealth } from "../hooks/use-health";
 import { CopyCommand } from "./copy-command";
@@ -14,11 +14,14 @@ import { CopyCommand } from "./copy-command";
 export function DegradedNotice({ initial, remedy }: { initial: HealthBody; remedy: string | null }) {
   const router = useRouter();
   const health = useHealth(initial);
-  const healthy = health.data?.status === "healthy";
+  // Only an answer fetched after this notice appeared may reload the page (a cached "healthy" from
+  // before the schema broke must not).
+  const [shownAt] = useState(() => Date.now());
+  const healthy = health.data?.status === "healthy" && health.dataUpdatedAt >= shownAt;
   useEffect(() => {
     if (healthy) router.refresh();
   }, [healthy, router]);
-  const body = health.data ?? initial;
+  const body = health.dataUpdatedAt >= shownAt ? (health.data ?? initial) : initial;
   return (
     <section role="alert" data-testid="degraded-notice" className="mx-auto max-w-2xl rounded-lg border border-red-300 bg-red-50 p-6 text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
       <h1 className="mb-2 text-xl font-semibold">{healthy ? "Schema healthy again: reloading…" : "Schema degraded: the panel is paused"}</h1>
