@@ -14,6 +14,13 @@ function Pill({ label, word, tone, title }: { label: string; word: string; tone:
   );
 }
 
+const NAV = [
+  ["/security", "Security"],
+  ["/security?tab=audit", "Audit"],
+  ["/migrations", "Migrations"],
+  ["/account", "Account"],
+] as const;
+
 export function AppShell({ schema, username, children }: { schema: MigrationReport; username: string; children: ReactNode }) {
   return (
     <div className="min-h-screen md:grid md:grid-cols-[12rem_1fr]">
@@ -22,18 +29,13 @@ export function AppShell({ schema, username, children }: { schema: MigrationRepo
           Warden
         </Link>
         <ul className="mt-2 flex gap-4 text-sm md:mt-6 md:flex-col md:gap-2">
-          <li>
-            <Link href="/security" className="hover:underline">Security</Link>
-          </li>
-          <li>
-            <Link href="/security?tab=audit" className="hover:underline">Audit</Link>
-          </li>
-          <li>
-            <Link href="/migrations" className="hover:underline">Migrations</Link>
-          </li>
-          <li>
-            <Link href="/account" className="hover:underline">Account</Link>
-          </li>
+          {NAV.map(([href, label]) => (
+            <li key={href}>
+              <Link href={href} className="hover:underline">
+                {label}
+              </Link>
+            </li>
+          ))}
         </ul>
       </nav>
       <div className="min-w-0">

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "../lib/db";
-import type { Provider } from "../lib/db-url";
 import { readIntent } from "../lib/security/store";
-import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "./support/databases";
+import { dropTestDatabases, migratedDatabase } from "./support/databases";
 import { auditRows, healthyAt, storeInvariants } from "./support/store-state";
 import { spawnWriter } from "./support/writer-process";
 
@@ -12,22 +11,11 @@ import { spawnWriter } from "./support/writer-process";
 const PROCESSES = 5;
 const CHANGES_EACH = 10;
 
-const drops: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  await Promise.all(drops.splice(0).map((drop) => drop()));
-  cleanupTempDirs();
-});
-
-async function databaseFor(provider: Provider): Promise<string> {
-  if (provider === "sqlite") return freshSqliteUrl();
-  const database = await freshPostgres();
-  drops.push(database.drop);
-  return database.url;
-}
+afterAll(dropTestDatabases);
 
 describe.each(["sqlite", "postgresql"] as const)("concurrent writers on %s", (provider) => {
   it(`${PROCESSES} processes × ${CHANGES_EACH} changes: every change commits once, history and mirror agree`, async () => {
-    const url = await databaseFor(provider);
+    const url = await migratedDatabase(provider);
     const db = createDb(url);
     try {
       const initial = (await readIntent(db)).version;

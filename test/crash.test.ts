@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "../lib/db";
-import type { Provider } from "../lib/db-url";
 import { readIntent } from "../lib/security/store";
-import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "./support/databases";
+import { dropTestDatabases, migratedDatabase } from "./support/databases";
 import { healthyAt, storeInvariants } from "./support/store-state";
 import { spawnWriter, type WriterProcess } from "./support/writer-process";
 
@@ -15,24 +14,15 @@ import { spawnWriter, type WriterProcess } from "./support/writer-process";
 
 const KILLS = 20;
 
-const drops: (() => Promise<void>)[] = [];
 const running: WriterProcess[] = [];
 afterAll(async () => {
   for (const w of running) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
-  await Promise.all(drops.splice(0).map((drop) => drop()));
-  cleanupTempDirs();
+  await dropTestDatabases();
 });
-
-async function databaseFor(provider: Provider): Promise<string> {
-  if (provider === "sqlite") return freshSqliteUrl();
-  const database = await freshPostgres();
-  drops.push(database.drop);
-  return database.url;
-}
 
 describe.each(["sqlite", "postgresql"] as const)("SIGKILL while committing on %s", (provider) => {
   it(`${KILLS} kills at random moments leave a consistent store every time`, { timeout: 120_000 }, async () => {
-    const url = await databaseFor(provider);
+    const url = await migratedDatabase(provider);
     const db = createDb(url);
     const spawnNext = (n: number) => {
       const w = spawnWriter({ url, changes: null, worker: `crash-${n}`, waitForGo: true, protection: "random" });

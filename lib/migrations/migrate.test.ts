@@ -4,26 +4,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqlitePath, type Provider } from "../db-url";
-import { cleanupTempDirs, createPostgresDatabase, emptySqliteUrl, tempDir } from "../../test/support/databases";
+import { dropTestDatabases, emptyDatabase, emptySqliteUrl, tempDir } from "../../test/support/databases";
 import { migrationChecksum, scriptMatchesChecksum } from "./checksum";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { MigrationError } from "./migrate";
 import { migrateDatabase } from "./run";
 
-const drops: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  await Promise.all(drops.splice(0).map((drop) => drop()));
-  cleanupTempDirs();
-});
-
-async function emptyDatabase(provider: Provider): Promise<string> {
-  if (provider === "sqlite") return emptySqliteUrl();
-  const database = await createPostgresDatabase();
-  drops.push(database.drop);
-  return database.url;
-}
+afterAll(dropTestDatabases);
 
 async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const conn = await openRawConnection(url);

@@ -3,7 +3,7 @@ import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { cleanupTempDirs, createPostgresDatabase, emptySqliteUrl, tempDir } from "../../test/support/databases";
+import { dropTestDatabases, emptyDatabase, emptySqliteUrl, tempDir } from "../../test/support/databases";
 import { createDb } from "../db";
 import { sqlitePath, type Provider } from "../db-url";
 import { resetEnvCache } from "../env";
@@ -19,23 +19,12 @@ import { migrateDatabase } from "./run";
 
 // Broken states of a real database, each a fixture, on both providers (issue #4).
 
-const drops: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  await Promise.all(drops.splice(0).map((d) => d()));
-  cleanupTempDirs();
-});
+afterAll(dropTestDatabases);
 afterEach(() => {
   resetSchemaGate();
   delete process.env.WARDEN_MIGRATE_ON_BOOT;
   resetEnvCache();
 });
-
-async function emptyDatabase(provider: Provider): Promise<string> {
-  if (provider === "sqlite") return emptySqliteUrl();
-  const database = await createPostgresDatabase();
-  drops.push(database.drop);
-  return database.url;
-}
 
 async function sql(url: string, text: string): Promise<void> {
   const conn = await openRawConnection(url);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Provider } from "../db-url";
-import { cleanupTempDirs, createPostgresDatabase, emptySqliteUrl } from "../../test/support/databases";
+import { dropTestDatabases, emptyDatabase } from "../../test/support/databases";
 import { openRawConnection, type RawConnection } from "./connection";
 import { migrateDatabase } from "./run";
 
@@ -176,24 +176,14 @@ async function schemaProblems(url: string, provider: Provider): Promise<string[]
   return problems;
 }
 
-const drops: (() => Promise<void>)[] = [];
-
+/** An empty database migrated by Warden's migrator (not a copied template: the migration is under test). */
 async function migratedDatabase(provider: Provider): Promise<string> {
-  let url: string;
-  if (provider === "sqlite") url = emptySqliteUrl();
-  else {
-    const database = await createPostgresDatabase();
-    drops.push(database.drop);
-    url = database.url;
-  }
+  const url = await emptyDatabase(provider);
   await migrateDatabase(url);
   return url;
 }
 
-afterAll(async () => {
-  await Promise.all(drops.splice(0).map((drop) => drop()));
-  cleanupTempDirs();
-});
+afterAll(dropTestDatabases);
 
 describe.each(["sqlite", "postgresql"] as const)("the migrated %s database matches the Prisma models", (provider) => {
   let url: string;

@@ -78,3 +78,27 @@ export async function freshPostgres(): Promise<{ url: string; drop: () => Promis
 export function cleanupTempDirs(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+const pendingDrops: (() => Promise<void>)[] = [];
+
+/** A migrated database of the given provider; PostgreSQL ones are dropped by dropTestDatabases(). */
+export async function migratedDatabase(provider: "sqlite" | "postgresql"): Promise<string> {
+  if (provider === "sqlite") return freshSqliteUrl();
+  const database = await freshPostgres();
+  pendingDrops.push(database.drop);
+  return database.url;
+}
+
+/** An empty (not migrated) database of the given provider; dropped by dropTestDatabases(). */
+export async function emptyDatabase(provider: "sqlite" | "postgresql"): Promise<string> {
+  if (provider === "sqlite") return emptySqliteUrl();
+  const database = await createPostgresDatabase();
+  pendingDrops.push(database.drop);
+  return database.url;
+}
+
+/** For afterAll: drops the PostgreSQL databases made above and removes temp directories. */
+export async function dropTestDatabases(): Promise<void> {
+  await Promise.all(pendingDrops.splice(0).map((drop) => drop()));
+  cleanupTempDirs();
+}
