@@ -1,8 +1,8 @@
 // Runs once per server process (Next.js calls register() at boot): the schema gate checks
 // migrations and schema before the panel serves (applying pending ones when WARDEN_MIGRATE_ON_BOOT
-// allows), else the panel runs in schema-degraded mode. The reconciler and the drift detector will
-// start here, after the gate, in later issues. The flag on globalThis keeps hot reload from running
-// it twice.
+// allows), else the panel runs in schema-degraded mode. Then, in the background (boot never waits
+// for the runtime), the reconciler makes the runtime match the intent. The flag on globalThis keeps
+// hot reload from running it twice.
 
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -18,4 +18,6 @@ export async function register(): Promise<void> {
     // The gate reports a broken database as degraded; reaching here means the gate itself failed.
     log.error({ event: "boot_gate_failed", reason: (error as Error).message }, "schema gate failed at boot; requests will re-check");
   }
+  const { startBootReconcile } = await import("./lib/reconcile/boot");
+  void startBootReconcile();
 }

@@ -34,7 +34,10 @@ class DurableSqliteFactory implements SqlDriverAdapterFactory {
   }
 }
 
-const providers = new WeakMap<object, Provider>();
+// On globalThis: Next.js bundles instrumentation and routes separately, so this module can exist
+// twice in one process, and a client made by one copy must still be known to the other.
+const globalForProviders = globalThis as unknown as { wardenDbProviders?: WeakMap<object, Provider> };
+const providers = (globalForProviders.wardenDbProviders ??= new WeakMap<object, Provider>());
 
 export function createDb(url: string): Db {
   const provider = providerOf(url);

@@ -11,11 +11,18 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "SCHEMA_DEGRADED"
   | "ENGINE"
+  | "NOT_INSTALLED"
+  | "RUNTIME_FAILED"
   | "INTERNAL";
+
+// Next.js bundles instrumentation and routes separately, so this module can exist twice in one
+// process: `instanceof` fails across copies, the registered symbol does not.
+const DOMAIN_ERROR = Symbol.for("warden.DomainError");
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly expected: boolean;
+  readonly [DOMAIN_ERROR] = true;
   constructor(code: ErrorCode, message: string, expected = true) {
     super(message);
     this.name = new.target.name;
@@ -60,7 +67,7 @@ export class ConflictError extends DomainError {
 }
 
 export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof DomainError;
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[DOMAIN_ERROR] === true;
 }
 
 /** The schema is not fit to serve (pending, failed, modified or unknown migrations, missing tables). */

@@ -16,6 +16,8 @@ export interface ActionError {
   message: string;
   fields?: Record<string, string>;
   conflict?: ConflictDetails;
+  /** The runtime's last log lines, for RUNTIME_FAILED. */
+  logTail?: string[];
   requestId: string;
 }
 export type ActionResult<T> = { data: T } | { error: ActionError };
@@ -71,6 +73,8 @@ function actionError(name: string, requestId: string, error: unknown): ActionRes
     const result: ActionError = { code: error.code, message: error.message, requestId };
     if (error instanceof ValidationError || error instanceof MalformedRequestError) result.fields = error.fields;
     if (error instanceof ConflictError) result.conflict = error.details;
+    const logTail = (error as { logTail?: unknown }).logTail;
+    if (Array.isArray(logTail) && logTail.length) result.logTail = logTail.map(String);
     if (error.code === "UNAUTHENTICATED") log.warn({ event: "action_refused", action: name, requestId, code: error.code }, "server action refused without a session");
     return { error: result };
   }

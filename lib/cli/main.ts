@@ -1,4 +1,7 @@
+import "./log-to-stderr";
+import { crowdsecInitCommand } from "./commands/crowdsec-init";
 import { migrateCommand } from "./commands/migrate";
+import { reconcileCommand } from "./commands/reconcile";
 import { resetPasswordCommand } from "./commands/reset-password";
 import { statusCommand } from "./commands/status";
 
@@ -10,12 +13,17 @@ commands:
   migrate                                    apply pending migrations (DATABASE_URL, default file:./data/warden.db)
   migrate resolve --applied|--rolled-back N  mark failed migration N as applied / rolled back (as Prisma's migrate resolve)
   status [--json]                            migration and schema health; exit 0 only when healthy
+  reconcile [--json]                         make the runtime (the CrowdSec agent) match the stored intent now, as the
+                                             panel does at boot; exit 0 only when everything matches
+  crowdsec:init                              create the managed CrowdSec instance (offline, from the Debian package)
   reset-password <username>                  set a one-time password (printed), or the one piped on stdin; the admin
                                              must choose a new one at next sign-in; all of their sessions end`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   migrate: migrateCommand,
   status: statusCommand,
+  reconcile: reconcileCommand,
+  "crowdsec:init": crowdsecInitCommand,
   "reset-password": resetPasswordCommand,
 };
 

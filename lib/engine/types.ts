@@ -31,7 +31,15 @@ export interface RuntimeObservation {
   details?: Record<string, string | number | boolean | null>;
   /** Last lines of the runtime's log, for a failure. */
   logTail?: string[];
+  /** True until the boot reconciler has made this runtime match the intent (status says "reconciling"). */
+  reconciling?: boolean;
 }
+
+/** What a driver reports happening to its runtime without anyone asking (the supervisor listens). */
+export type RuntimeEvent =
+  | { type: "exit"; pid: number; code: number | null; signal: string | null; expected: boolean }
+  | { type: "started"; pid: number }
+  | { type: "stopped"; pid: number; how: string };
 
 export type ApplyResult =
   | { status: "applied"; version: number; ms: number; observation: RuntimeObservation }
@@ -43,6 +51,15 @@ export interface ProtectionDriver {
   readonly protection: Protection;
   /** Drive the runtime to `intent` (the latest committed one); resolves when it is there, or failed. */
   apply(intent: SecurityIntent, signal: AbortSignal): Promise<ApplyResult>;
-  /** Observe the runtime now. Must not change it. */
+  /** Observe the runtime now. Must not change it, and must not spawn a process (it is polled). */
   observe(): Promise<RuntimeObservation>;
+  /**
+   * Refuses an intent the runtime can never satisfy on this machine (e.g. the package is not
+   * installed), before it is committed. Throws a DomainError with a message fit for the card.
+   */
+  preflight?(intent: SecurityIntent): void | Promise<void>;
+  /** Subscribe to runtime events (an agent exited, started, stopped). Returns the unsubscribe. */
+  onEvent?(listener: (event: RuntimeEvent) => void): () => void;
+  /** Stop timers and watchers (tests, hot reload). Never stops the runtime itself. */
+  close?(): void;
 }

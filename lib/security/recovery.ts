@@ -48,7 +48,8 @@ export async function recreateConfig(tx: Tx, requestId: string): Promise<Recreat
   const mirrorRows = await tx.setting.findMany({ where: { key: { startsWith: "security." } } });
   const mirror = readMirror(mirrorRows);
   const source: RecoverySource = mirror.presentKeys.length > 0 ? "settings_mirror" : "defaults";
-  const committed = await tx.securityAudit.count({ where: { outcome: "committed" } });
+  // Every commit, compensating ones (`rolled_back`) included, took one global version (ADR 005).
+  const committed = await tx.securityAudit.count({ where: { outcome: { in: ["committed", "rolled_back"] } } });
   const now = new Date();
 
   const invalid: Protection[] = [];

@@ -1,5 +1,5 @@
 import "server-only";
-import { observeAll } from "../engine/registry";
+import { engine, observeAll } from "../engine/registry";
 import type { RuntimeObservation } from "../engine/types";
 import type { Db } from "../db";
 import type { SecurityIntent } from "./intent";
@@ -14,6 +14,6 @@ export interface SecurityStatus {
 }
 
 export async function getSecurityStatus(db: Db): Promise<SecurityStatus> {
-  const [intent, runtime] = await Promise.all([readIntent(db), observeAll()]);
+  const [intent, runtime] = await Promise.all([readIntent(db), observeAll(engine())]);
   return { intent, runtime, checkedAt: new Date().toISOString() };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { dbProvider, type Db } from "../db";
-import { ConflictError, DomainError, MalformedRequestError, ValidationError } from "../errors";
+import { ConflictError, DomainError, isDomainError, MalformedRequestError, ValidationError } from "../errors";
 import { log } from "../log";
 import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleInput, ZUpdateInput } from "./input-schema";
-import { auditSnapshot, type SecurityIntent } from "./intent";
+import { auditSnapshot, type ProtectionIntent, type SecurityIntent } from "./intent";
 import { lockIntent } from "./lock";
 import { GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
 import { writeMirror } from "./mirror-write";
@@ -20,13 +20,20 @@ export interface ChangeContext {
   requestId?: string;
 }
 
-/** Test seam: called inside the transaction after the config row is written, before the mirror and audit. */
 export interface ChangeHooks {
+  /**
+   * Called with the intent as it would be after the change, before anything is written; throwing
+   * refuses the change (e.g. the runtime's package is not installed) and nothing is committed.
+   */
+  preflight?: (candidate: SecurityIntent) => void | Promise<void>;
+  /** Test seam: called inside the transaction after the config row is written, before the mirror and audit. */
   afterConfigWrite?: () => void | Promise<void>;
 }
 
 export interface ChangeResult {
   intent: SecurityIntent;
+  /** The protection's intent this change replaced (what a rollback restores without a confirmed apply). */
+  before: ProtectionIntent;
   protection: Protection;
   configVersion: number;
   auditId: number;
@@ -122,6 +129,7 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
           throw new ValidationError(Object.values(fields)[0] ?? "Invalid settings", fields);
         }
         const settings = rules.data as SettingsByProtection[typeof protection];
+        if (hooks?.preflight) await hooks.preflight({ ...current, [protection]: { ...currentP, enabled, settings } } as SecurityIntent);
         const now = new Date();
         const columns = intentColumns(protection, enabled, settings, ctx.actor, now);
         // First statement of the fast path: takes the write lock (SQLite) / row lock (PostgreSQL),
@@ -147,7 +155,7 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
           requestId,
           configVersion: updated.version,
         });
-        return { intent: updated, auditId, recreated };
+        return { intent: updated, auditId, recreated, replaced: currentP as ProtectionIntent };
       }, TX_OPTIONS),
     );
     if (outcome.recreated) logRecreated(outcome.recreated, requestId);
@@ -165,9 +173,9 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
       },
       "security intent committed",
     );
-    return { intent: outcome.intent, protection, configVersion: outcome.intent.version, auditId: outcome.auditId };
+    return { intent: outcome.intent, before: outcome.replaced, protection, configVersion: outcome.intent.version, auditId: outcome.auditId };
   } catch (error) {
-    if (error instanceof ConflictError || error instanceof ValidationError) {
+    if (error instanceof ConflictError || error instanceof ValidationError || (isDomainError(error) && error.code === "NOT_INSTALLED")) {
       await recordRejection(db, change, ctx.actor, requestId, before, error);
     }
     throw error;
@@ -227,4 +235,75 @@ async function withTransientRetry<T>(fn: () => Promise<T>): Promise<T> {
       log.warn({ event: "transaction_retry", attempt, code }, "transient transaction conflict; retrying");
     }
   }
+}
+
+export interface RollbackInput {
+  protection: Protection;
+  /** The protection version whose apply failed: the rollback only happens while it is still the latest. */
+  failedVersion: number;
+  /** What to restore: the last intent successfully applied (enabled + settings). */
+  restore: { enabled: boolean; settings: SettingsByProtection[Protection] };
+  error: string;
+  runtimeResult: unknown;
+  requestId?: string;
+}
+
+/**
+ * The compensating commit of DECISIONS "Rollback": restores `restore` if the failed version is still
+ * the protection's latest (version-guarded UPDATE as the transaction's first statement), with a
+ * `rolled_back` audit row carrying the error. Returns null, writing nothing, when a newer version
+ * exists: the applier then drives the runtime to that one instead.
+ */
+export async function rollbackIntent(db: Db, input: RollbackInput): Promise<{ intent: SecurityIntent; auditId: number } | null> {
+  const requestId = input.requestId ?? randomUUID();
+  const { protection } = input;
+  const outcome = await withTransientRetry(() =>
+    db.$transaction(async (tx) => {
+      const now = new Date();
+      const columns = intentColumns(protection, input.restore.enabled, input.restore.settings, "system (rollback)", now);
+      const row = await updateConfigGuarded(tx, VERSION_FIELD[protection], input.failedVersion, columns, now);
+      if (!row) return null;
+      const updated = rowToIntent(row);
+      await writeMirror(
+        tx,
+        [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)],
+        now,
+      );
+      const auditId = await insertAudit(tx, {
+        at: now,
+        actor: "system",
+        action: "rollback",
+        protection,
+        before: null,
+        after: JSON.stringify(auditSnapshot(updated[protection])),
+        outcome: "rolled_back",
+        error: input.error,
+        requestId,
+        configVersion: updated.version,
+      });
+      await tx.$executeRaw`UPDATE "security_audits" SET "runtime_result" = ${JSON.stringify(input.runtimeResult)} WHERE "id" = ${auditId}`;
+      return { intent: updated, auditId };
+    }, TX_OPTIONS),
+  );
+  if (outcome) {
+    log.warn(
+      {
+        event: "intent_rolled_back",
+        source: "lib/security",
+        protection,
+        failedVersion: input.failedVersion,
+        restoredEnabled: input.restore.enabled,
+        version: outcome.intent.version,
+        reason: input.error,
+        requestId,
+      },
+      "runtime failed to apply the latest intent: intent rolled back to the last applied one",
+    );
+  }
+  return outcome;
+}
+
+/** Records on a change's audit row what the runtime did with it (applied after N ms, failed, superseded). */
+export async function recordRuntimeResult(db: Db, auditId: number, result: unknown): Promise<void> {
+  await db.$executeRaw`UPDATE "security_audits" SET "runtime_result" = ${JSON.stringify(result)} WHERE "id" = ${auditId}`;
 }

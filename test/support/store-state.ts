@@ -68,7 +68,7 @@ export interface StoreInvariants {
   configPresent: boolean;
   globalVersion: number | null;
   committedAudits: number;
-  /** The committed rows' config versions are exactly 1..globalVersion, each once. */
+  /** The committed (and rolled_back) rows' config versions are exactly 1..globalVersion, each once. */
   committedVersionsContiguous: boolean;
   mirrorMatchesConfig: boolean;
   mismatches: unknown[];
@@ -83,7 +83,8 @@ export interface StoreInvariants {
 export async function storeInvariants(db: Db): Promise<StoreInvariants> {
   const [row, audits, consistency] = await Promise.all([
     db.securityConfig.findUnique({ where: { id: 1 } }),
-    db.securityAudit.findMany({ where: { outcome: "committed" }, orderBy: { configVersion: "asc" } }),
+    // Compensating commits (`rolled_back`) take a version like any other commit (ADR 005).
+    db.securityAudit.findMany({ where: { outcome: { in: ["committed", "rolled_back"] } }, orderBy: { configVersion: "asc" } }),
     checkStoreConsistency(db),
   ]);
   const versions = audits.map((a) => a.configVersion);

@@ -1,0 +1,21 @@
+import { crowdsecSettings } from "../../engine/crowdsec/settings";
+import { ensureInstance, missingPackage, INSTALL_HINT } from "../../engine/crowdsec/instance";
+
+/** `crowdsec:init`: create the managed CrowdSec instance now, offline, from the Debian package's files. */
+export async function crowdsecInitCommand(args: string[]): Promise<number> {
+  if (args.length) {
+    console.error(`unknown crowdsec:init argument: ${args.join(" ")} (usage: npm run cli -- crowdsec:init)`);
+    return 2;
+  }
+  const settings = crowdsecSettings();
+  const missing = missingPackage(settings);
+  if (missing) {
+    console.error(`FAILED: CrowdSec is not installed (${missing}). ${INSTALL_HINT}`);
+    return 1;
+  }
+  const result = await ensureInstance(settings);
+  console.log(
+    `${result.created ? "Created" : "Already present:"} CrowdSec instance ${result.dir} (LAPI 127.0.0.1:${settings.lapiPort}, Prometheus 127.0.0.1:${settings.prometheusPort}).`,
+  );
+  return 0;
+}

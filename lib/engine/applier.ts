@@ -1,0 +1,113 @@
+import type { Db } from "../db";
+import { log } from "../log";
+import type { ProtectionIntent, SecurityIntent } from "../security/intent";
+import type { Protection } from "../security/protections";
+import { readIntent } from "../security/store";
+import type { ApplyResult, ProtectionDriver } from "./types";
+
+// One applier per protection (DECISIONS "Applying intent to a runtime"): it drives the runtime to
+// the *latest* committed intent. Requests that arrive while an apply runs are coalesced: when the
+// apply ends, the loop reads the intent again and applies only the newest version, so 20 clicks in
+// 2 s cost at most two applies and always end at the last click.
+
+/** What became of the apply a caller waited for. */
+export type ApplyOutcome =
+  /** The runtime was driven to `result.version`, which is the requested version or a newer one. */
+  | { kind: "done"; result: ApplyResult; intent: SecurityIntent }
+  /** The requested version was overtaken before it was applied; the newer one's result is attached. */
+  | { kind: "superseded"; by: number; result: ApplyResult; intent: SecurityIntent };
+
+interface Waiter {
+  /** The protection version the caller committed (0 = whatever is latest). */
+  version: number;
+  resolve: (outcome: ApplyOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Applier {
+  private waiters: Waiter[] = [];
+  private running: Promise<void> | null = null;
+  private again = false;
+  private readonly abort = new AbortController();
+  /** The last intent the runtime confirmed, for rollback (DECISIONS: restore the last applied intent). */
+  lastApplied: { version: number; intent: ProtectionIntent } | null = null;
+  /** The protection version currently being applied, for the status ("Starting…"). */
+  inFlight: number | null = null;
+
+  constructor(
+    readonly protection: Protection,
+    readonly driver: ProtectionDriver,
+    private readonly db: Db,
+  ) {}
+
+  /**
+   * Asks the runtime to match the latest intent; resolves once a version ≥ `version` has been
+   * applied (or failed). Never rejects for a runtime failure: that is a result.
+   */
+  request(version = 0): Promise<ApplyOutcome> {
+    const promise = new Promise<ApplyOutcome>((resolve, reject) => this.waiters.push({ version, resolve, reject }));
+    this.again = true;
+    this.running ??= this.loop().finally(() => {
+      this.running = null;
+      // A request that arrived after the last read but before `running` was cleared.
+      if (this.waiters.length) void this.request(0);
+    });
+    return promise;
+  }
+
+  /** Stops waiting for new work (shutdown, tests). An apply in progress is told to abort. */
+  close(): void {
+    this.abort.abort();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.again) {
+      this.again = false;
+      let intent: SecurityIntent;
+      try {
+        intent = await readIntent(this.db);
+      } catch (error) {
+        for (const w of this.waiters.splice(0)) w.reject(error);
+        return;
+      }
+      const target = intent[this.protection];
+      this.inFlight = target.version;
+      const started = Date.now();
+      let result: ApplyResult;
+      try {
+        result = await this.driver.apply(intent, this.abort.signal);
+      } catch (error) {
+        // A driver must report runtime failures as results; a throw is a bug, still shown as a failure.
+        log.error({ event: "apply_threw", protection: this.protection, version: target.version, err: error }, "driver threw while applying intent");
+        result = { status: "failed", version: target.version, ms: Date.now() - started, error: (error as Error).message };
+      } finally {
+        this.inFlight = null;
+      }
+      if (result.status === "applied") this.lastApplied = { version: target.version, intent: target };
+      log.info(
+        {
+          event: "intent_applied",
+          source: "lib/engine",
+          protection: this.protection,
+          version: target.version,
+          result: result.status,
+          ms: "ms" in result ? result.ms : undefined,
+          error: result.status === "failed" ? result.error : undefined,
+        },
+        result.status === "failed" ? "runtime failed to reach the intent" : "runtime driven to the intent",
+      );
+      // Waiters for this version or older are answered; newer ones (committed during the apply) wait
+      // for the next turn of the loop.
+      const answered = this.waiters.filter((w) => w.version <= target.version);
+      this.waiters = this.waiters.filter((w) => w.version > target.version);
+      for (const w of answered) {
+        w.resolve(
+          w.version === 0 || w.version === target.version
+            ? { kind: "done", result, intent }
+            : { kind: "superseded", by: target.version, result, intent },
+        );
+      }
+      if (this.waiters.length) this.again = true;
+    }
+  }
+}

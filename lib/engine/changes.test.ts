@@ -1,0 +1,183 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createDb, type Db } from "../db";
+import { log } from "../log";
+import { readIntent } from "../security/store";
+import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
+import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
+import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
+import { changeAndApply, RuntimeFailedError } from "./changes";
+import { createEngine, observeAll, type Engine } from "./registry";
+import { DEFAULT_CROWDSEC_SETTINGS } from "./crowdsec/settings";
+
+// The click, end to end, over a real SQLite file: commit → apply → runtime result on the audit row →
+// rollback when the change's own version fails. The runtime here is FakeCrowdsecDriver (a named
+// fake: timing and failures chosen by the test); lib/engine/crowdsec/*.agent.test.ts and
+// lib/engine/engine.agent.test.ts run the same flow with a real agent.
+
+const ADMIN = { actor: "local-admin" };
+let db: Db;
+let fake: FakeCrowdsecDriver;
+let engine: Engine;
+
+function makeEngine(selfHeal = { selfHeal: true, selfHealMaxAttempts: 3, selfHealBackoffMs: 20 }) {
+  engine = createEngine(db, { drivers: { crowdsec: fake }, crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: "/nonexistent", ...selfHeal } });
+  engine.supervisor.start();
+  return engine;
+}
+
+beforeEach(async () => {
+  db = createDb(await freshSqliteUrl());
+  fake = new FakeCrowdsecDriver();
+  makeEngine();
+});
+afterEach(async () => {
+  engine.close();
+  await db.$disconnect();
+  vi.restoreAllMocks();
+});
+afterAll(() => cleanupTempDirs());
+
+async function version(): Promise<number> {
+  return (await readIntent(db)).crowdsec.version;
+}
+
+const toggle = async (on: boolean) => changeAndApply(engine, db, "toggle", { protection: "crowdsec", on, expectedVersion: await version() }, ADMIN);
+
+describe("a toggle drives the runtime and records what it did", () => {
+  it("on: the runtime runs, the audit row says applied after N ms", async () => {
+    const intent = await toggle(true);
+    expect(intent.crowdsec.enabled).toBe(true);
+    expect(fake.running).toBe(true);
+    const rows = await db.securityAudit.findMany({ orderBy: { id: "asc" } });
+    const last = rows.at(-1)!;
+    expect(last).toMatchObject({ action: "toggle", outcome: "committed", protection: "crowdsec" });
+    expect(JSON.parse(last.runtimeResult!)).toMatchObject({ status: "applied", version: intent.crowdsec.version, ms: expect.any(Number) });
+    expect((await observeAll(engine)).crowdsec.state).toBe("running");
+  });
+
+  it("a start failure rolls the intent back with the error and the log tail; versions stay contiguous", async () => {
+    fake.failures.push("the Local API was not ready within 30 s");
+    const error = await toggle(true).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeFailedError);
+    expect((error as RuntimeFailedError).message).toBe("CrowdSec could not be started: the Local API was not ready within 30 s. The change was rolled back.");
+    expect((error as RuntimeFailedError).logTail).toEqual(["fake log line 1", "fake log line 2"]);
+    expect((await readIntent(db)).crowdsec.enabled).toBe(false);
+    const rows = await auditRows(db);
+    expect(rows.slice(-2).map((r) => [r.action, r.outcome, r.actor])).toEqual([
+      ["toggle", "committed", "local-admin"],
+      ["rollback", "rolled_back", "system"],
+    ]);
+    expect(rows.at(-1)!.error).toContain("the Local API was not ready within 30 s");
+    const intent = await readIntent(db);
+    expect(await storeInvariants(db)).toEqual(healthyAt(intent.version));
+    expect(fake.running).toBe(false);
+  });
+
+  it("the package missing: the switch refuses, nothing is committed, a rejected audit row says why", async () => {
+    fake.installed = false;
+    const before = await readIntent(db);
+    const error = await toggle(true).catch((e: unknown) => e);
+    expect((error as { code: string }).code).toBe("NOT_INSTALLED");
+    const after = await readIntent(db);
+    expect(after).toEqual(before);
+    expect((await auditRows(db)).at(-1)).toMatchObject({ outcome: "rejected", error: "CrowdSec is not installed on this machine (fake)." });
+    expect(fake.applied).toEqual([]);
+  });
+
+  it("turning off a protection works even when the package is missing (preflight refuses only what cannot run)", async () => {
+    await toggle(true);
+    fake.installed = false;
+    const intent = await toggle(false);
+    expect(intent.crowdsec.enabled).toBe(false);
+  });
+
+  it("bad input changes nothing and never reaches the runtime", async () => {
+    const before = await readIntent(db);
+    for (const input of [{ protection: "crowdsec", on: "yes", expectedVersion: 1 }, { protection: "nginx", on: true, expectedVersion: 1 }, null]) {
+      await expect(changeAndApply(engine, db, "toggle", input, ADMIN)).rejects.toMatchObject({ code: "MALFORMED" });
+    }
+    expect(await readIntent(db)).toEqual(before);
+    expect(fake.applied).toEqual([]);
+  });
+});
+
+describe("coalescing and rollback only for the latest version", () => {
+  it("20 toggles in a burst end with the runtime at the latest intent, with far fewer applies", async () => {
+    fake.delayMs = 50;
+    const base = await version();
+    const results: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      const v = await version();
+      results.push(changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: i % 2 === 0, expectedVersion: v }, ADMIN).catch((e: unknown) => e));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const outcomes = await Promise.all(results);
+    // A click based on a version another click just replaced is a conflict (as from a second tab);
+    // every other one commits.
+    const conflicts = outcomes.filter((o) => (o as { code?: string }).code === "CONFLICT").length;
+    expect(outcomes.filter((o) => o instanceof Error && (o as { code?: string }).code !== "CONFLICT")).toEqual([]);
+    const latest = await readIntent(db);
+    expect(latest.crowdsec.version).toBe(base + 20 - conflicts);
+    expect(20 - conflicts).toBeGreaterThanOrEqual(10);
+    expect(fake.applied.at(-1)).toBe(latest.crowdsec.version);
+    expect(fake.running).toBe(latest.crowdsec.enabled);
+    expect(fake.applied.length).toBeLessThan(20);
+  });
+
+  it("a failed version that is no longer the latest is not rolled back: the newer one is applied", async () => {
+    fake.delayMs = 80;
+    fake.failures.push("boom");
+    const v = await version();
+    const first = changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: true, expectedVersion: v }, ADMIN).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 20));
+    // Committed while version v+1 is being applied (and failing).
+    const second = changeAndApply(engine, db, "update", { protection: "crowdsec", changes: { lapiUrl: null }, expectedVersion: v + 1 }, ADMIN);
+    const error = await first;
+    expect((error as RuntimeFailedError).message).toContain("A newer change was made meanwhile, so it was not rolled back");
+    await second;
+    const intent = await readIntent(db);
+    expect(intent.crowdsec.enabled).toBe(true);
+    expect(fake.running).toBe(true);
+    expect((await auditRows(db)).some((r) => r.outcome === "rolled_back")).toBe(false);
+  });
+});
+
+describe("self-heal", () => {
+  it("restarts an agent that died while the intent is on, logging each attempt", async () => {
+    const warn = vi.spyOn(log, "warn");
+    await toggle(true);
+    fake.crash();
+    await vi.waitFor(() => expect(fake.running).toBe(true), { timeout: 2_000 });
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ event: "self_heal_scheduled", attempt: 1 }), expect.any(String));
+  });
+
+  it("gives up after the configured number of failed attempts and says so on the card", async () => {
+    await toggle(true);
+    fake.failures.push("port 8180 is already in use", "port 8180 is already in use", "port 8180 is already in use");
+    const error = vi.spyOn(log, "error");
+    fake.crash();
+    await vi.waitFor(() => expect(engine.supervisor.state.gaveUp).toBe(true), { timeout: 3_000 });
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ event: "self_heal_gave_up", attempts: 3 }), expect.any(String));
+    const card = (await observeAll(engine)).crowdsec;
+    expect(card.state).toBe("stopped");
+    expect(String(card.details?.selfHeal)).toMatch(/^gave up after 3 failed restart attempt\(s\): port 8180 is already in use/);
+    // The intent is never rolled back by a failed restart.
+    expect((await readIntent(db)).crowdsec.enabled).toBe(true);
+    // A start by the admin re-arms it.
+    await toggle(false);
+    await toggle(true);
+    expect(engine.supervisor.state.gaveUp).toBe(false);
+  });
+
+  it("off: a dead agent stays dead (engine drift) and the log says so at WARN", async () => {
+    engine.close();
+    makeEngine({ selfHeal: false, selfHealMaxAttempts: 3, selfHealBackoffMs: 20 });
+    const warn = vi.spyOn(log, "warn");
+    await toggle(true);
+    fake.crash();
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledWith(expect.objectContaining({ event: "agent_exited", selfHeal: false }), expect.any(String)));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.running).toBe(false);
+    expect((await observeAll(engine)).crowdsec.state).toBe("stopped");
+  });
+});

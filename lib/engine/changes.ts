@@ -1,0 +1,80 @@
+import type { Db } from "../db";
+import { DomainError } from "../errors";
+import { log } from "../log";
+import type { SecurityIntent } from "../security/intent";
+import { PROTECTION_LABELS } from "../security/protections";
+import { recordRuntimeResult, rollbackIntent, toggleProtection, updateProtection, type ChangeContext, type ChangeResult } from "../security/store";
+import type { ApplyOutcome } from "./applier";
+import type { Engine } from "./registry";
+import type { ApplyResult } from "./types";
+
+// A click, end to end (mission 1): validate → preflight the runtime → commit intent, mirror and
+// audit in one transaction → drive the runtime to the latest intent → record what the runtime did
+// on the audit row → if this change's own version failed and is still the latest, roll the intent
+// back with a clear error (DECISIONS "Rollback").
+
+/** The runtime refused the intent; the intent was rolled back. Carries the agent's last log lines. */
+export class RuntimeFailedError extends DomainError {
+  constructor(
+    message: string,
+    readonly logTail: string[] = [],
+    readonly rolledBack: boolean,
+  ) {
+    super("RUNTIME_FAILED", message);
+  }
+}
+
+export type ChangeKind = "toggle" | "update";
+
+export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, input: unknown, ctx: ChangeContext): Promise<SecurityIntent> {
+  const write = kind === "toggle" ? toggleProtection : updateProtection;
+  // The preflight runs against the protection the input names, after validation (in the store).
+  const committed: ChangeResult = await write(db, input, ctx, {
+    preflight: async (candidate) => {
+      for (const driver of Object.values(engine.drivers)) await driver.preflight?.(candidate);
+    },
+  });
+  const { protection } = committed;
+  const version = committed.intent[protection].version;
+  const applier = engine.appliers[protection];
+  const outcome = await applier.request(version);
+  await recordRuntimeResult(db, committed.auditId, runtimeResult(outcome)).catch((error: unknown) =>
+    log.error({ event: "runtime_result_write_failed", auditId: committed.auditId, err: error }, "could not record the runtime result on the audit row"),
+  );
+  if (outcome.kind === "superseded" || outcome.result.status !== "failed") return outcome.intent;
+
+  // This change's own version failed. Roll back only while it is still the latest (the guard is in
+  // the UPDATE); the restored intent is the last one the runtime confirmed, else the one before.
+  const result = outcome.result;
+  const restoreFrom = applier.lastApplied?.intent ?? committed.before;
+  const label = PROTECTION_LABELS[protection];
+  const message = `${label} could not be ${committed.intent[protection].enabled ? "started" : "changed"}: ${result.error}`;
+  const rolled = await rollbackIntent(db, {
+    protection,
+    failedVersion: version,
+    restore: { enabled: restoreFrom.enabled, settings: restoreFrom.settings },
+    error: message,
+    runtimeResult: runtimeResult(outcome),
+    requestId: ctx.requestId,
+  });
+  if (!rolled) {
+    // A newer version was committed meanwhile: the applier drives to it; this change just failed.
+    throw new RuntimeFailedError(`${message}. A newer change was made meanwhile, so it was not rolled back.`, result.logTail, false);
+  }
+  // Put the runtime where the restored intent says (e.g. clean up after a half start).
+  void applier.request(rolled.intent[protection].version);
+  throw new RuntimeFailedError(`${message}. The change was rolled back.`, result.logTail, true);
+}
+
+
+/** What the audit row records about the runtime for one change. */
+export function runtimeResult(outcome: ApplyOutcome): Record<string, unknown> {
+  const r: ApplyResult = outcome.result;
+  const base: Record<string, unknown> =
+    r.status === "applied"
+      ? { status: "applied", version: r.version, ms: r.ms, summary: r.observation.summary }
+      : r.status === "failed"
+        ? { status: "failed", version: r.version, ms: r.ms, error: r.error }
+        : { status: "not_managed", version: r.version, reason: r.reason };
+  return outcome.kind === "superseded" ? { status: "superseded", by: outcome.by, latest: base } : base;
+}

@@ -1,0 +1,199 @@
+import { spawn } from "node:child_process";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createDb, type Db } from "../db";
+import { log } from "../log";
+import { reconcile } from "../reconcile/reconcile";
+import { readIntent, toggleProtection } from "../security/store";
+import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
+import { agentFixture, cleanupAllFixtures, holdPort, PROJECT_ROOT, waitFor, type AgentFixture } from "../../test/support/crowdsec";
+import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
+import { changeAndApply, RuntimeFailedError } from "./changes";
+import { cmdline } from "./crowdsec/proc";
+import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
+import { createEngine, observeAll, type Engine } from "./registry";
+
+// The click and the boot, end to end with a REAL crowdsec agent (each test its own instance in a
+// temp dir on free ports) and a real SQLite file: what an admin relies on in issue 5.
+
+const ADMIN = { actor: "admin" };
+const engines: Engine[] = [];
+const dbs: Db[] = [];
+
+afterEach(async () => {
+  for (const e of engines.splice(0)) e.close();
+  await cleanupAllFixtures();
+  for (const d of dbs.splice(0)) await d.$disconnect();
+  vi.restoreAllMocks();
+});
+afterAll(() => cleanupTempDirs());
+
+async function setup(overrides: Partial<CrowdsecRuntimeSettings> = {}) {
+  const fx = await agentFixture({ selfHeal: false, ...overrides });
+  const url = await freshSqliteUrl();
+  const db = createDb(url);
+  dbs.push(db);
+  return { fx, url, db, engine: newEngine(db, fx) };
+}
+
+function newEngine(db: Db, fx: AgentFixture, overrides: Partial<CrowdsecRuntimeSettings> = {}): Engine {
+  const engine = createEngine(db, { crowdsec: { ...fx.settings, ...overrides } });
+  engine.supervisor.start();
+  engines.push(engine);
+  return engine;
+}
+
+const crowdsecVersion = async (db: Db) => (await readIntent(db)).crowdsec.version;
+const toggle = async (engine: Engine, db: Db, on: boolean) =>
+  changeAndApply(engine, db, "toggle", { protection: "crowdsec", on, expectedVersion: await crowdsecVersion(db) }, ADMIN);
+
+describe("a click starts and stops the real agent", () => {
+  it("on → one live crowdsec of this instance, observed running with LAPI ready; off → gone; audit rows carry the runtime result", async () => {
+    const { fx, db, engine } = await setup();
+    await toggle(engine, db, true);
+    const [pid] = fx.agentPids();
+    expect(fx.agentPids()).toHaveLength(1);
+    expect(cmdline(pid!)).toEqual(expect.arrayContaining([expect.stringMatching(/crowdsec$/), "-c", `${fx.dir}/etc/config.yaml`]));
+    const observed = (await observeAll(engine)).crowdsec;
+    expect(observed).toMatchObject({ state: "running", pid, details: expect.objectContaining({ lapi: "ready" }) });
+
+    await toggle(engine, db, false);
+    expect(fx.agentPids()).toEqual([]);
+    expect((await observeAll(engine)).crowdsec.state).toBe("stopped");
+    const results = (await db.securityAudit.findMany({ where: { action: "toggle" }, orderBy: { id: "asc" } })).map((r) => JSON.parse(r.runtimeResult!));
+    expect(results).toEqual([
+      expect.objectContaining({ status: "applied", ms: expect.any(Number) }),
+      expect.objectContaining({ status: "applied", ms: expect.any(Number) }),
+    ]);
+  });
+
+  it("port taken by another program: the switch springs back, the error says why, nothing runs, audit says rolled_back", async () => {
+    const { fx, db, engine } = await setup();
+    const squatter = await holdPort(fx.settings.lapiPort);
+    try {
+      const error = (await toggle(engine, db, true).catch((e: unknown) => e)) as RuntimeFailedError;
+      expect(error).toBeInstanceOf(RuntimeFailedError);
+      expect(error.message).toMatch(new RegExp(`^CrowdSec could not be started: .*${fx.settings.lapiPort}.*The change was rolled back\\.$`));
+      expect((await readIntent(db)).crowdsec.enabled).toBe(false);
+      expect(fx.agentPids()).toEqual([]);
+      const rows = await auditRows(db);
+      expect(rows.at(-1)).toMatchObject({ action: "rollback", outcome: "rolled_back", actor: "system", error: expect.stringContaining(String(fx.settings.lapiPort)) });
+      expect(await storeInvariants(db)).toEqual(healthyAt((await readIntent(db)).version));
+    } finally {
+      await squatter.close();
+    }
+  });
+
+  it("20 toggle requests in 2 s from two tabs end at the latest intent with exactly one agent or none", async () => {
+    const { fx, db, engine } = await setup();
+    // Requests do not wait for each other (an API client, or two tabs): one every 100 ms for 2 s,
+    // alternating on/off, each based on the version its sender last saw.
+    const sent: Promise<unknown>[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) {
+      sent.push(toggle(engine, db, i % 2 === 0).catch((e: unknown) => e));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const all = await Promise.all(sent);
+    const unexpected = all.filter((o) => o instanceof Error && (o as { code?: string }).code !== "CONFLICT");
+    expect(unexpected).toEqual([]);
+    expect(all.filter((o) => !(o instanceof Error)).length).toBeGreaterThanOrEqual(10);
+    // Let a last coalesced apply finish, then compare.
+    await engine.appliers.crowdsec.request(0);
+    const intent = await readIntent(db);
+    expect(fx.agentPids()).toHaveLength(intent.crowdsec.enabled ? 1 : 0);
+    expect((await observeAll(engine)).crowdsec.state).toBe(intent.crowdsec.enabled ? "running" : "stopped");
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
+describe("restarts and a second process", () => {
+  it("the panel killed between committing and applying: the next boot applies the intent", async () => {
+    const { fx, db } = await setup();
+    // The commit happened; the process died before its applier ran.
+    await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: await crowdsecVersion(db) }, ADMIN);
+    expect(fx.agentPids()).toEqual([]);
+    const tally = await reconcile(db, newEngine(db, fx), "boot");
+    expect(tally.decisions[0]).toMatchObject({ protection: "crowdsec", desired: "running", observed: "stopped", action: "start", result: "ok" });
+    expect(fx.agentPids()).toHaveLength(1);
+  });
+
+  it("the panel restarted while its agent runs: adopted, not started twice; the adopted agent's death is still seen", async () => {
+    const { fx, db, engine } = await setup();
+    await toggle(engine, db, true);
+    const [pid] = fx.agentPids();
+    engine.close();
+    const info = vi.spyOn(log, "info");
+    const second = newEngine(db, fx);
+    const tally = await reconcile(db, second, "boot");
+    expect(tally.decisions[0]).toMatchObject({ action: "adopt", result: "ok", pid });
+    expect(fx.agentPids()).toEqual([pid]);
+    expect(info).toHaveBeenCalledWith(expect.objectContaining({ event: "reconcile_decision", source: "boot", action: "adopt" }), expect.any(String));
+    // Killed by hand: the pid probe of the adopted agent reports it (self-heal is off here).
+    process.kill(pid!, "SIGKILL");
+    await waitFor(async () => (await observeAll(second)).crowdsec.state !== "running", 2_000, "the card to stop saying running");
+  });
+
+  it("the CLI's reconcile while the panel applies: serialised by the lock, one agent", async () => {
+    const { fx, url, db, engine } = await setup();
+    await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: await crowdsecVersion(db) }, ADMIN);
+    const panel = engine.appliers.crowdsec.request(0);
+    const cli = runCli(["reconcile", "--json"], url, fx.settings);
+    const [p, c] = await Promise.all([panel, cli]);
+    expect(p.result.status).toBe("applied");
+    expect(c.code).toBe(0);
+    const tally = JSON.parse(c.stdout) as { decisions: { protection: string; result: string }[] };
+    expect(tally.decisions.find((d) => d.protection === "crowdsec")).toMatchObject({ result: "ok" });
+    expect(fx.agentPids()).toHaveLength(1);
+  });
+});
+
+describe("self-heal with a real agent", () => {
+  it("on: an agent killed with SIGKILL is restarted, with a new pid", async () => {
+    const { fx, db } = await setup();
+    const engine = newEngine(db, fx, { selfHeal: true, selfHealBackoffMs: 100 });
+    await toggle(engine, db, true);
+    const [pid] = fx.agentPids();
+    process.kill(pid!, "SIGKILL");
+    const newPid = await waitFor(() => fx.agentPids().find((p) => p !== pid), 15_000, "a restarted agent");
+    await waitFor(async () => (await observeAll(engine)).crowdsec.state === "running", 10_000, "running again");
+    expect(fx.agentPids()).toEqual([newPid]);
+  });
+
+  it("off: the dead agent stays dead and the card says so within 2 s", async () => {
+    const { fx, db, engine } = await setup();
+    await toggle(engine, db, true);
+    const [pid] = fx.agentPids();
+    process.kill(pid!, "SIGKILL");
+    const card = await waitFor(async () => {
+      const o = (await observeAll(engine)).crowdsec;
+      return o.state !== "running" ? o : null;
+    }, 2_000, "the card to show the dead agent");
+    expect(card.state).toMatch(/^(failed|stopped)$/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(fx.agentPids()).toEqual([]);
+    expect((await readIntent(db)).crowdsec.enabled).toBe(true);
+  });
+});
+
+function runCli(args: string[], url: string, s: CrowdsecRuntimeSettings): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", ...args], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        CROWDSEC_INSTANCE_DIR: s.instanceDir,
+        CROWDSEC_LAPI_PORT: String(s.lapiPort),
+        CROWDSEC_PROMETHEUS_PORT: String(s.prometheusPort),
+        WARDEN_LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}

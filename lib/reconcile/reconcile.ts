@@ -1,0 +1,99 @@
+import type { Db } from "../db";
+import type { Engine } from "../engine/registry";
+import type { RuntimeObservation } from "../engine/types";
+import { log } from "../log";
+import type { SecurityIntent } from "../security/intent";
+import { PROTECTIONS, type Protection } from "../security/protections";
+import { readIntent } from "../security/store";
+
+// The reconciler (mission 1, the seed's "stuck toggle"): make every runtime match the stored
+// intent, once at boot (in the background, after the schema gate) and by hand with
+// `npm run cli -- reconcile`. It reads the intent through readIntent, which recreates a missing
+// config row from the settings mirror (or defaults), so the five cases of the toggle-fix seed all
+// go through one path. One INFO line per decision, with source/desired/observed/action/result.
+
+export type ReconcileAction = "none" | "start" | "adopt" | "stop" | "probe" | "skip";
+export type ReconcileResult = "ok" | "failed" | "not_installed" | "not_managed";
+
+export interface ReconcileDecision {
+  protection: Protection;
+  desired: string;
+  observed: string;
+  action: ReconcileAction;
+  result: ReconcileResult;
+  reason: string;
+  ms?: number;
+  pid?: number;
+}
+
+export interface ReconcileTally {
+  source: string;
+  intentVersion: number;
+  decisions: ReconcileDecision[];
+  counts: Record<ReconcileAction, number>;
+  failed: number;
+}
+
+function desiredOf(intent: SecurityIntent, protection: Protection): string {
+  const p = intent[protection];
+  if (!p.enabled) return "stopped";
+  if (protection === "crowdsec") return intent.crowdsec.settings.mode === "external" ? "external reachable" : "running";
+  return "enforced";
+}
+
+function plan(intent: SecurityIntent, protection: Protection, observed: RuntimeObservation): { action: ReconcileAction; reason: string } {
+  const p = intent[protection];
+  if (observed.state === "unmanaged") return { action: "skip", reason: "no runtime is connected to this protection yet: intent only" };
+  if (observed.state === "not_installed") {
+    return p.enabled
+      ? { action: "skip", reason: observed.summary }
+      : { action: "none", reason: "off, and the package is not installed: nothing to do" };
+  }
+  if (protection === "crowdsec" && p.enabled && intent.crowdsec.settings.mode === "external") {
+    return { action: "probe", reason: "external mode: never started or stopped by Warden; probing the LAPI URL" };
+  }
+  const running = observed.state === "running" || observed.state === "starting" || (observed.state === "failed" && observed.pid !== undefined);
+  if (p.enabled) return running ? { action: "adopt", reason: `agent already running (pid ${observed.pid ?? "?"}): adopted, not started twice` } : { action: "start", reason: "intent on, agent not running" };
+  return running ? { action: "stop", reason: "intent off, but the managed agent is running" } : { action: "none", reason: "intent off, agent not running" };
+}
+
+/** Runs one reconciliation; never throws for a runtime failure (it is a decision's result). */
+export async function reconcile(db: Db, engine: Engine, source: string): Promise<ReconcileTally> {
+  const intent = await readIntent(db);
+  const decisions: ReconcileDecision[] = [];
+  for (const protection of PROTECTIONS) {
+    const observed = await engine.drivers[protection].observe();
+    const { action, reason } = plan(intent, protection, observed);
+    const decision: ReconcileDecision = {
+      protection,
+      desired: desiredOf(intent, protection),
+      observed: observed.state,
+      action,
+      result: action === "skip" ? (observed.state === "not_installed" ? "not_installed" : "not_managed") : "ok",
+      reason,
+    };
+    if (action !== "none" && action !== "skip") {
+      const outcome = await engine.appliers[protection].request(intent[protection].version);
+      const r = outcome.result;
+      if (r.status === "applied") {
+        decision.ms = r.ms;
+        decision.pid = r.observation.pid;
+      } else if (r.status === "failed") {
+        decision.result = "failed";
+        decision.reason = r.error;
+        decision.ms = r.ms;
+      } else {
+        decision.result = "not_managed";
+        decision.reason = r.reason;
+      }
+    }
+    const fields = { event: "reconcile_decision", source, protection, desired: decision.desired, observed: decision.observed, action, result: decision.result, reason: decision.reason, ms: decision.ms, pid: decision.pid };
+    if (decision.result === "failed" || (decision.result === "not_installed" && intent[protection].enabled)) log.warn(fields, "reconcile: runtime does not match the intent");
+    else log.info(fields, "reconcile decision");
+    decisions.push(decision);
+  }
+  const counts = { none: 0, start: 0, adopt: 0, stop: 0, probe: 0, skip: 0 } satisfies Record<ReconcileAction, number>;
+  for (const d of decisions) counts[d.action] += 1;
+  const failed = decisions.filter((d) => d.result === "failed" || (d.result === "not_installed" && intent[d.protection].enabled)).length;
+  return { source, intentVersion: intent.version, decisions, counts, failed };
+}
