@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["lib/**/*.test.ts", "app/**/*.test.ts", "components/**/*.test.ts", "test/**/*.test.ts"],
+    // Tests against a real crowdsec agent run on their own: `npm run test:agent` (vitest.agent.config.ts).
+    exclude: [...configDefaults.exclude, "**/*.agent.test.ts"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Warden's tests need and a fresh machine may lack: Chromium for
-# Playwright (which cannot download its own browser here). Idempotent; needs root (or sudo).
+# Playwright (which cannot download its own browser here), then CrowdSec for the managed agent and
+# its tests (scripts/install-crowdsec.sh: offline setup, no system service). Idempotent; needs root
+# (or sudo).
 set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
-  exit 0
+else
+  echo "system packages: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "system packages: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+
+bash "$here/install-crowdsec.sh"

@@ -1,0 +1,182 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { DomainError } from "../../errors";
+import { log } from "../../log";
+import { isAlive, readStat } from "./proc";
+import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
+
+// One lock file per instance (<instanceDir>/warden.lock) serialises everything that creates, starts
+// or stops the instance's agent: the panel, the CLI (`reconcile`, `apply`, `crowdsec:init`) and a
+// second panel process. It is taken with O_CREAT|O_EXCL; its content names the holder.
+//
+// Not re-entrant: a holder that calls withInstanceLock again for the same instance waits for itself
+// until the timeout. Callers take it once, at the top (the driver's apply, the CLI command), and call
+// the *Locked variants (e.g. ensureInstance(s, { lockHeld: true })) inside it.
+//
+// Stale locks: a holder whose pid is dead (or whose pid now belongs to a process started after the
+// lock was taken, i.e. a reused pid) left the file behind by crashing. It is moved aside atomically,
+// logged at WARN, and the lock is retaken.
+
+export interface LockContent {
+  pid: number;
+  holder: string;
+  at: string;
+  /** /proc/<pid>/stat starttime of the holder: tells a reused pid from the holder itself. */
+  start: number | null;
+  nonce: string;
+}
+
+export interface LockOptions {
+  timeoutMs?: number;
+  /** Who takes the lock, e.g. "panel apply v12" or "cli reconcile"; shown to whoever waits. */
+  holder: string;
+  /** Stop waiting when aborted (the wait throws; a held lock is unaffected). */
+  signal?: AbortSignal;
+}
+
+const POLL_MS = 50;
+/** A lock file still empty after this long was left by a holder that died between create and write. */
+const EMPTY_GRACE_MS = 2_000;
+
+function readLock(file: string): { content: LockContent | null; raw: string } | null {
+  try {
+    const raw = readFileSync(file, "utf8");
+    try {
+      const parsed = JSON.parse(raw) as LockContent;
+      return { content: typeof parsed?.pid === "number" ? parsed : null, raw };
+    } catch {
+      return { content: null, raw };
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/** Why a held lock is stale, or null when its holder is alive. */
+export function staleReason(content: LockContent | null, file: string): string | null {
+  if (content === null) {
+    try {
+      const age = Date.now() - statSync(file).mtimeMs;
+      return age > EMPTY_GRACE_MS ? `unreadable lock file left ${Math.round(age / 1000)} s ago` : null;
+    } catch {
+      return null;
+    }
+  }
+  if (!isAlive(content.pid)) return `holder pid ${content.pid} (${content.holder}) is dead`;
+  const stat = readStat(content.pid);
+  if (content.start !== null && stat && stat.starttime !== content.start) {
+    return `pid ${content.pid} (${content.holder}) was reused by another process`;
+  }
+  return null;
+}
+
+function tryCreate(file: string, content: LockContent): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "wx", 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, JSON.stringify(content));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Moves a stale lock aside; if what was moved turns out not to be the stale one, puts it back. */
+function breakStale(file: string, judgedRaw: string, reason: string): void {
+  const aside = `${file}.stale-${randomBytes(4).toString("hex")}`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  let movedRaw = "";
+  try {
+    movedRaw = readFileSync(aside, "utf8");
+  } catch {
+    /* gone: nothing to restore */
+  }
+  if (movedRaw !== judgedRaw) {
+    // Someone replaced the stale lock between our read and our rename: restore theirs.
+    try {
+      linkSync(aside, file);
+    } catch {
+      /* a third party took it meanwhile; theirs stands */
+    }
+  } else {
+    log.warn({ event: "crowdsec.lock.stale", lockFile: file, reason }, "removed a stale instance lock");
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Runs fn while holding the instance's lock file; see the module comment for semantics. */
+export async function withInstanceLock<T>(
+  s: CrowdsecRuntimeSettings,
+  fn: () => Promise<T>,
+  options: LockOptions,
+): Promise<T> {
+  const { lockFile } = instancePaths(s);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  mkdirSync(s.instanceDir, { recursive: true });
+  const content: LockContent = {
+    pid: process.pid,
+    holder: options.holder,
+    at: new Date().toISOString(),
+    start: readStat(process.pid)?.starttime ?? null,
+    nonce: randomBytes(8).toString("hex"),
+  };
+  const started = Date.now();
+  let last: LockContent | null = null;
+  for (;;) {
+    content.at = new Date().toISOString();
+    if (tryCreate(lockFile, content)) break;
+    const held = readLock(lockFile);
+    if (held) {
+      last = held.content ?? last;
+      const reason = staleReason(held.content, lockFile);
+      if (reason) {
+        breakStale(lockFile, held.raw, reason);
+        continue;
+      }
+    }
+    if (options.signal?.aborted) {
+      throw new DomainError("ENGINE", "Stopped waiting for the CrowdSec instance lock: the operation was cancelled.");
+    }
+    if (Date.now() - started >= timeoutMs) {
+      const who = last ? `${last.holder} (pid ${last.pid}, since ${last.at})` : "another process";
+      throw new DomainError(
+        "ENGINE",
+        `The CrowdSec instance is busy: ${who} holds its lock; gave up after ${Math.round(timeoutMs / 100) / 10} s.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  try {
+    return await fn();
+  } finally {
+    // Remove only our own lock (a stale-breaker never removes a live one, but be strict anyway).
+    const held = readLock(lockFile);
+    if (held?.content?.nonce === content.nonce) {
+      try {
+        unlinkSync(lockFile);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+/** Who holds the instance lock now (null when free); for status and the CLI. */
+export function lockHolder(s: CrowdsecRuntimeSettings): LockContent | null {
+  return readLock(instancePaths(s).lockFile)?.content ?? null;
+}

@@ -1,0 +1,23 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// Tests against a REAL crowdsec agent (Debian's package, installed by `pretest:agent`): each test
+// creates its own instance in a temp dir on free ports. One file at a time: agents are CPU-heavy for
+// ~1.5 s while they load, and timings (grace periods, probes) must not be starved on 2 cores.
+export default defineConfig({
+  resolve: {
+    alias: {
+      "server-only": fileURLToPath(new URL("./test/support/empty-module.ts", import.meta.url)),
+      "@": fileURLToPath(new URL("./", import.meta.url)),
+    },
+  },
+  test: {
+    include: ["**/*.agent.test.ts"],
+    exclude: ["node_modules/**", ".next/**"],
+    environment: "node",
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 20_000,
+    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error" },
+  },
+});
