@@ -65,25 +65,36 @@ test.describe("security toggles", () => {
     await first.goto("/security");
     await second.goto("/security");
     const start = (await readStatus(first)).intent.waf!.settings.paranoia as number;
-    const firstValue = start === 2 ? 3 : 2;
-    const secondValue = firstValue === 3 ? 4 : 3;
+    // Three different paranoia levels (1–4): the second tab's edit must differ from what it loaded.
+    const [firstValue, secondValue] = [1, 2, 3, 4].filter((level) => level !== start);
 
+    // A realistic race: the second tab starts editing before the first tab saves.
+    await card(second, "waf").getByLabel("Paranoia level").fill(String(secondValue));
     await card(first, "waf").getByLabel("Paranoia level").fill(String(firstValue));
     await card(first, "waf").getByRole("button", { name: "Save settings" }).click();
     await expect(card(first, "waf").getByTestId("intent-settings")).toContainText(`paranoia: ${firstValue}`);
 
-    // The second tab still holds the old version of WAF.
-    await card(second, "waf").getByLabel("Paranoia level").fill(String(secondValue));
+    // The second tab's poll brings the new version: the intent row follows it, the unsaved edit is
+    // kept (not wiped by a remount) and the admin is told that saving will ask for a review.
+    await expect(card(second, "waf").getByTestId("intent-settings")).toContainText(`paranoia: ${firstValue}`);
+    await expect(card(second, "waf").getByTestId("form-overtaken")).toContainText(
+      new RegExp(`WAF was changed by ${ADMIN.username} at \\d{1,2}:\\d{2}.*since you started editing`),
+    );
+    await expect(card(second, "waf").getByLabel("Paranoia level")).toHaveValue(String(secondValue));
+    await snapshot(second, testInfo, "edit-overtaken-in-second-tab");
+
+    // Saving sends the version the edit was based on: a conflict, not a silent overwrite.
     await card(second, "waf").getByRole("button", { name: "Save settings" }).click();
     const error = card(second, "waf").getByTestId("card-error");
     await expect(error).toContainText(new RegExp(`WAF was changed by ${ADMIN.username} at \\d{1,2}:\\d{2}`));
     await expect(error).toContainText("reloaded");
     // Reloaded: the form shows what the first tab stored, not the rejected value.
     await expect(card(second, "waf").getByLabel("Paranoia level")).toHaveValue(String(firstValue));
+    await expect(card(second, "waf").getByTestId("form-overtaken")).toHaveCount(0);
     await snapshot(second, testInfo, "conflict-in-second-tab");
     expect((await readStatus(second)).intent.waf!.settings.paranoia).toBe(firstValue);
 
-    // Rate limiting has its own version: the same stale tab can change it.
+    // Rate limiting has its own version: the same tab can change it.
     const rateBefore = (await readStatus(second)).intent.rate_limit!;
     const burst = (rateBefore.settings.burst as number) === 20 ? 21 : 20;
     await card(second, "rate_limit").getByLabel("Burst").fill(String(burst));
@@ -91,6 +102,109 @@ test.describe("security toggles", () => {
     await expect(card(second, "rate_limit").getByTestId("intent-settings")).toContainText(`burst: ${burst}`);
     await expect(card(second, "rate_limit").getByTestId("card-error")).toHaveCount(0);
     expect((await readStatus(second)).intent.rate_limit!.version).toBe(rateBefore.version + 1);
+    // A form nobody is editing follows the stored values without a reload.
+    await expect(card(first, "rate_limit").getByLabel("Burst")).toHaveValue(String(burst));
+  });
+
+  test("a refused toggle springs back to the stored intent and says why on the card", async ({ context }, testInfo) => {
+    const editor = await context.newPage();
+    const stale = await context.newPage();
+    await editor.goto("/security");
+    await stale.goto("/security");
+    const before = (await readStatus(stale)).intent.waf!;
+    const staleSwitch = stale.getByRole("switch", { name: "WAF" });
+    await expect(staleSwitch).toHaveAttribute("aria-checked", String(before.enabled));
+
+    // The stale tab keeps seeing the status as it is now until its click is sent (the poll would
+    // otherwise catch up within a second): its switch holds the old version of WAF.
+    const frozenStatus = await (await stale.request.get("/api/security/status")).text();
+    let clickSent = false;
+    stale.on("request", (request) => {
+      if (request.method() === "POST" && request.headers()["next-action"]) clickSent = true;
+    });
+    await stale.route("**/api/security/status", (route) =>
+      clickSent ? route.fallback() : route.fulfill({ status: 200, contentType: "application/json", body: frozenStatus }),
+    );
+
+    // Another tab changes WAF's settings (not its switch): a new version, the same on/off.
+    const paranoia = (before.settings.paranoia as number) === 2 ? 3 : 2;
+    await card(editor, "waf").getByLabel("Paranoia level").fill(String(paranoia));
+    await card(editor, "waf").getByRole("button", { name: "Save settings" }).click();
+    await expect(card(editor, "waf").getByTestId("intent-version")).toContainText(`version ${before.version + 1}`);
+
+    await staleSwitch.click();
+    const error = card(stale, "waf").getByTestId("card-error");
+    await expect(error).toContainText(new RegExp(`WAF was changed by ${ADMIN.username}`));
+    await expect(error).toHaveAttribute("role", "alert");
+    // Back in the stored position (not the requested one), showing the latest version.
+    await expect(staleSwitch).toHaveAttribute("aria-checked", String(before.enabled));
+    await expect(staleSwitch).toHaveAttribute("aria-busy", "false");
+    await expect(card(stale, "waf").getByTestId("intent-version")).toContainText(`version ${before.version + 1}`);
+    await snapshot(stale, testInfo, "refused-toggle-springs-back");
+    const after = (await readStatus(stale)).intent.waf!;
+    expect(after.enabled).toBe(before.enabled);
+    expect(after.version).toBe(before.version + 1);
+  });
+
+  test("the runtime row says what was observed of CrowdSec, in words", async ({ page }, testInfo) => {
+    // The server's driver produces these states from a real agent; here the polled answer's CrowdSec
+    // observation is replaced, so every state the card can show is rendered (and photographed)
+    // whatever is installed on this machine.
+    let crowdsec: Record<string, unknown> = {};
+    await page.route("**/api/security/status", async (route) => {
+      const response = await route.fetch();
+      const status = await response.json();
+      status.runtime.crowdsec = { protection: "crowdsec", observedAt: new Date().toISOString(), ...crowdsec };
+      await route.fulfill({ response, json: status });
+    });
+    await page.goto("/security");
+    const runtime = card(page, "crowdsec").getByTestId("runtime-row");
+
+    crowdsec = {
+      state: "running",
+      summary: "CrowdSec agent is running; its LAPI answers.",
+      pid: 4242,
+      // Shortly before a minute: the uptime must tick over to "1m" on its own.
+      startedAt: new Date(Date.now() - 52_000).toISOString(),
+      details: { lapi: "ready", lapiUrl: "http://127.0.0.1:8080", version: "1.6.4" },
+    };
+    await expect(runtime.getByTestId("runtime-state")).toHaveText("Running");
+    await expect(runtime.getByTestId("runtime-pid")).toHaveText("4242");
+    await expect(runtime.getByTestId("runtime-facts")).toContainText(/pid 4242 · up \d+s · LAPI ready · v1\.6\.4/);
+    await expect(runtime.getByTestId("runtime-facts")).toContainText("pid 4242 · up 1m · LAPI ready · v1.6.4", { timeout: 15_000 });
+    await snapshot(page, testInfo, "crowdsec-running");
+
+    crowdsec = {
+      state: "failed",
+      summary: "CrowdSec agent exited 5 times within a minute; Warden stopped restarting it.",
+      details: { selfHeal: "gave up after 5 attempts" },
+      logTail: ["time=… level=info msg=\"Loading config\"", "time=… level=fatal msg=\"listen tcp 127.0.0.1:8080: bind: address already in use\""],
+    };
+    await expect(runtime.getByTestId("runtime-state")).toHaveText("Failed");
+    await expect(runtime.getByTestId("runtime-pid")).toHaveCount(0);
+    await expect(runtime.getByTestId("runtime-facts")).toHaveText("self-heal gave up after 5 attempts");
+    await expect(runtime).toContainText("Warden stopped restarting it");
+    await expect(runtime.getByTestId("runtime-log")).toContainText("bind: address already in use");
+    await snapshot(page, testInfo, "crowdsec-failed");
+
+    crowdsec = {
+      state: "external",
+      summary: "External LAPI at http://10.0.0.5:8080 does not answer.",
+      details: { lapi: "unreachable", lapiUrl: "http://10.0.0.5:8080" },
+    };
+    await expect(runtime.getByTestId("runtime-state")).toHaveText("External");
+    await expect(runtime.getByTestId("runtime-facts")).toHaveText("LAPI unreachable · http://10.0.0.5:8080");
+    await expect(runtime.getByTestId("runtime-log")).toHaveCount(0);
+
+    crowdsec = { state: "not_installed", summary: "CrowdSec is not installed on this machine: cscli was not found. Install it with the crowdsec package." };
+    await expect(runtime.getByTestId("runtime-state")).toHaveText("Not installed");
+    await expect(runtime).toContainText("Install it with the crowdsec package.");
+    await expect(runtime.getByTestId("runtime-facts")).toHaveCount(0);
+    await snapshot(page, testInfo, "crowdsec-not-installed");
+
+    crowdsec = { state: "stopped", reconciling: true, summary: "CrowdSec agent is stopped." };
+    await expect(runtime.getByTestId("runtime-state")).toHaveText("Reconciling…");
+    await expect(runtime).toContainText("last observed: Stopped");
   });
 
   test("the audit tab lists the change, newest first, with before → after and outcome", async ({ page }, testInfo) => {

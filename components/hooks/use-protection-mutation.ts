@@ -14,11 +14,15 @@ export class ActionFailure extends Error {
 
 /**
  * Wraps a server action of lib/security. Success or refusal both change what the server holds
- * (intent, or a `rejected` audit row), so both invalidate exactly the status and audit keys.
+ * (intent, or a `rejected` audit row), so both invalidate exactly the status and audit keys. The
+ * invalidation is awaited: the mutation settles (and the switch leaves its pending position) only
+ * once the status was re-read, so a refused or rolled-back toggle shows the stored intent at once.
  */
-export function useProtectionMutation<I>(action: (input: I) => Promise<ActionResult<SecurityIntent>>) {
+export function useProtectionMutation<I>(kind: "toggle" | "update", action: (input: I) => Promise<ActionResult<SecurityIntent>>) {
   const queryClient = useQueryClient();
   return useMutation({
+    // The status poll speeds up while any of these is in flight (use-security-status.ts).
+    mutationKey: securityKeys.mutation(kind),
     mutationFn: async (input: I) => {
       const result = await action(input);
       if ("error" in result) throw new ActionFailure(result.error);

@@ -5,5 +5,5 @@ import type { ToggleInput } from "@/lib/security/input-schema";
 import { useProtectionMutation } from "./use-protection-mutation";
 
 export function useToggleProtection() {
-  return useProtectionMutation<ToggleInput>(toggleProtectionAction);
+  return useProtectionMutation<ToggleInput>("toggle", toggleProtectionAction);
 }

@@ -5,5 +5,5 @@ import type { UpdateInput } from "@/lib/security/input-schema";
 import { useProtectionMutation } from "./use-protection-mutation";
 
 export function useUpdateProtection() {
-  return useProtectionMutation<UpdateInput>(updateProtectionAction);
+  return useProtectionMutation<UpdateInput>("update", updateProtectionAction);
 }

@@ -52,3 +52,17 @@ export function formToChanges(
   }
   return { changes, errors };
 }
+
+/** Stored settings → the strings the form shows (null is an empty field). */
+export function settingsToFormValues(fields: FieldSpec[], settings: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f.name, settings[f.name] === null || settings[f.name] === undefined ? "" : String(settings[f.name])]));
+}
+
+/**
+ * Whether the admin has unsaved edits: a field's text differs from what the form was loaded with.
+ * Compared as text (trimmed), not as parsed values, so "05" for 5 is still the admin's own input
+ * and is never replaced under their cursor by a poll.
+ */
+export function isDirty(fields: FieldSpec[], values: Record<string, string>, loaded: Record<string, string>): boolean {
+  return fields.some((f) => (values[f.name] ?? "").trim() !== (loaded[f.name] ?? "").trim());
+}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useSyncExternalStore } from "react";
+import { useNow } from "../hooks/use-now";
 
 function relative(from: number, now: number): string {
   const s = Math.max(0, Math.round((now - from) / 1000));
@@ -10,36 +10,6 @@ function relative(from: number, now: number): string {
   const h = Math.floor(m / 60);
   if (h < 48) return `${h} h ago`;
   return `${Math.floor(h / 24)} d ago`;
-}
-
-// One shared one-second clock for every timestamp on the page. The server snapshot is null, so the
-// server renders absolute times and the browser switches to relative ones after hydration.
-let clockNow = Date.now();
-const listeners = new Set<() => void>();
-let ticker: ReturnType<typeof setInterval> | undefined;
-
-function subscribe(listener: () => void): () => void {
-  listeners.add(listener);
-  if (!ticker) clockNow = Date.now();
-  ticker ??= setInterval(() => {
-    clockNow = Date.now();
-    listeners.forEach((l) => l());
-  }, 1_000);
-  return () => {
-    listeners.delete(listener);
-    if (listeners.size === 0 && ticker) {
-      clearInterval(ticker);
-      ticker = undefined;
-    }
-  };
-}
-
-function useNow(): number | null {
-  return useSyncExternalStore(
-    subscribe,
-    () => clockNow,
-    () => null,
-  );
 }
 
 /** "12 s ago", with the absolute time on hover; ticks every second without shifting layout. */

@@ -4,4 +4,7 @@ export const securityKeys = {
   status: () => [...securityKeys.all, "status"] as const,
   auditAll: () => [...securityKeys.all, "audit"] as const,
   audit: (page: number, pageSize: number) => [...securityKeys.auditAll(), { page, pageSize }] as const,
+  /** Mutation keys: the status poll speeds up while any of these is in flight. */
+  mutations: () => [...securityKeys.all, "mutation"] as const,
+  mutation: (kind: "toggle" | "update") => [...securityKeys.mutations(), kind] as const,
 };
