@@ -1,17 +1,24 @@
 import { defineConfig, devices } from "@playwright/test";
+import { crowdsecPorts } from "./e2e/crowdsec-agents";
 
 // Playwright cannot download browsers here: Debian's Chromium is launched by path (.ci/run installs it).
 const CHROMIUM = process.env.WARDEN_CHROMIUM ?? "/usr/bin/chromium";
 
-// Two servers on one production build, each with its own data directory (SQLite file, auth secret):
+// Servers on one production build, each with its own data directory (SQLite file, auth secret,
+// CrowdSec instance):
 //  - "first-run" starts with no admin: the crawl of a fresh install (@no-admin), then the setup flow,
 //    then the lockout test (@first-run; it locks 127.0.0.1 out of this server for a minute, so nothing
 //    runs on it afterwards);
 //  - "panel" gets its admin from the seed project (through /setup, once); every other test signs in
-//    by API (e2e/fixtures.ts).
-// The two chains run side by side (one worker each); within a server, tests run one at a time.
+//    by API (e2e/fixtures.ts). It runs a real CrowdSec agent when a test turns CrowdSec on;
+//  - "schema" (@schema): migration health;
+//  - "not-installed" (@not-installed): CROWDSEC_BIN points nowhere, as on a machine without the package.
+// Two workers; within a server, tests run one at a time (project workers: 1). Playwright runs the
+// projects in phases (a project starts once the projects it depends on have finished):
+//   1. fresh-install, seed-admin, seed-not-installed   2. panel | first-run, not-installed, schema
+// so "panel" (the longest) holds one worker while the other servers' projects share the second.
 // Playwright starts webServers in order and waits for each URL: the first one builds (unless
-// E2E_SKIP_BUILD=1), the second only starts once that build is being served.
+// E2E_SKIP_BUILD=1), the others only start once that build is being served.
 const FIRST_RUN_PORT = Number(process.env.E2E_PORT ?? 3100);
 const PANEL_PORT = FIRST_RUN_PORT + 1;
 const FIRST_RUN_URL = `http://127.0.0.1:${FIRST_RUN_PORT}`;
@@ -19,6 +26,26 @@ const PANEL_URL = `http://127.0.0.1:${PANEL_PORT}`;
 // A third server for migration health: auto-migrate off, its database changed by the tests.
 const SCHEMA_PORT = FIRST_RUN_PORT + 2;
 const SCHEMA_URL = `http://127.0.0.1:${SCHEMA_PORT}`;
+// A fourth server without CrowdSec installed.
+const NOT_INSTALLED_PORT = FIRST_RUN_PORT + 3;
+const NOT_INSTALLED_URL = `http://127.0.0.1:${NOT_INSTALLED_PORT}`;
+
+// CrowdSec on every server: its own instance directory (under the server's data dir, which
+// scripts/e2e-server.mjs recreates after stopping any agent left in it) and its own loopback ports,
+// never the defaults 8180/6160 a developer's panel may be using. Self-heal off: a test that kills the
+// agent sees it stay dead, and the global teardown's SIGTERM is not answered by a restart.
+// The ports come from e2e/crowdsec-agents.ts (the panel's LAPI is 18380 with the default E2E_PORT;
+// its spec occupies that port on purpose).
+function crowdsecEnv(name: string, serverIndex: number): Record<string, string> {
+  const { lapiPort, prometheusPort } = crowdsecPorts(serverIndex);
+  return {
+    CROWDSEC_INSTANCE_DIR: `./data/e2e-${name}/crowdsec`,
+    CROWDSEC_LAPI_PORT: String(lapiPort),
+    CROWDSEC_PROMETHEUS_PORT: String(prometheusPort),
+    CROWDSEC_READY_TIMEOUT_MS: "15000",
+    WARDEN_SELF_HEAL: "false",
+  };
+}
 
 function server(name: string, port: number, build: "build" | "reuse", extraEnv: Record<string, string> = {}) {
   return {
@@ -42,15 +69,17 @@ function server(name: string, port: number, build: "build" | "reuse", extraEnv: 
 }
 
 // Test titles carry the server state they need; the projects below select by tag.
-const OTHER_SERVER_TAGS = /@no-admin|@first-run|@schema/;
+const OTHER_SERVER_TAGS = /@no-admin|@first-run|@schema|@not-installed/;
 
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results",
+  // Stops the CrowdSec agents the servers started (they are detached and outlive the servers).
+  globalTeardown: "./e2e/global-teardown.ts",
   fullyParallel: false,
-  // Two workers: one per server. Within a server tests run one after another (project workers: 1):
-  // the security config is one row shared by every test, and the flows depend on each other's
-  // server state (setup before lockout).
+  // Two workers: one for the panel (the longest chain), one shared by the other servers. Within a
+  // server tests run one after another (project workers: 1): the security config is one row shared
+  // by every test, and the flows depend on each other's server state (setup before lockout).
   workers: 2,
   forbidOnly: true,
   retries: 0,
@@ -87,12 +116,17 @@ export default defineConfig({
     // Server "panel": the admin is created through /setup once, then everything else signs in by API.
     { name: "seed-admin", workers: 1, use: { baseURL: PANEL_URL }, testMatch: /seed\.setup\.ts/ },
     { name: "panel", workers: 1, use: { baseURL: PANEL_URL }, grepInvert: OTHER_SERVER_TAGS, dependencies: ["seed-admin"] },
-    // Server "schema": migration health states (runs after the first-run chain, on the same worker slot).
-    { name: "schema", workers: 1, use: { baseURL: SCHEMA_URL }, grep: /@schema/, dependencies: ["first-run"] },
+    // Server "schema": migration health states. It needs nothing from another server: the dependency
+    // only puts it in phase 2, on the worker the panel leaves free (in phase 3 it would wait for the panel).
+    { name: "schema", workers: 1, use: { baseURL: SCHEMA_URL }, grep: /@schema/, dependencies: ["fresh-install"] },
+    // Server "not-installed": its admin is seeded like the panel's (same seed test, its own baseURL).
+    { name: "seed-not-installed", workers: 1, use: { baseURL: NOT_INSTALLED_URL }, testMatch: /seed\.setup\.ts/ },
+    { name: "not-installed", workers: 1, use: { baseURL: NOT_INSTALLED_URL }, grep: /@not-installed/, dependencies: ["seed-not-installed"] },
   ],
   webServer: [
-    server("first-run", FIRST_RUN_PORT, "build"),
-    server("panel", PANEL_PORT, "reuse"),
-    server("schema", SCHEMA_PORT, "reuse", { WARDEN_MIGRATE_ON_BOOT: "false" }),
+    server("first-run", FIRST_RUN_PORT, "build", crowdsecEnv("first-run", 0)),
+    server("panel", PANEL_PORT, "reuse", crowdsecEnv("panel", 1)),
+    server("schema", SCHEMA_PORT, "reuse", { WARDEN_MIGRATE_ON_BOOT: "false", ...crowdsecEnv("schema", 2) }),
+    server("not-installed", NOT_INSTALLED_PORT, "reuse", { ...crowdsecEnv("not-installed", 3), CROWDSEC_BIN: "/nonexistent/crowdsec" }),
   ],
 });

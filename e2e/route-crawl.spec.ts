@@ -44,6 +44,10 @@ type RouteRule =
 const ROUTES: Record<string, RouteRule> = {
   "/api/security/status/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/security/audit/route": { access: "admin", methods: ["GET", "HEAD"] },
+  // The drift detector's cached report (never recomputed on the request path).
+  "/api/security/drift/route": { access: "admin", methods: ["GET", "HEAD"] },
+  // The scenarios the runtime offers, intent beside what is enabled on disk (reads the instance's files).
+  "/api/security/scenarios/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/health/live/route": { access: "open", why: "liveness, no database", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/health/route": { access: "open", why: "readiness for load balancers: no secrets in it", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/migrations/route": { access: "admin", methods: ["GET", "HEAD"] },

@@ -6,8 +6,8 @@
 // E2E_BUILD=reuse never builds and serves the build the first webServer just made (Playwright starts
 // webServers one after another and waits for each to answer, so the build is finished by then).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { basename, dirname, isAbsolute, resolve, sep } from "node:path";
 
 const port = process.env.E2E_PORT ?? "3100";
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -15,10 +15,15 @@ const name = env.E2E_SERVER_NAME ?? `e2e:${port}`;
 const dbFile = (env.DATABASE_URL ?? "").replace(/^file:/, "");
 if (!dbFile) throw new Error(`${name}: DATABASE_URL must be a file: URL`);
 
-// Each server has its own data directory (database, generated auth secret): remove it, but only a
-// directory named e2e-* (never the developer's ./data).
+// Each server has its own data directory (database, generated auth secret, CrowdSec instance):
+// remove it, but only a directory named e2e-* (never the developer's ./data).
 const dataDir = env.WARDEN_DATA_DIR ? resolve(env.WARDEN_DATA_DIR) : null;
-if (dataDir && basename(dataDir).startsWith("e2e-")) rmSync(dataDir, { recursive: true, force: true });
+if (dataDir && basename(dataDir).startsWith("e2e-")) {
+  // A CrowdSec agent of a previous run may still be up: the panel starts it detached (own process
+  // group) so it outlives the server. Stop it before its instance directory goes away.
+  await stopAgentsUnder(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+}
 for (const suffix of ["", "-wal", "-shm"]) rmSync(dbFile + suffix, { force: true });
 mkdirSync(dataDir ?? dirname(resolve(dbFile)), { recursive: true });
 
@@ -49,3 +54,85 @@ if (!existsSync(".next/BUILD_ID")) {
 const server = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", port, "-H", "127.0.0.1"], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => process.exit(code ?? 0));
+
+// ---------------------------------------------------------------------------------------------------
+// CrowdSec agents, from /proc (the same rules as e2e/crowdsec-agents.ts, which the tests use).
+
+/** The process is there and not a zombie. */
+function isRunning(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute `-c` path of a `crowdsec` process, or null. */
+function agentConfig(pid) {
+  let argv;
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return null;
+  }
+  if (argv.at(-1) === "") argv.pop();
+  if (!argv.length || basename(argv[0]) !== "crowdsec") return null;
+  let config = null;
+  for (let i = 1; i < argv.length && config === null; i++) {
+    if (argv[i] === "-c" || argv[i] === "--c") config = argv[i + 1] ?? null;
+    else if (/^--?c=/.test(argv[i])) config = argv[i].slice(argv[i].indexOf("=") + 1);
+  }
+  if (!config) return null;
+  if (isAbsolute(config)) return resolve(config);
+  try {
+    return resolve(readlinkSync(`/proc/${pid}/cwd`), config);
+  } catch {
+    return null;
+  }
+}
+
+// Function declarations (hoisted): these run at the top of the script, before the code below them.
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitGone(pids, ms) {
+  const deadline = Date.now() + ms;
+  let alive = pids.filter(isRunning);
+  while (alive.length && Date.now() < deadline) {
+    await sleep(100);
+    alive = alive.filter(isRunning);
+  }
+  return alive;
+}
+
+/** SIGTERM every `crowdsec -c <dir>/…` agent, SIGKILL after 8 s. */
+async function stopAgentsUnder(dir) {
+  let entries = [];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return;
+  }
+  const prefix = dir + sep;
+  const pids = entries.map(Number).filter((pid) => isRunning(pid) && (agentConfig(pid) ?? "").startsWith(prefix));
+  if (!pids.length) return;
+  console.log(`${name}: stopping CrowdSec agent(s) left by a previous run in ${dir}: pid ${pids.join(", ")}`);
+  const signal = (pid, sig) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  for (const pid of pids) signal(pid, "SIGTERM");
+  const stubborn = await waitGone(pids, 8_000);
+  for (const pid of stubborn) signal(pid, "SIGKILL");
+  const left = await waitGone(stubborn, 2_000);
+  if (left.length) {
+    console.error(`${name}: CrowdSec agent(s) ${left.join(", ")} would not die; not removing ${dir}`);
+    process.exit(1);
+  }
+}

@@ -48,7 +48,9 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
   const result = outcome.result;
   const restoreFrom = applier.lastApplied?.intent ?? committed.before;
   const label = PROTECTION_LABELS[protection];
-  const message = `${label} could not be ${committed.intent[protection].enabled ? "started" : "changed"}: ${result.error}`;
+  // Drivers word their errors for the card ("CrowdSec cannot start: port … in use"): keep one subject.
+  const reason = result.error.replace(new RegExp(`^${label} (cannot start|could not start|could not be started)[:.]?\\s*`, "i"), "");
+  const message = `${label} could not be ${committed.intent[protection].enabled ? "started" : "changed"}: ${reason}`;
   const rolled = await rollbackIntent(db, {
     protection,
     failedVersion: version,
