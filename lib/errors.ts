@@ -76,3 +76,10 @@ export class SchemaDegradedError extends DomainError {
     super("SCHEMA_DEGRADED", `The panel is in schema-degraded mode; nothing can be changed. ${summary}`);
   }
 }
+
+/** The request names something that does not exist (an unknown scenario). */
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super("NOT_FOUND", message);
+  }
+}

@@ -1,4 +1,5 @@
 import "./log-to-stderr";
+import { applyCommand } from "./commands/apply";
 import { crowdsecInitCommand } from "./commands/crowdsec-init";
 import { migrateCommand } from "./commands/migrate";
 import { reconcileCommand } from "./commands/reconcile";
@@ -15,6 +16,8 @@ commands:
   status [--json]                            migration and schema health; exit 0 only when healthy
   reconcile [--json]                         make the runtime (the CrowdSec agent) match the stored intent now, as the
                                              panel does at boot; exit 0 only when everything matches
+  apply [--json]                             make the runtime match the intent (WAF tuning file, scenario links, agent
+                                             reload); for an external CrowdSec, print the commands to run
   crowdsec:init                              create the managed CrowdSec instance (offline, from the Debian package)
   reset-password <username>                  set a one-time password (printed), or the one piped on stdin; the admin
                                              must choose a new one at next sign-in; all of their sessions end`;
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   status: statusCommand,
   reconcile: reconcileCommand,
   "crowdsec:init": crowdsecInitCommand,
+  apply: applyCommand,
   "reset-password": resetPasswordCommand,
 };
 

@@ -80,3 +80,9 @@ export async function observeAll(eng: Engine = engine()): Promise<Record<Protect
   );
   return Object.fromEntries(entries) as Record<Protection, RuntimeObservation>;
 }
+
+/** The managed instance's settings as this process's engine uses them. */
+export function engineCrowdsecSettings(eng: Engine = engine()): CrowdsecRuntimeSettings {
+  const driver = eng.drivers.crowdsec;
+  return driver instanceof CrowdsecDriver ? driver.settings : crowdsecSettings();
+}

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { startDriftDetector } from "../drift/registry";
 import { engine } from "../engine/registry";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
@@ -30,6 +31,8 @@ async function run(): Promise<ReconcileTally | null> {
       }
       await new Promise((r) => setTimeout(r, DEGRADED_RETRY_MS).unref?.());
     }
+    // The drift detector starts with the reconciler, after the gate; its first check runs now.
+    void startDriftDetector();
     const tally = await reconcile(db(), eng, "boot");
     log.info({ event: "reconcile_done", source: "boot", counts: tally.counts, failed: tally.failed, intentVersion: tally.intentVersion }, "boot reconcile finished");
     return tally;

@@ -4,6 +4,7 @@ import { ConflictError, DomainError, isDomainError, MalformedRequestError, Valid
 import { log } from "../log";
 import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleInput, ZUpdateInput } from "./input-schema";
 import { auditSnapshot, type ProtectionIntent, type SecurityIntent } from "./intent";
+import { announceCommit } from "./events";
 import { lockIntent } from "./lock";
 import { GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
 import { writeMirror } from "./mirror-write";
@@ -88,6 +89,7 @@ export async function readIntent(db: Db, requestId: string = randomUUID()): Prom
   );
   if (recreated.recreated) {
     logRecreated(recreated.recreated, requestId);
+    announceCommit({ kind: "recover", version: recreated.recreated.row.version });
     return rowToIntent(recreated.recreated.row);
   }
   return rowToIntent(recreated.row!);
@@ -159,6 +161,7 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
       }, TX_OPTIONS),
     );
     if (outcome.recreated) logRecreated(outcome.recreated, requestId);
+    announceCommit({ kind: "protection", version: outcome.intent.version });
     log.info(
       {
         event: "intent_committed",
@@ -286,6 +289,7 @@ export async function rollbackIntent(db: Db, input: RollbackInput): Promise<{ in
     }, TX_OPTIONS),
   );
   if (outcome) {
+    announceCommit({ kind: "rollback", version: outcome.intent.version });
     log.warn(
       {
         event: "intent_rolled_back",

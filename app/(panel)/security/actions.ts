@@ -3,8 +3,15 @@
 import { runAction, type ActionResult } from "@/lib/actions/action";
 import { db } from "@/lib/db";
 import { changeAndApply } from "@/lib/engine/changes";
-import { engine } from "@/lib/engine/registry";
+import { applyToRuntime, type ApplyReport } from "@/lib/drift/remediate";
+import { runningDetector } from "@/lib/drift/registry";
+import { knownScenarioNames } from "@/lib/drift/scenario-list";
+import { driftSettings } from "@/lib/drift/settings";
+import { SURFACES } from "@/lib/drift/types";
+import { engine, engineCrowdsecSettings } from "@/lib/engine/registry";
+import { MalformedRequestError } from "@/lib/errors";
 import type { SecurityIntent } from "@/lib/security/intent";
+import { setScenarioIntent, type ScenarioIntentRow } from "@/lib/security/scenarios";
 
 // Thin: runAction checks the session; the input is untrusted and validated in lib/security, which
 // owns the one write path. The actor is the signed-in admin. Each change waits for the runtime
@@ -16,4 +23,24 @@ export async function toggleProtectionAction(input: unknown): Promise<ActionResu
 
 export async function updateProtectionAction(input: unknown): Promise<ActionResult<SecurityIntent>> {
   return runAction("updateProtection", (ctx) => changeAndApply(engine(), db(), "update", input, ctx));
+}
+
+export async function setScenarioAction(input: unknown): Promise<ActionResult<ScenarioIntentRow>> {
+  return runAction("setScenario", async (ctx) => {
+    const known = await knownScenarioNames(db(), engineCrowdsecSettings());
+    return setScenarioIntent(db(), input, ctx, known);
+  });
+}
+
+/** "Apply to runtime" on the drift banner. Takes no input; anything sent is refused. */
+export async function applyRuntimeAction(input?: unknown): Promise<ActionResult<ApplyReport>> {
+  return runAction("applyRuntime", async (ctx) => {
+    if (input !== undefined && input !== null && !(typeof input === "object" && Object.keys(input).length === 0)) {
+      throw new MalformedRequestError("Apply to runtime takes no input.");
+    }
+    const report = await applyToRuntime(db(), engineCrowdsecSettings(), driftSettings(), ctx);
+    // The banner clears when the detector sees the runtime match, not because of this click.
+    await runningDetector()?.request(SURFACES);
+    return report;
+  });
 }

@@ -1,0 +1,43 @@
+import { db } from "../../db";
+import { applyToRuntime } from "../../drift/remediate";
+import { driftSettings } from "../../drift/settings";
+import { crowdsecSettings } from "../../engine/crowdsec/settings";
+import { schemaGate } from "../../migrations/gate";
+
+/**
+ * `apply [--json]`: make the runtime match the intent now (what the drift banner's button does):
+ * the WAF tuning file rendered, scenario links added/removed in the managed instance, the agent
+ * reloaded. For an external CrowdSec it prints the commands to run instead. Exit 0 only on success.
+ */
+export async function applyCommand(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== "--json");
+  if (unknown.length) {
+    console.error(`unknown apply argument: ${unknown.join(" ")} (usage: npm run cli -- apply [--json])`);
+    return 2;
+  }
+  const gate = await schemaGate(undefined, { fresh: true });
+  if (!gate.ok) {
+    console.error(`FAILED: not applying while the schema is degraded. ${gate.report.summary}`);
+    return 1;
+  }
+  try {
+    const report = await applyToRuntime(db(), crowdsecSettings(), driftSettings(), { actor: "cli" });
+    if (args.includes("--json")) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    if (report.tuningFile) console.log(`WAF tuning file ${report.tuningFile.path}: ${report.tuningFile.written ? "written" : "already matches the intent"}`);
+    if (report.mode === "external") {
+      console.log("CrowdSec runs externally: Warden changes nothing there. Run:");
+      for (const c of report.commands) console.log(`  ${c}`);
+      return 0;
+    }
+    const { enabled, disabled, missingFromHub } = report.scenarios;
+    console.log(`Scenarios: ${enabled.length} enabled${enabled.length ? ` (${enabled.join(", ")})` : ""}, ${disabled.length} disabled${disabled.length ? ` (${disabled.join(", ")})` : ""}`);
+    if (missingFromHub.length) console.log(`WARNING: not in the hub, left alone: ${missingFromHub.join(", ")}`);
+    console.log(report.reload.reloaded ? `Agent reloaded in ${report.reload.ms} ms (${report.reload.scenariosLoaded ?? "?"} scenarios loaded).` : `Agent not reloaded: ${report.reload.reason}.`);
+    return 0;
+  } finally {
+    await db().$disconnect();
+  }
+}

@@ -1,0 +1,66 @@
+import { db as defaultDb } from "../db";
+import { engine as defaultEngine, engineCrowdsecSettings } from "../engine/registry";
+import { log } from "../log";
+import { schemaGate } from "../migrations/gate";
+import { buildReport, DriftDetector } from "./detector";
+import { driftSettings } from "./settings";
+import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
+
+// Exactly one detector per process, even under hot reload (on globalThis), started after the
+// schema gate by lib/reconcile/boot.ts.
+
+const globalForDrift = globalThis as unknown as { wardenDrift?: { detector: DriftDetector; started: Promise<void> } };
+
+export function startDriftDetector(): Promise<void> {
+  if (globalForDrift.wardenDrift) return globalForDrift.wardenDrift.started;
+  const eng = defaultEngine();
+  const detector = new DriftDetector({
+    db: defaultDb(),
+    engine: eng,
+    crowdsec: engineCrowdsecSettings(eng),
+    settings: driftSettings(),
+    schemaOk: async () => {
+      const gate = await schemaGate();
+      return { ok: gate.ok, reason: gate.report.summary };
+    },
+  });
+  const started = detector.start().catch((error: unknown) => {
+    log.error({ event: "drift_start_failed", source: "lib/drift", err: error }, "drift detector failed to start");
+  });
+  globalForDrift.wardenDrift = { detector, started };
+  return started;
+}
+
+export function runningDetector(): DriftDetector | null {
+  return globalForDrift.wardenDrift?.detector ?? null;
+}
+
+export function stopDriftDetector(): void {
+  globalForDrift.wardenDrift?.detector.stop();
+  globalForDrift.wardenDrift = undefined;
+}
+
+/**
+ * The cached snapshot: this process's detector, else what the last detector persisted (a replica
+ * without a detector, or before the first check). Never recomputes.
+ */
+export async function driftReport(): Promise<DriftReport> {
+  const detector = runningDetector();
+  if (detector) return detector.report();
+  const rows = await defaultDb().driftSnapshot.findMany();
+  const snapshots: SurfaceSnapshot[] = SURFACES.map((surface: Surface) => {
+    const r = rows.find((x) => x.surface === surface);
+    if (!r) return { surface, verdict: "cannot_verify", differences: [], expected: null, actual: null, reason: "not checked yet: the drift detector has not run", since: null, checkedAt: new Date(0).toISOString() };
+    return {
+      surface,
+      verdict: r.status as SurfaceSnapshot["verdict"],
+      differences: JSON.parse(r.differences) as SurfaceSnapshot["differences"],
+      expected: r.expected ? (JSON.parse(r.expected) as Record<string, unknown>) : null,
+      actual: r.actual ? (JSON.parse(r.actual) as Record<string, unknown>) : null,
+      reason: r.reason,
+      since: r.since?.toISOString() ?? null,
+      checkedAt: r.checkedAt.toISOString(),
+    };
+  });
+  return buildReport(snapshots);
+}
