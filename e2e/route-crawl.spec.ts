@@ -48,6 +48,7 @@ const ROUTES: Record<string, RouteRule> = {
   "/api/security/drift/route": { access: "admin", methods: ["GET", "HEAD"] },
   // The scenarios the runtime offers, intent beside what is enabled on disk (reads the instance's files).
   "/api/security/scenarios/route": { access: "admin", methods: ["GET", "HEAD"] },
+  "/api/session/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/health/live/route": { access: "open", why: "liveness, no database", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/health/route": { access: "open", why: "readiness for load balancers: no secrets in it", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/migrations/route": { access: "admin", methods: ["GET", "HEAD"] },
@@ -61,6 +62,8 @@ const ROUTES: Record<string, RouteRule> = {
 const ACTIONS: Record<string, "admin" | "setup"> = {
   "app/(panel)/security/actions.ts#toggleProtectionAction": "admin",
   "app/(panel)/security/actions.ts#updateProtectionAction": "admin",
+  "app/(panel)/security/actions.ts#setScenarioAction": "admin",
+  "app/(panel)/security/actions.ts#applyRuntimeAction": "admin",
   "app/(panel)/account/actions.ts#changePasswordAction": "admin",
   "app/(panel)/account/actions.ts#revokeSessionAction": "admin",
   "app/(panel)/account/actions.ts#revokeOtherSessionsAction": "admin",
@@ -252,7 +255,10 @@ async function checkActions(request: APIRequestContext, baseURL: string, build: 
       }
       continue;
     }
-    const reply = await invokeAction(request, baseURL, action, []);
+    // Without arguments most actions answer a validation error; "Apply to runtime" takes none and would
+    // really run, so the crawl gives it one it must refuse (MALFORMED) after the guard.
+    const args = action.key.endsWith("#applyRuntimeAction") ? ["crawl"] : [];
+    const reply = await invokeAction(request, baseURL, action, args);
     if (state !== "admin") {
       expect(reply.error?.code, what).toBe("UNAUTHENTICATED");
     } else {
