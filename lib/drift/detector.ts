@@ -182,7 +182,15 @@ export class DriftDetector {
 
   private async scenarios(intent: SecurityIntent): Promise<Partial> {
     const dirs = scenarioDirs(this.deps.crowdsec, intent);
-    if ("reason" in dirs) return cannotVerify(dirs.reason);
+    if ("reason" in dirs) {
+      // A fresh install: CrowdSec never enabled, no instance, no scenario intent. Nothing is wanted and
+      // nothing exists: that is in sync, said as such. Once anything is intended, a missing instance is
+      // "cannot verify".
+      if (dirs.notCreated && !intent.crowdsec.enabled && (await needsAdoption(this.deps.db))) {
+        return { verdict: "in_sync", differences: [], expected: { scenarios: "none intended yet" }, actual: { instance: "not created" }, reason: null };
+      }
+      return cannotVerify(dirs.reason);
+    }
     const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
     if (!runtime.ok) return cannotVerify(runtime.reason);
     if (await needsAdoption(this.deps.db)) await adoptScenarios(this.deps.db, runtime.enabled.keys());

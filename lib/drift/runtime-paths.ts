@@ -6,7 +6,10 @@ import type { SecurityIntent } from "../security/intent";
 // Where the runtime keeps what the drift surfaces read.
 
 /** The runtime's scenario directories: the managed instance's (local mode). */
-export function scenarioDirs(s: CrowdsecRuntimeSettings, intent: SecurityIntent): { scenarios: string; hub: string } | { reason: string } {
+export function scenarioDirs(
+  s: CrowdsecRuntimeSettings,
+  intent: SecurityIntent,
+): { scenarios: string; hub: string } | { reason: string; notCreated?: boolean } {
   if (intent.crowdsec.settings.mode === "external") {
     const dir = process.env.CROWDSEC_EXTERNAL_CONFIG_DIR;
     if (!dir) return { reason: "CrowdSec runs externally and CROWDSEC_EXTERNAL_CONFIG_DIR is not set, so its scenario directory cannot be read." };
@@ -14,7 +17,10 @@ export function scenarioDirs(s: CrowdsecRuntimeSettings, intent: SecurityIntent)
   }
   const p = instancePaths(s);
   if (!existsSync(p.marker) && !existsSync(p.etc)) {
-    return { reason: `The managed CrowdSec instance ${p.dir} does not exist yet (it is created when CrowdSec is first enabled, or by \`npm run cli -- crowdsec:init\`).` };
+    return {
+      reason: `The managed CrowdSec instance ${p.dir} does not exist yet (it is created when CrowdSec is first enabled, or by \`npm run cli -- crowdsec:init\`).`,
+      notCreated: true,
+    };
   }
   return { scenarios: path.join(p.etc, "scenarios"), hub: p.hub };
 }

@@ -1,0 +1,77 @@
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createDb, type Db } from "../db";
+import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
+import { createEngine, type Engine } from "../engine/registry";
+import { log } from "../log";
+import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
+import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
+import { DriftDetector } from "./detector";
+import type { DriftSettings } from "./settings";
+
+// The detector's own behaviour over a real SQLite file, without an agent (FakeCrowdsecDriver, a named
+// fake, stands for the engine): a fresh install is in sync, a degraded schema pauses it loudly, events
+// are debounced. lib/drift/detector.agent.test.ts runs it against a real CrowdSec instance.
+
+const open: { detector: DriftDetector; engine: Engine; db: Db }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    o.detector.stop();
+    o.engine.close();
+    await o.db.$disconnect();
+  }
+  vi.restoreAllMocks();
+});
+afterAll(() => cleanupTempDirs());
+
+async function setup(schemaOk?: () => Promise<{ ok: boolean; reason: string }>) {
+  const db = createDb(await freshSqliteUrl());
+  const dir = tempDir("warden-drift-");
+  const crowdsec = { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec") };
+  const engine = createEngine(db, { drivers: { crowdsec: new FakeCrowdsecDriver() }, crowdsec });
+  const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 50, tuningFile: path.join(dir, "waf", "crs-tuning.conf") };
+  const detector = new DriftDetector({ db, engine, crowdsec, settings, schemaOk });
+  open.push({ detector, engine, db });
+  return { db, detector, settings };
+}
+
+describe("drift detector", () => {
+  it("a fresh install (CrowdSec never enabled, no instance) is in sync on every surface, and the tuning file is rendered", async () => {
+    const { detector, db } = await setup();
+    await detector.start();
+    const report = detector.report();
+    expect(Object.fromEntries(Object.entries(report.surfaces).map(([k, v]) => [k, v.verdict]))).toEqual({ engine: "in_sync", scenarios: "in_sync", appsec: "in_sync", store: "in_sync" });
+    expect(report.surfaces.scenarios.actual).toEqual({ instance: "not created" });
+    expect(report.drift).toBe(false);
+    expect(report.ageMs).toBeGreaterThanOrEqual(0);
+    expect((await db.driftSnapshot.findMany()).length).toBe(4);
+  });
+
+  it("once CrowdSec is wanted, a missing instance is 'cannot verify' with the reason", async () => {
+    const { detector, db } = await setup();
+    await detector.start();
+    const v = (await db.securityConfig.findUniqueOrThrow({ where: { id: 1 } })).crowdsecVersion;
+    const { toggleProtection } = await import("../security/store");
+    await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: v }, { actor: "admin" });
+    await vi.waitFor(() => expect(detector.report().surfaces.scenarios.verdict).toBe("cannot_verify"), { timeout: 2_000 });
+    expect(detector.report().surfaces.scenarios.reason).toMatch(/does not exist yet/);
+  });
+
+  it("while the schema is degraded it checks nothing and says so once at WARN", async () => {
+    const warn = vi.spyOn(log, "warn");
+    const { detector } = await setup(async () => ({ ok: false, reason: "Pending: 1 migration(s) not applied" }));
+    await detector.start();
+    await detector.request(["engine"]);
+    expect(detector.checks).toBe(0);
+    expect(warn.mock.calls.filter(([f]) => (f as { event?: string }).event === "drift_paused")).toHaveLength(1);
+    expect(detector.report().surfaces.engine.verdict).toBe("cannot_verify");
+  });
+
+  it("a burst of events makes one check", async () => {
+    const { detector } = await setup();
+    await detector.start();
+    const before = detector.checks;
+    await Promise.all(Array.from({ length: 20 }, () => detector.request(["engine", "store"])));
+    expect(detector.checks - before).toBe(1);
+  });
+});
