@@ -151,6 +151,26 @@ describe("engine and store", () => {
     expect(verdict(detector, "engine").differences[0]).toMatchObject({ item: "CrowdSec", expected: "wanted on" });
   });
 
+  it("self-heal on: a killed agent shows as engine drift, then the drift clears when the agent is back", async () => {
+    const fx = await agentFixture({ selfHeal: true, selfHealBackoffMs: 1_000 });
+    const db = createDb(await freshSqliteUrl());
+    const engine = createEngine(db, { crowdsec: fx.settings });
+    engine.supervisor.start();
+    await changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: true, expectedVersion: (await readIntent(db)).crowdsec.version }, ADMIN);
+    const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 20, tuningFile: path.join(tempDir("warden-waf-"), "t.conf") };
+    const detector = new DriftDetector({ db, engine, crowdsec: fx.settings, settings });
+    open.push({ engine, detector, db });
+    await detector.start();
+    expect(verdict(detector, "engine").verdict).toBe("in_sync");
+    const [pid] = fx.agentPids();
+    process.kill(pid!, "SIGKILL");
+    // The exit event triggers a check before the first restart attempt (1 s backoff).
+    await waitVerdict(detector, "engine", "drift", 1_000);
+    await waitVerdict(detector, "engine", "in_sync", 15_000);
+    expect(fx.agentPids()).toHaveLength(1);
+    expect(fx.agentPids()[0]).not.toBe(pid);
+  });
+
   it("a security.* settings row edited behind the panel's back → store drift naming the key; snapshots persist and keep `since` across a restart", async () => {
     const { db, detector, engine, fx, settings } = await setup({ intervalMs: 300 });
     await db.setting.update({ where: { key: "security.waf.mode" }, data: { value: "block" } });
