@@ -8,8 +8,9 @@ import { log } from "../log";
 import { checkStoreConsistency } from "../security/consistency";
 import { intentEvents } from "../security/events";
 import type { SecurityIntent } from "../security/intent";
-import { adoptScenarios, needsAdoption, scenarioIntentMap } from "../security/scenarios";
+import { needsAdoption, scenarioIntentMap } from "../security/scenarios";
 import { readIntent } from "../security/store";
+import { ensureScenarioAdoption } from "./adoption";
 import { writeTuningFile } from "./remediate";
 import { readTuning, scenarioDirs } from "./runtime-paths";
 import type { DriftSettings } from "./settings";
@@ -134,14 +135,25 @@ export class DriftDetector {
     if (this.paused) log.info({ event: "drift_resumed", source: "lib/drift" }, "drift checks resumed: the schema is healthy");
     this.paused = false;
     this.checks += 1;
-    const intent = await readIntent(this.deps.db);
+    let intent: SecurityIntent | null = null;
+    let intentError = "";
+    try {
+      intent = await readIntent(this.deps.db);
+    } catch (error) {
+      intentError = (error as Error).message;
+    }
     const results: [Surface, Partial][] = [];
     for (const surface of surfaces) {
       let result: Partial;
-      try {
-        result = await this.compute(surface, intent);
-      } catch (error) {
-        result = cannotVerify(`checking it failed: ${(error as Error).message}`);
+      if (!intent) {
+        // Never keep serving an old "in sync" when the comparison could not be made.
+        result = cannotVerify(`the panel's intent could not be read: ${intentError}`);
+      } else {
+        try {
+          result = await this.compute(surface, intent);
+        } catch (error) {
+          result = cannotVerify(`checking it failed: ${(error as Error).message}`);
+        }
       }
       results.push([surface, result]);
     }
@@ -169,6 +181,10 @@ export class DriftDetector {
     switch (surface) {
       case "engine": {
         const observation = (await observeAll(this.deps.engine)).crowdsec;
+        if (observation.reconciling) {
+          // Boot: the reconciler is about to drive the runtime; its result is checked right after.
+          return { verdict: "in_sync", differences: [], expected: { enabled: intent.crowdsec.enabled }, actual: { state: observation.state, reconciling: true, changing: true }, reason: null };
+        }
         return compareEngine({ enabled: intent.crowdsec.enabled, mode: intent.crowdsec.settings.mode }, observation);
       }
       case "scenarios":
@@ -193,7 +209,7 @@ export class DriftDetector {
     }
     const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
     if (!runtime.ok) return cannotVerify(runtime.reason);
-    if (await needsAdoption(this.deps.db)) await adoptScenarios(this.deps.db, runtime.enabled.keys());
+    await ensureScenarioAdoption(this.deps.db, this.deps.crowdsec, intent, runtime);
     const wanted = await scenarioIntentMap(this.deps.db);
     return compareScenarios(wanted, runtime);
   }

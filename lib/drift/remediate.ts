@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "../db";
-import { findRunningAgent } from "../engine/crowdsec/agent";
+import { agentLoaded, findRunningAgent } from "../engine/crowdsec/agent";
 import { withInstanceLock } from "../engine/crowdsec/lock";
 import { isInstanceAgent } from "../engine/crowdsec/proc";
 import { instancePaths, type CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
@@ -12,6 +12,7 @@ import type { SecurityIntent } from "../security/intent";
 import type { WafSettings } from "../security/protections";
 import { scenarioIntentMap } from "../security/scenarios";
 import { readIntent, type ChangeContext } from "../security/store";
+import { ensureScenarioAdoption } from "./adoption";
 import { scenarioDirs } from "./runtime-paths";
 import type { DriftSettings } from "./settings";
 import { renderTuningFile } from "./surfaces/secaction";
@@ -26,7 +27,7 @@ import { hubLinkTarget, linkPathFor, readRuntimeScenarios } from "./surfaces/sce
 export interface ApplyReport {
   mode: "managed" | "external";
   tuningFile: { path: string; written: boolean } | null;
-  scenarios: { enabled: string[]; disabled: string[]; missingFromHub: string[] };
+  scenarios: { enabled: string[]; disabled: string[]; missingFromHub: string[]; collisions?: string[] };
   reload: { reloaded: boolean; ms?: number; scenariosLoaded?: number; reason?: string };
   /** External runtime: what to run instead. */
   commands: string[];
@@ -67,12 +68,11 @@ export async function applyToRuntime(
   const t0 = Date.now();
   const requestId = ctx.requestId ?? randomUUID();
   const intent = await readIntent(db, requestId);
-  const wanted = await scenarioIntentMap(db);
   const external = intent.crowdsec.settings.mode === "external";
   const report: ApplyReport = {
     mode: external ? "external" : "managed",
     tuningFile: null,
-    scenarios: { enabled: [], disabled: [], missingFromHub: [] },
+    scenarios: { enabled: [], disabled: [], missingFromHub: [], collisions: [] },
     reload: { reloaded: false },
     commands: [],
     ms: 0,
@@ -80,9 +80,9 @@ export async function applyToRuntime(
   try {
     report.tuningFile = { path: drift.tuningFile, written: writeTuningFile(drift.tuningFile, intent.waf.settings) };
     if (external) {
-      report.commands = externalCommands(intent, wanted, drift);
+      report.commands = externalCommands(intent, await scenarioIntentMap(db), drift);
     } else {
-      await withInstanceLock(crowdsec, () => applyScenarios(crowdsec, intent, wanted, report), { holder: `apply to runtime (pid ${process.pid})` });
+      await withInstanceLock(crowdsec, () => applyScenarios(db, crowdsec, intent, report), { holder: `apply to runtime (pid ${process.pid})` });
     }
   } catch (error) {
     report.ms = Date.now() - t0;
@@ -109,12 +109,18 @@ export async function applyToRuntime(
   return report;
 }
 
-async function applyScenarios(s: CrowdsecRuntimeSettings, intent: SecurityIntent, wanted: Map<string, boolean>, report: ApplyReport): Promise<void> {
+async function applyScenarios(db: Db, s: CrowdsecRuntimeSettings, intent: SecurityIntent, report: ApplyReport): Promise<void> {
   const dirs = scenarioDirs(s, intent);
   if ("reason" in dirs) throw new DomainError("ENGINE", `Cannot apply scenarios: ${dirs.reason}`);
   const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
   if (!runtime.ok) throw new DomainError("ENGINE", `Cannot apply scenarios: ${runtime.reason}`);
+  // Never read "no intent rows yet" as "disable everything": adopt the runtime's set first.
+  if (!(await ensureScenarioAdoption(db, s, intent, runtime))) {
+    throw new DomainError("ENGINE", "Cannot apply scenarios: the managed CrowdSec instance is incomplete (run `npm run cli -- crowdsec:init`).");
+  }
+  const wanted = await scenarioIntentMap(db);
   const p = instancePaths(s);
+  const moved = new Set<string>();
   for (const [name, item] of runtime.enabled) {
     if (wanted.get(name) === true) continue;
     if (item.kind === "hub") {
@@ -123,9 +129,11 @@ async function applyScenarios(s: CrowdsecRuntimeSettings, intent: SecurityIntent
       // A local file may define other buckets the intent still wants: move it only if none are.
       const siblings = [...runtime.enabled].filter(([, other]) => other.file === item.file).map(([n]) => n);
       if (siblings.some((n) => wanted.get(n) === true)) continue;
-      if (!existsSync(item.file)) continue;
-      mkdirSync(path.join(p.etc, DISABLED_DIR), { recursive: true });
-      renameSync(item.file, path.join(p.etc, DISABLED_DIR, path.basename(item.file)));
+      if (!moved.has(item.file)) {
+        mkdirSync(path.join(p.etc, DISABLED_DIR), { recursive: true });
+        renameSync(item.file, uniquePath(path.join(p.etc, DISABLED_DIR, path.basename(item.file))));
+        moved.add(item.file);
+      }
     }
     report.scenarios.disabled.push(name);
   }
@@ -137,16 +145,21 @@ async function applyScenarios(s: CrowdsecRuntimeSettings, intent: SecurityIntent
       continue;
     }
     const link = linkPathFor(dirs.scenarios, name);
-    try {
-      if (lstatSync(link)) unlinkSync(link); // a dangling or foreign link with the same file name
-    } catch {
-      /* absent */
+    const existing = lstatOrNull(link);
+    if (existing?.isSymbolicLink()) unlinkSync(link); // a dangling or foreign link with the same file name
+    else if (existing) {
+      // A local file holds that file name: never delete an admin's file.
+      (report.scenarios.collisions ??= []).push(`${name} (${link} is a local file)`);
+      continue;
     }
     symlinkSync(target, link);
     report.scenarios.enabled.push(name);
   }
   report.scenarios.enabled.sort();
   report.scenarios.disabled.sort();
+  if (report.scenarios.collisions?.length) {
+    log.warn({ event: "scenario_link_collision", source: "lib/drift", scenarios: report.scenarios.collisions }, "a local file holds the link's file name: left alone");
+  }
   if (report.scenarios.missingFromHub.length) {
     log.warn({ event: "scenarios_missing_from_hub", source: "lib/drift", scenarios: report.scenarios.missingFromHub }, "intent enables scenarios the hub does not offer: left alone");
   }
@@ -161,12 +174,21 @@ async function applyScenarios(s: CrowdsecRuntimeSettings, intent: SecurityIntent
   }
 }
 
-/** SIGHUP, then wait for the agent's log to say the reload finished (and how many scenarios it loaded). */
+/**
+ * SIGHUP, then wait for the agent's log to say the reload finished (and how many scenarios it loaded).
+ * A reload that is not confirmed fails the apply: files changed but the agent may not run them.
+ */
 async function reloadAgent(s: CrowdsecRuntimeSettings, pid: number): Promise<ApplyReport["reload"]> {
-  if (!isInstanceAgent(pid, s)) return { reloaded: false, reason: `pid ${pid} is not this instance's agent` };
+  const t0 = Date.now();
+  // A SIGHUP before the agent installed its signal handlers kills it raw (as SIGTERM would).
+  while (!agentLoaded(s, pid)) {
+    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `The agent (pid ${pid}) exited before it could be reloaded; the files are changed and apply at its next start.`);
+    if (Date.now() - t0 > RELOAD_TIMEOUT_MS) throw new DomainError("ENGINE", `The agent (pid ${pid}) did not finish loading within ${RELOAD_TIMEOUT_MS / 1000} s, so it was not reloaded.`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `pid ${pid} is no longer this instance's agent; not signalled.`);
   const logFile = instancePaths(s).agentLog;
   const offset = sizeOf(logFile);
-  const t0 = Date.now();
   process.kill(pid, "SIGHUP");
   while (Date.now() - t0 < RELOAD_TIMEOUT_MS) {
     await new Promise((r) => setTimeout(r, 50));
@@ -175,9 +197,23 @@ async function reloadAgent(s: CrowdsecRuntimeSettings, pid: number): Promise<App
       const loaded = [...tail.matchAll(/Loaded (\d+) scenarios/g)].at(-1);
       return { reloaded: true, ms: Date.now() - t0, scenariosLoaded: loaded ? Number(loaded[1]) : undefined };
     }
-    if (!isInstanceAgent(pid, s)) return { reloaded: false, reason: "the agent exited during the reload (see its log)" };
+    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", "The agent exited during the reload (see its log on the CrowdSec card); the scenario files are changed.");
   }
   throw new DomainError("ENGINE", `The agent did not confirm the reload within ${RELOAD_TIMEOUT_MS / 1000} s.`);
+}
+
+function lstatOrNull(file: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** `file`, or `file.1`, `file.2`, … : the first name not taken (a file moved aside never overwrites another). */
+function uniquePath(file: string): string {
+  if (!existsSync(file)) return file;
+  for (let i = 1; ; i++) if (!existsSync(`${file}.${i}`)) return `${file}.${i}`;
 }
 
 function sizeOf(file: string): number {

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import type { CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
-import { MalformedRequestError } from "../errors";
+import { DomainError, MalformedRequestError } from "../errors";
 import { listScenarioIntents } from "../security/scenarios";
 import { readIntent } from "../security/store";
+import { ensureScenarioAdoption } from "./adoption";
 import { scenarioDirs } from "./runtime-paths";
 import { readHubScenarios, readRuntimeScenarios } from "./surfaces/scenarios";
 
@@ -80,8 +81,20 @@ export async function listScenarios(db: Db, s: CrowdsecRuntimeSettings, query: z
   return { scenarios, all, total: all.length, matched: matched.length, runtime };
 }
 
-/** The names a scenario switch may name (hub, on disk, or with an intent row). */
-export async function knownScenarioNames(db: Db, s: CrowdsecRuntimeSettings): Promise<Set<string>> {
+/**
+ * Before a scenario switch: first init if it has not happened (so the switch never becomes the only
+ * intent row, with every other enabled scenario read as "intended off"), then the names a switch may
+ * name (hub, on disk, or with an intent row).
+ */
+export async function prepareScenarioSwitch(db: Db, s: CrowdsecRuntimeSettings): Promise<Set<string>> {
+  const intent = await readIntent(db);
+  const dirs = scenarioDirs(s, intent);
+  if ("reason" in dirs) throw new DomainError("ENGINE", `Scenario switches need the runtime's scenarios: ${dirs.reason}`);
+  const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
+  if (!runtime.ok) throw new DomainError("ENGINE", `Scenario switches need the runtime's scenarios: ${runtime.reason}`);
+  if (!(await ensureScenarioAdoption(db, s, intent, runtime))) {
+    throw new DomainError("ENGINE", "The managed CrowdSec instance is incomplete; run `npm run cli -- crowdsec:init`.");
+  }
   const list = await listScenarios(db, s, { limit: SCENARIO_PAGE_MAX });
   return new Set(list.all);
 }

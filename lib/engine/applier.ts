@@ -70,19 +70,21 @@ export class Applier {
         for (const w of this.waiters.splice(0)) w.reject(error);
         return;
       }
-      const target = intent[this.protection];
-      this.inFlight = target.version;
+      this.inFlight = intent[this.protection].version;
       const started = Date.now();
       let result: ApplyResult;
       try {
-        result = await this.driver.apply(intent, this.abort.signal);
+        // The driver may re-read the intent under its own lock (`latest`): what it applied is in the result.
+        result = await this.driver.apply(intent, this.abort.signal, () => readIntent(this.db));
       } catch (error) {
         // A driver must report runtime failures as results; a throw is a bug, still shown as a failure.
-        log.error({ event: "apply_threw", protection: this.protection, version: target.version, err: error }, "driver threw while applying intent");
-        result = { status: "failed", version: target.version, ms: Date.now() - started, error: (error as Error).message };
+        log.error({ event: "apply_threw", protection: this.protection, version: intent[this.protection].version, err: error }, "driver threw while applying intent");
+        result = { status: "failed", version: intent[this.protection].version, ms: Date.now() - started, error: (error as Error).message };
       } finally {
         this.inFlight = null;
       }
+      if (result.status !== "not_managed" && result.intent) intent = result.intent;
+      const target = intent[this.protection];
       if (result.status === "applied") this.lastApplied = { version: target.version, intent: target };
       log.info(
         {

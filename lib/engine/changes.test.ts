@@ -91,6 +91,14 @@ describe("a toggle drives the runtime and records what it did", () => {
     expect(intent.crowdsec.enabled).toBe(false);
   });
 
+  it("another protection's change is not refused because CrowdSec's package went missing", async () => {
+    await toggle(true);
+    fake.installed = false;
+    const waf = (await readIntent(db)).waf;
+    const intent = await changeAndApply(engine, db, "update", { protection: "waf", changes: { paranoia: 2 }, expectedVersion: waf.version }, ADMIN);
+    expect(intent.waf.settings.paranoia).toBe(2);
+  });
+
   it("bad input changes nothing and never reaches the runtime", async () => {
     const before = await readIntent(db);
     for (const input of [{ protection: "crowdsec", on: "yes", expectedVersion: 1 }, { protection: "nginx", on: true, expectedVersion: 1 }, null]) {

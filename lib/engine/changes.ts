@@ -28,16 +28,28 @@ export type ChangeKind = "toggle" | "update";
 
 export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, input: unknown, ctx: ChangeContext): Promise<SecurityIntent> {
   const write = kind === "toggle" ? toggleProtection : updateProtection;
-  // The preflight runs against the protection the input names, after validation (in the store).
+  // The preflight of the protection being changed only (protections are independent), after
+  // validation (in the store) and before anything is written.
   const committed: ChangeResult = await write(db, input, ctx, {
-    preflight: async (candidate) => {
-      for (const driver of Object.values(engine.drivers)) await driver.preflight?.(candidate);
-    },
+    preflight: (candidate, protection) => engine.drivers[protection].preflight?.(candidate),
   });
   const { protection } = committed;
   const version = committed.intent[protection].version;
   const applier = engine.appliers[protection];
-  const outcome = await applier.request(version);
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await applier.request(version);
+  } catch (error) {
+    // The intent is committed; the runtime could not even be asked (e.g. the database went away).
+    const reason = (error as Error).message;
+    await recordRuntimeResult(db, committed.auditId, { status: "failed", version, error: reason }).catch(() => undefined);
+    log.error({ event: "apply_failed", protection, version, err: error }, "intent committed but the runtime could not be driven to it");
+    throw new RuntimeFailedError(
+      `${PROTECTION_LABELS[protection]}: the change was saved but not applied to the runtime (${reason}). It will be applied by the next reconcile (at boot or \`npm run cli -- reconcile\`).`,
+      [],
+      false,
+    );
+  }
   await recordRuntimeResult(db, committed.auditId, runtimeResult(outcome)).catch((error: unknown) =>
     log.error({ event: "runtime_result_write_failed", auditId: committed.auditId, err: error }, "could not record the runtime result on the audit row"),
   );
@@ -64,7 +76,9 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
     throw new RuntimeFailedError(`${message}. A newer change was made meanwhile, so it was not rolled back.`, result.logTail, false);
   }
   // Put the runtime where the restored intent says (e.g. clean up after a half start).
-  void applier.request(rolled.intent[protection].version);
+  applier.request(rolled.intent[protection].version).catch((error: unknown) =>
+    log.error({ event: "apply_failed", protection, err: error }, "could not drive the runtime to the rolled-back intent"),
+  );
   throw new RuntimeFailedError(`${message}. The change was rolled back.`, result.logTail, true);
 }
 

@@ -147,6 +147,45 @@ describe("restarts and a second process", () => {
   });
 });
 
+describe("the intent is read under the instance lock", () => {
+  it("a process that read 'on' but got the lock after the intent became 'off' does not start the agent", async () => {
+    const { fx, db } = await setup();
+    const { CrowdsecDriver } = await import("./crowdsec/driver");
+    await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: await crowdsecVersion(db) }, ADMIN);
+    const stale = await readIntent(db); // on
+    await toggleProtection(db, { protection: "crowdsec", on: false, expectedVersion: stale.crowdsec.version }, ADMIN);
+    const other = new CrowdsecDriver(fx.settings);
+    try {
+      const result = await other.apply(stale, new AbortController().signal, () => readIntent(db));
+      expect(result).toMatchObject({ status: "applied", version: stale.crowdsec.version + 1 });
+      expect(fx.agentPids()).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("switching to external mode stops the managed agent (it is ours) and probes the external LAPI", async () => {
+    const { fx, db, engine } = await setup();
+    await toggle(engine, db, true);
+    expect(fx.agentPids()).toHaveLength(1);
+    const http = await import("node:http");
+    const lapi = http.createServer((req, res) => {
+      res.writeHead(req.url === "/health" ? 200 : 404, { "content-type": "application/json" });
+      res.end('{"status":"up"}');
+    });
+    await new Promise<void>((r) => lapi.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(lapi.address() as import("node:net").AddressInfo).port}`;
+    try {
+      const intent = await changeAndApply(engine, db, "update", { protection: "crowdsec", changes: { mode: "external", lapiUrl: url }, expectedVersion: await crowdsecVersion(db) }, ADMIN);
+      expect(intent.crowdsec.settings.mode).toBe("external");
+      expect(fx.agentPids()).toEqual([]);
+      expect((await observeAll(engine)).crowdsec).toMatchObject({ state: "external", summary: expect.stringContaining("reachable") });
+    } finally {
+      await new Promise((r) => lapi.close(r));
+    }
+  });
+});
+
 describe("self-heal with a real agent", () => {
   it("on: an agent killed with SIGKILL is restarted, with a new pid", async () => {
     const { fx, db } = await setup();

@@ -15,6 +15,8 @@ export interface Engine {
   drivers: Record<Protection, ProtectionDriver>;
   appliers: Record<Protection, Applier>;
   supervisor: Supervisor;
+  /** The managed CrowdSec instance's settings (on the object: `instanceof` fails across bundle copies). */
+  crowdsec: CrowdsecRuntimeSettings;
   /** True until the boot reconciler has run once (the status says "reconciling"). */
   reconciling: boolean;
   close(): void;
@@ -34,12 +36,14 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     ]),
   ) as Record<Protection, ProtectionDriver>;
   const appliers = Object.fromEntries(PROTECTIONS.map((p) => [p, new Applier(p, drivers[p], database)])) as Record<Protection, Applier>;
-  const settings = options.crowdsec ?? (drivers.crowdsec instanceof CrowdsecDriver ? drivers.crowdsec.settings : crowdsecSettings());
+  const driverSettings = (drivers.crowdsec as { settings?: CrowdsecRuntimeSettings }).settings;
+  const settings = options.crowdsec ?? driverSettings ?? crowdsecSettings();
   const supervisor = new Supervisor(database, drivers.crowdsec, appliers.crowdsec, settings);
   const engine: Engine = {
     drivers,
     appliers,
     supervisor,
+    crowdsec: settings,
     reconciling: false,
     close() {
       supervisor.close();
@@ -83,6 +87,5 @@ export async function observeAll(eng: Engine = engine()): Promise<Record<Protect
 
 /** The managed instance's settings as this process's engine uses them. */
 export function engineCrowdsecSettings(eng: Engine = engine()): CrowdsecRuntimeSettings {
-  const driver = eng.drivers.crowdsec;
-  return driver instanceof CrowdsecDriver ? driver.settings : crowdsecSettings();
+  return eng.crowdsec;
 }

@@ -129,13 +129,22 @@ export class Supervisor {
     s.attempts += 1;
     s.nextAttemptAt = null;
     this.lastRestartAt = Date.now();
-    const intent = await readIntent(this.db).catch(() => null);
-    if (!intent || !intent.crowdsec.enabled || intent.crowdsec.settings.mode !== "local") {
-      log.info({ event: "self_heal_cancelled", source: "lib/engine/supervisor", attempt: s.attempts }, "intent changed before the restart: not restarting");
-      s.attempts = 0;
+    let outcome;
+    try {
+      const intent = await readIntent(this.db);
+      if (!intent.crowdsec.enabled || intent.crowdsec.settings.mode !== "local") {
+        log.info({ event: "self_heal_cancelled", source: "lib/engine/supervisor", attempt: s.attempts }, "intent changed before the restart: not restarting");
+        s.attempts = 0;
+        return;
+      }
+      outcome = await this.applier.request(0);
+    } catch (error) {
+      // Not a runtime answer (the database could not be read): retry like a failed restart.
+      s.lastError = (error as Error).message;
+      log.warn({ event: "self_heal_failed", source: "lib/engine/supervisor", attempt: s.attempts, reason: s.lastError }, "self-heal could not run: retrying");
+      this.schedule();
       return;
     }
-    const outcome = await this.applier.request(0);
     const result = outcome.result;
     if (result.status === "applied") {
       log.info({ event: "self_heal_restarted", source: "lib/engine/supervisor", attempt: s.attempts, ms: result.ms, pid: result.observation.pid }, "agent restarted by self-heal");

@@ -42,15 +42,16 @@ export type RuntimeEvent =
   | { type: "stopped"; pid: number; how: string };
 
 export type ApplyResult =
-  | { status: "applied"; version: number; ms: number; observation: RuntimeObservation }
-  | { status: "failed"; version: number; ms: number; error: string; logTail?: string[] }
+  /** `intent`: the intent actually applied (a driver re-reads it under its lock; it may be newer). */
+  | { status: "applied"; version: number; ms: number; observation: RuntimeObservation; intent?: SecurityIntent }
+  | { status: "failed"; version: number; ms: number; error: string; logTail?: string[]; intent?: SecurityIntent }
   /** Nothing to drive: the protection has no runtime (recorded, never shown as enforced). */
   | { status: "not_managed"; version: number; reason: string };
 
 export interface ProtectionDriver {
   readonly protection: Protection;
   /** Drive the runtime to `intent` (the latest committed one); resolves when it is there, or failed. */
-  apply(intent: SecurityIntent, signal: AbortSignal): Promise<ApplyResult>;
+  apply(intent: SecurityIntent, signal: AbortSignal, latest?: () => Promise<SecurityIntent>): Promise<ApplyResult>;
   /** Observe the runtime now. Must not change it, and must not spawn a process (it is polled). */
   observe(): Promise<RuntimeObservation>;
   /**

@@ -1,5 +1,5 @@
 import { db } from "../db";
-import { startDriftDetector } from "../drift/registry";
+import { runningDetector, startDriftDetector } from "../drift/registry";
 import { engine } from "../engine/registry";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
@@ -34,6 +34,8 @@ async function run(): Promise<ReconcileTally | null> {
     // The drift detector starts with the reconciler, after the gate; its first check runs now.
     void startDriftDetector();
     const tally = await reconcile(db(), eng, "boot");
+    eng.reconciling = false;
+    void runningDetector()?.request(["engine"]);
     log.info({ event: "reconcile_done", source: "boot", counts: tally.counts, failed: tally.failed, intentVersion: tally.intentVersion }, "boot reconcile finished");
     return tally;
   } catch (error) {

@@ -65,7 +65,12 @@ describe("scenario intent", () => {
       code: "CONFLICT",
       message: expect.stringContaining("was changed by admin"),
     });
-    expect(await snapshot()).toEqual(before);
+    const after = await snapshot();
+    expect(after.intents).toEqual(before.intents);
+    expect(after.intent).toEqual(before.intent);
+    expect(after.audits.slice(before.audits.length)).toEqual([
+      expect.objectContaining({ action: "scenario", actor: "other", outcome: "rejected", configVersion: null, error: expect.stringContaining("was changed by admin") }),
+    ]);
   });
 
   it("bad input gets a clear error and changes nothing", async () => {
@@ -79,11 +84,22 @@ describe("scenario intent", () => {
       [{ name: "crowdsecurity/ssh-bf", enabled: true, expectedVersion: -1 }, "MALFORMED", /expectedVersion/],
       [{ name: "crowdsecurity/ssh-bf", enabled: true, expectedVersion: 1, extra: 1 }, "MALFORMED", /extra|Unrecognized/i],
       [{ name: "x".repeat(300) + "/y", enabled: true, expectedVersion: 0 }, "MALFORMED", /at most 200/],
-      [{ name: "crowdsecurity/not-in-hub", enabled: true, expectedVersion: 0 }, "NOT_FOUND", /hub does not offer it/],
     ];
     for (const [input, code, message] of bad) {
       await expect(setScenarioIntent(db, input, ADMIN, KNOWN), JSON.stringify(input)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("an unknown scenario is refused with a rejected audit row and no intent change", async () => {
+    await adoptScenarios(db, ["crowdsecurity/ssh-bf"]);
+    const before = await snapshot();
+    await expect(setScenarioIntent(db, { name: "crowdsecurity/not-in-hub", enabled: true, expectedVersion: 0 }, ADMIN, KNOWN)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "Unknown scenario crowdsecurity/not-in-hub: the runtime's hub does not offer it.",
+    });
+    const after = await snapshot();
+    expect(after.intents).toEqual(before.intents);
+    expect(after.audits.slice(before.audits.length).map((r) => [r.outcome, r.configVersion])).toEqual([["rejected", null]]);
   });
 });

@@ -68,18 +68,51 @@ async function bumpGlobalVersion(tx: Tx, at: Date): Promise<number> {
  * those with intent rows; a name outside it is refused. Returns the row as written (unchanged, and no
  * audit row, when it already had that value).
  */
-export async function setScenarioIntent(db: Db, input: unknown, ctx: ChangeContext, known: ReadonlySet<string>): Promise<ScenarioIntentRow> {
+/** Validates a scenario switch request (malformed → refused, nothing written, no audit row). */
+export function parseScenarioInput(input: unknown): ScenarioInput {
   const parsed = ZScenarioInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new MalformedRequestError(issue ? `${issue.path.join(".") || "request"}: ${issue.message}` : "The request is malformed");
   }
-  const { name, enabled, expectedVersion } = parsed.data;
-  if (!known.has(name)) throw new NotFoundError(`Unknown scenario ${name}: the runtime's hub does not offer it.`);
+  return parsed.data;
+}
+
+export async function setScenarioIntent(db: Db, input: unknown, ctx: ChangeContext, known: ReadonlySet<string>): Promise<ScenarioIntentRow> {
+  const { name, enabled, expectedVersion } = parseScenarioInput(input);
   const requestId = ctx.requestId ?? randomUUID();
+  if (!known.has(name)) {
+    const error = new NotFoundError(`Unknown scenario ${name}: the runtime's hub does not offer it.`);
+    await recordScenarioRejection(db, name, enabled, ctx.actor, requestId, error.message);
+    throw error;
+  }
   await readIntent(db, requestId); // recreates a missing config row before the transaction needs it
+  try {
+    return await commitScenario(db, name, enabled, expectedVersion, ctx, requestId);
+  } catch (error) {
+    if (error instanceof ConflictError) await recordScenarioRejection(db, name, enabled, ctx.actor, requestId, error.message);
+    throw error;
+  }
+}
+
+/** A well-formed switch that was refused leaves one `rejected` audit row (as protection changes do). */
+async function recordScenarioRejection(db: Db, name: string, enabled: boolean, actor: string, requestId: string, reason: string): Promise<void> {
+  try {
+    await db.securityAudit.create({
+      data: { actor, action: "scenario", protection: "crowdsec", before: null, after: JSON.stringify({ scenario: name, enabled }), outcome: "rejected", error: reason, requestId },
+    });
+  } catch (auditError) {
+    log.error({ event: "audit_write_failed", requestId, err: auditError }, "could not record a rejected scenario switch in the audit log");
+  }
+  log.info({ event: "scenario_intent_rejected", source: "lib/security", scenario: name, actor, requestId, reason }, "scenario switch refused");
+}
+
+async function commitScenario(db: Db, name: string, enabled: boolean, expectedVersion: number, ctx: ChangeContext, requestId: string): Promise<ScenarioIntentRow> {
   const result = await db.$transaction(async (tx) => {
     const now = new Date();
+    // The version bump is the first statement: it takes the intent lock (SQLite write lock,
+    // PostgreSQL row lock), so the read below sees every committed switch of this scenario.
+    const version = await bumpGlobalVersion(tx, now);
     const current = await tx.scenarioIntent.findUnique({ where: { name } });
     const currentVersion = current?.version ?? 0;
     if (currentVersion !== expectedVersion) {
@@ -88,8 +121,7 @@ export async function setScenarioIntent(db: Db, input: unknown, ctx: ChangeConte
         { protection: "crowdsec", expectedVersion, currentVersion, changedBy: current?.changedBy ?? null, changedAt: current?.changedAt?.toISOString() ?? null },
       );
     }
-    if (current && current.enabled === enabled) return { row: current, changed: false, version: null as number | null };
-    const version = await bumpGlobalVersion(tx, now);
+    if (current && current.enabled === enabled) throw new NoChange(current);
     const row = await tx.scenarioIntent.upsert({
       where: { name },
       create: { name, enabled, version: 1, changedBy: ctx.actor, changedAt: now },
@@ -109,7 +141,11 @@ export async function setScenarioIntent(db: Db, input: unknown, ctx: ChangeConte
       configVersion: version,
     });
     return { row, changed: true, version };
-  }, TX_OPTIONS);
+  }, TX_OPTIONS).catch((error: unknown) => {
+    // Same value again: the transaction (and its version bump) is rolled back; nothing was written.
+    if (error instanceof NoChange) return { row: error.row, changed: false, version: null as number | null };
+    throw error;
+  });
   if (result.changed) {
     announceCommit({ kind: "scenario", version: result.version });
     log.info({ event: "scenario_intent_committed", source: "lib/security", scenario: name, enabled, actor: ctx.actor, version: result.version, requestId }, "scenario intent committed");
@@ -157,6 +193,12 @@ export async function adoptScenarios(db: Db, enabledOnDisk: Iterable<string>, re
 }
 
 class AlreadyAdopted extends Error {}
+
+class NoChange extends Error {
+  constructor(readonly row: { name: string; enabled: boolean; version: number; changedBy: string | null; changedAt: Date | null }) {
+    super("no change");
+  }
+}
 
 /** True until the first init recorded the runtime's scenarios (no intent rows, no adoption audit row). */
 export async function needsAdoption(db: Db | Tx): Promise<boolean> {

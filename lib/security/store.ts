@@ -26,7 +26,7 @@ export interface ChangeHooks {
    * Called with the intent as it would be after the change, before anything is written; throwing
    * refuses the change (e.g. the runtime's package is not installed) and nothing is committed.
    */
-  preflight?: (candidate: SecurityIntent) => void | Promise<void>;
+  preflight?: (candidate: SecurityIntent, protection: Protection) => void | Promise<void>;
   /** Test seam: called inside the transaction after the config row is written, before the mirror and audit. */
   afterConfigWrite?: () => void | Promise<void>;
 }
@@ -131,7 +131,7 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
           throw new ValidationError(Object.values(fields)[0] ?? "Invalid settings", fields);
         }
         const settings = rules.data as SettingsByProtection[typeof protection];
-        if (hooks?.preflight) await hooks.preflight({ ...current, [protection]: { ...currentP, enabled, settings } } as SecurityIntent);
+        if (hooks?.preflight) await hooks.preflight({ ...current, [protection]: { ...currentP, enabled, settings } } as SecurityIntent, protection);
         const now = new Date();
         const columns = intentColumns(protection, enabled, settings, ctx.actor, now);
         // First statement of the fast path: takes the write lock (SQLite) / row lock (PostgreSQL),

@@ -5,13 +5,13 @@ import { db } from "@/lib/db";
 import { changeAndApply } from "@/lib/engine/changes";
 import { applyToRuntime, type ApplyReport } from "@/lib/drift/remediate";
 import { runningDetector } from "@/lib/drift/registry";
-import { knownScenarioNames } from "@/lib/drift/scenario-list";
+import { prepareScenarioSwitch } from "@/lib/drift/scenario-list";
 import { driftSettings } from "@/lib/drift/settings";
 import { SURFACES } from "@/lib/drift/types";
 import { engine, engineCrowdsecSettings } from "@/lib/engine/registry";
 import { MalformedRequestError } from "@/lib/errors";
 import type { SecurityIntent } from "@/lib/security/intent";
-import { setScenarioIntent, type ScenarioIntentRow } from "@/lib/security/scenarios";
+import { parseScenarioInput, setScenarioIntent, type ScenarioIntentRow } from "@/lib/security/scenarios";
 
 // Thin: runAction checks the session; the input is untrusted and validated in lib/security, which
 // owns the one write path. The actor is the signed-in admin. Each change waits for the runtime
@@ -27,8 +27,9 @@ export async function updateProtectionAction(input: unknown): Promise<ActionResu
 
 export async function setScenarioAction(input: unknown): Promise<ActionResult<ScenarioIntentRow>> {
   return runAction("setScenario", async (ctx) => {
-    const known = await knownScenarioNames(db(), engineCrowdsecSettings());
-    return setScenarioIntent(db(), input, ctx, known);
+    const parsed = parseScenarioInput(input); // malformed → refused before anything is read or written
+    const known = await prepareScenarioSwitch(db(), engineCrowdsecSettings());
+    return setScenarioIntent(db(), parsed, ctx, known);
   });
 }
 

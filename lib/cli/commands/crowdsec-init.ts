@@ -1,5 +1,6 @@
 import { crowdsecSettings } from "../../engine/crowdsec/settings";
-import { ensureInstance, missingPackage, INSTALL_HINT } from "../../engine/crowdsec/instance";
+import { findRunningAgent } from "../../engine/crowdsec/agent";
+import { ensureInstance, instanceExists, missingPackage, INSTALL_HINT } from "../../engine/crowdsec/instance";
 
 /** `crowdsec:init`: create the managed CrowdSec instance now, offline, from the Debian package's files. */
 export async function crowdsecInitCommand(args: string[]): Promise<number> {
@@ -12,6 +13,13 @@ export async function crowdsecInitCommand(args: string[]): Promise<number> {
   if (missing) {
     console.error(`FAILED: CrowdSec is not installed (${missing}). ${INSTALL_HINT}`);
     return 1;
+  }
+  const running = instanceExists(settings) ? findRunningAgent(settings) : null;
+  if (running) {
+    // Rewriting its config under a running agent would leave it on the old settings; the panel's next
+    // apply (or `reconcile`) syncs the config and restarts it when needed.
+    console.log(`Already present: CrowdSec instance ${settings.instanceDir}, its agent is running (pid ${running.pid}); left unchanged.`);
+    return 0;
   }
   const result = await ensureInstance(settings);
   console.log(

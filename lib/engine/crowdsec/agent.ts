@@ -526,6 +526,12 @@ export async function stopAgent(
     const deadline = Date.now() + s.readyTimeoutMs;
     while (isAlive(pid) && !agentLoaded(s, pid) && Date.now() < deadline) await sleep(POLL_MS);
     if (isAlive(pid)) await sleep(LOADED_SETTLE_MS);
+    // It may have died while we waited, and its pid been reused: check again before signalling.
+    if (!isAlive(pid)) {
+      removePidFile(s, pid);
+      return { how: "already_gone", ms: since() };
+    }
+    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `Pid ${pid} stopped being this instance's CrowdSec agent while it loaded; not signalled.`);
   }
   const record: StopRecord = { pid, by: options.by ?? `panel pid ${process.pid}`, at: new Date().toISOString() };
   writeFileAtomic(stopRecordFile(s), JSON.stringify(record));
@@ -539,7 +545,7 @@ export async function stopAgent(
   if (!(await waitGone(pid, s.stopGraceMs))) {
     how = "sigkill";
     log.warn({ event: "crowdsec.agent.stop_escalated", pid, graceMs: s.stopGraceMs }, "CrowdSec agent ignored SIGTERM: SIGKILL");
-    killGroup(pid, "SIGKILL");
+    if (isInstanceAgent(pid, s)) killGroup(pid, "SIGKILL");
     if (!(await waitGone(pid, KILL_WAIT_MS))) {
       throw new DomainError("ENGINE", `The CrowdSec agent (pid ${pid}) is still alive ${formatDuration(since())} after SIGKILL.`);
     }

@@ -1,4 +1,4 @@
-import { DomainError } from "../../errors";
+import { isDomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
 import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../types";
@@ -154,23 +154,58 @@ export class CrowdsecDriver implements ProtectionDriver {
     if (missing) throw new NotInstalledError(missing);
   }
 
-  async apply(intent: SecurityIntent, signal: AbortSignal): Promise<ApplyResult> {
+  /**
+   * Drives the runtime to the intent. Everything happens under the instance lock, and the intent is
+   * re-read inside it (`latest`): a process that waited for the lock (the CLI while the panel
+   * applied, or the other way round) applies the newest version, never the one it read before.
+   */
+  async apply(first: SecurityIntent, signal: AbortSignal, latest?: () => Promise<SecurityIntent>): Promise<ApplyResult> {
     const t0 = Date.now();
+    try {
+      return await withInstanceLock(
+        this.settings,
+        async () => this.applyIntent(latest ? await latest() : first, signal, t0),
+        {
+          holder: `panel pid ${process.pid} applying CrowdSec v${first.crowdsec.version}`,
+          signal,
+          timeoutMs: this.settings.readyTimeoutMs + this.settings.stopGraceMs + 15_000,
+        },
+      );
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      const logTail = (error as { logTail?: string[] }).logTail;
+      this.phase = { kind: "idle" };
+      this.lastFailure = { summary: error.message, logTail: logTail ?? [], at: new Date().toISOString() };
+      return { status: "failed", version: first.crowdsec.version, ms: Date.now() - t0, error: error.message, ...(logTail?.length ? { logTail } : {}) };
+    } finally {
+      this.phase = { kind: "idle" };
+    }
+  }
+
+  private async applyIntent(intent: SecurityIntent, signal: AbortSignal, t0: number): Promise<ApplyResult> {
     const c = intent.crowdsec;
     const version = c.version;
     this.target = { enabled: c.enabled, mode: c.settings.mode, lapiUrl: c.settings.lapiUrl };
     const failed = (error: string, logTail?: string[]): ApplyResult => {
+      this.phase = { kind: "idle" };
       this.lastFailure = { summary: error, logTail: logTail ?? [], at: new Date().toISOString() };
-      return { status: "failed", version, ms: Date.now() - t0, error, ...(logTail && logTail.length ? { logTail } : {}) };
+      return { status: "failed", version, ms: Date.now() - t0, error, intent, ...(logTail && logTail.length ? { logTail } : {}) };
     };
     const applied = async (details?: Record<string, string | number | boolean | null>): Promise<ApplyResult> => {
+      this.phase = { kind: "idle" };
       const observation = await this.observe();
       if (details) observation.details = { ...observation.details, ...details };
-      return { status: "applied", version, ms: Date.now() - t0, observation };
+      return { status: "applied", version, ms: Date.now() - t0, observation, intent };
     };
 
     if (c.settings.mode === "external") {
-      // Never start or stop anything for an external LAPI: probe it, report what answered.
+      // An external LAPI is never started or stopped; this instance's own agent is ours, and with the
+      // intent external (or off) it must not keep running.
+      const own = findRunningAgent(this.settings, { scan: true });
+      if (own) {
+        log.info({ event: "crowdsec.agent.stop_for_external", pid: own.pid }, "mode external: stopping the managed agent");
+        await this.stop(own.pid);
+      }
       this.lastFailure = null;
       if (!c.enabled) return applied();
       const url = c.settings.lapiUrl;
@@ -181,14 +216,10 @@ export class CrowdsecDriver implements ProtectionDriver {
     }
 
     try {
-      return await withInstanceLock(this.settings, () => this.applyLocal(c.enabled, signal, failed, applied), {
-        holder: `panel pid ${process.pid} applying CrowdSec v${version}`,
-        signal,
-        timeoutMs: this.settings.readyTimeoutMs + this.settings.stopGraceMs + 15_000,
-      });
+      return await this.applyLocal(c.enabled, signal, failed, applied);
     } catch (error) {
       if (error instanceof AgentStartError) return failed(error.message, error.logTail);
-      if (error instanceof DomainError) return failed(error.message);
+      if (isDomainError(error)) return failed(error.message);
       throw error;
     }
   }
