@@ -3,16 +3,8 @@ import type { ReactNode } from "react";
 import type { MigrationReport } from "@/lib/migrations/report";
 import { SignOutButton } from "./auth/sign-out-button";
 import { SchemaPill } from "./migrations/schema-pill";
-import { Badge, type BadgeTone } from "./ui/badge";
-
-function Pill({ label, word, tone, title }: { label: string; word: string; tone: BadgeTone; title: string }) {
-  return (
-    <span title={title} className="inline-flex items-center gap-1 text-xs">
-      <span className="text-slate-500 dark:text-slate-400">{label}</span>
-      <Badge tone={tone}>{word}</Badge>
-    </span>
-  );
-}
+import { DriftPill } from "./security/drift-pill";
+import { EnginePill } from "./security/engine-pill";
 
 const NAV = [
   ["/security", "Security"],
@@ -41,8 +33,8 @@ export function AppShell({ schema, username, children }: { schema: MigrationRepo
       <div className="min-w-0">
         <header className="flex flex-wrap items-center gap-4 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900" aria-label="System status">
           <SchemaPill initial={schema} />
-          <Pill label="Engine" word="not managed" tone="grey" title="No runtime is connected to Warden yet: nothing is observed." />
-          <Pill label="Drift" word="not monitored" tone="grey" title="Drift detection is not running yet: nothing compares intent with a runtime." />
+          <EnginePill />
+          <DriftPill />
           <span className="ml-auto flex items-center gap-3 text-sm">
             <span data-testid="signed-in-as">
               Signed in as <strong>{username}</strong>

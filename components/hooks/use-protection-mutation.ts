@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { ActionError, ActionResult } from "@/lib/actions/action";
 import { securityKeys } from "@/lib/client/security-keys";
 import type { SecurityIntent } from "@/lib/security/intent";
+import { refreshDrift } from "./use-drift";
 
 /** An action's error, thrown so TanStack Query treats it as a failed mutation. */
 export class ActionFailure extends Error {
@@ -14,7 +15,8 @@ export class ActionFailure extends Error {
 
 /**
  * Wraps a server action of lib/security. Success or refusal both change what the server holds
- * (intent, or a `rejected` audit row), so both invalidate exactly the status and audit keys. The
+ * (intent, or a `rejected` audit row), so both invalidate the status and audit keys, and the drift
+ * snapshot (the detector re-checks on every commit: a new threshold is drift until applied). The
  * invalidation is awaited: the mutation settles (and the switch leaves its pending position) only
  * once the status was re-read, so a refused or rolled-back toggle shows the stored intent at once.
  */
@@ -32,6 +34,7 @@ export function useProtectionMutation<I>(kind: "toggle" | "update", action: (inp
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: securityKeys.status() }),
         queryClient.invalidateQueries({ queryKey: securityKeys.auditAll() }),
+        refreshDrift(queryClient),
       ]);
     },
   });

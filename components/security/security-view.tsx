@@ -1,26 +1,33 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState } from "react";
+import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/types";
 import { PROTECTIONS } from "@/lib/security/protections";
 import type { SecurityStatus } from "@/lib/security/status";
+import { useDrift } from "../hooks/use-drift";
 import { useSecurityStatus } from "../hooks/use-security-status";
 import { clockTime, RelativeTime } from "../ui/relative-time";
+import { AppsecTab } from "./appsec-tab";
 import { AuditTable } from "./audit-table";
+import { DriftBanner } from "./drift-banner";
+import { DriftDot } from "./drift-dot";
 import { ProtectionCard } from "./protection-card";
+import { ScenariosTab } from "./scenarios-tab";
+import { SECURITY_TABS, tabForKey, type SecurityTab } from "./security-tabs";
 
-const TABS = [
-  { id: "overview", label: "Overview" },
-  { id: "audit", label: "Audit" },
-] as const;
-export type SecurityTab = (typeof TABS)[number]["id"];
+const isDriftTab = (tab: SecurityTab): tab is DriftTab => (DRIFT_TABS as readonly string[]).includes(tab);
 
-export function SecurityView({ initialStatus, initialTab }: { initialStatus?: SecurityStatus; initialTab: SecurityTab }) {
+export function SecurityView({ initialStatus, initialDrift, initialTab }: { initialStatus?: SecurityStatus; initialDrift?: DriftReport; initialTab: SecurityTab }) {
   const [tab, setTab] = useState<SecurityTab>(initialTab);
   const status = useSecurityStatus(initialStatus);
+  // Seeds the one drift query (banner, dots, header pill) with the server-rendered snapshot.
+  useDrift(initialDrift);
+  const tabRefs = useRef<Partial<Record<SecurityTab, HTMLButtonElement | null>>>({});
   const data = status.data;
 
-  function select(next: SecurityTab) {
+  function select(next: SecurityTab, focus = false) {
     setTab(next);
+    if (focus) tabRefs.current[next]?.focus();
     const url = new URL(window.location.href);
     url.searchParams.set("tab", next);
     window.history.replaceState(null, "", url);
@@ -28,6 +35,7 @@ export function SecurityView({ initialStatus, initialTab }: { initialStatus?: Se
 
   return (
     <div className="space-y-4">
+      <DriftBanner />
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-2xl font-semibold">Security</h1>
         <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="status-freshness">
@@ -42,10 +50,13 @@ export function SecurityView({ initialStatus, initialTab }: { initialStatus?: Se
           ) : null}
         </p>
       </div>
-      <div role="tablist" aria-label="Security sections" className="flex gap-1 border-b border-slate-200 dark:border-slate-800">
-        {TABS.map((t) => (
+      <div role="tablist" aria-label="Security sections" className="flex gap-1 overflow-x-auto border-b border-slate-200 dark:border-slate-800">
+        {SECURITY_TABS.map((t) => (
           <button
             key={t.id}
+            ref={(el) => {
+              tabRefs.current[t.id] = el;
+            }}
             role="tab"
             id={`tab-${t.id}`}
             aria-selected={tab === t.id}
@@ -53,15 +64,18 @@ export function SecurityView({ initialStatus, initialTab }: { initialStatus?: Se
             tabIndex={tab === t.id ? 0 : -1}
             onClick={() => select(t.id)}
             onKeyDown={(e) => {
-              const i = TABS.findIndex((x) => x.id === tab);
-              if (e.key === "ArrowRight") select(TABS[(i + 1) % TABS.length]!.id);
-              if (e.key === "ArrowLeft") select(TABS[(i - 1 + TABS.length) % TABS.length]!.id);
+              const next = tabForKey(tab, e.key);
+              if (next) {
+                e.preventDefault();
+                select(next, true);
+              }
             }}
-            className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${
+            className={`-mb-px shrink-0 whitespace-nowrap border-b-2 px-2 py-2 sm:px-3 text-sm font-medium ${
               tab === t.id ? "border-sky-600 text-sky-700 dark:text-sky-300" : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400"
             }`}
           >
             {t.label}
+            {isDriftTab(t.id) && <DriftDot tab={t.id} />}
           </button>
         ))}
       </div>
@@ -78,6 +92,8 @@ export function SecurityView({ initialStatus, initialTab }: { initialStatus?: Se
           ) : (
             <p>Loading…</p>
           ))}
+        {tab === "scenarios" && <ScenariosTab />}
+        {tab === "appsec" && <AppsecTab onEditIntent={() => select("overview", true)} />}
         {tab === "audit" && <AuditTable />}
       </div>
     </div>

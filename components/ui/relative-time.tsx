@@ -12,11 +12,23 @@ function relative(from: number, now: number): string {
   return `${Math.floor(h / 24)} d ago`;
 }
 
+/**
+ * Before hydration (on the server, and in the browser's first render) a time is written in UTC:
+ * the server's time zone and locale need not be the browser's, and text that differs between the
+ * two is a hydration mismatch. Once the page clock runs, times are local.
+ */
+function utc(iso: string, withDate: boolean): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const text = d.toISOString();
+  return `${withDate ? `${text.slice(0, 10)} ` : ""}${text.slice(11, 19)} UTC`;
+}
+
 /** "12 s ago", with the absolute time on hover; ticks every second without shifting layout. */
 export function RelativeTime({ iso }: { iso: string }) {
   const now = useNow();
   const at = Date.parse(iso);
-  const absolute = new Date(at).toLocaleString();
+  const absolute = now === null ? utc(iso, true) : new Date(at).toLocaleString();
   return (
     <time dateTime={iso} title={absolute} className="tabular-nums">
       {now === null ? absolute : relative(at, now)}
@@ -26,4 +38,14 @@ export function RelativeTime({ iso }: { iso: string }) {
 
 export function clockTime(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+/** A clock time ("12:03:10"), local once hydrated, with the date on hover. */
+export function ClockTime({ iso }: { iso: string }) {
+  const now = useNow();
+  return (
+    <time dateTime={iso} title={now === null ? utc(iso, true) : new Date(iso).toLocaleString()} className="tabular-nums">
+      {now === null ? utc(iso, false) : clockTime(iso)}
+    </time>
+  );
 }

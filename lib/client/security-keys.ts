@@ -4,7 +4,11 @@ export const securityKeys = {
   status: () => [...securityKeys.all, "status"] as const,
   auditAll: () => [...securityKeys.all, "audit"] as const,
   audit: (page: number, pageSize: number) => [...securityKeys.auditAll(), { page, pageSize }] as const,
-  /** Mutation keys: the status poll speeds up while any of these is in flight. */
+  /** The drift detector's cached snapshot: one query feeds the banner, the tab dots and the header pill. */
+  drift: () => [...securityKeys.all, "drift"] as const,
+  scenariosAll: () => [...securityKeys.all, "scenarios"] as const,
+  scenarios: (q: string) => [...securityKeys.scenariosAll(), { q }] as const,
+  /** Mutation keys: the status and drift polls speed up while any of these is in flight. */
   mutations: () => [...securityKeys.all, "mutation"] as const,
-  mutation: (kind: "toggle" | "update") => [...securityKeys.mutations(), kind] as const,
+  mutation: (kind: "toggle" | "update" | "scenario" | "apply") => [...securityKeys.mutations(), kind] as const,
 };

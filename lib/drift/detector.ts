@@ -85,7 +85,7 @@ export class DriftDetector {
 
   /** The current snapshot of every surface (never recomputed here). */
   report(now = Date.now()): DriftReport {
-    return buildReport(SURFACES.map((s) => this.snapshots.get(s) ?? unknownSnapshot(s)), now);
+    return { ...buildReport(SURFACES.map((s) => this.snapshots.get(s) ?? unknownSnapshot(s)), now), intervalMs: this.deps.settings.intervalMs };
   }
 
   /** Asks for a check of `surfaces` (debounced); resolves after the check that covers them. */
@@ -181,8 +181,9 @@ export class DriftDetector {
     switch (surface) {
       case "engine": {
         const observation = (await observeAll(this.deps.engine)).crowdsec;
-        if (observation.reconciling) {
-          // Boot: the reconciler is about to drive the runtime; its result is checked right after.
+        if (observation.reconciling || this.deps.engine.appliers.crowdsec.inFlight !== null) {
+          // Boot (the reconciler is about to drive the runtime) or an apply under way: the runtime is
+          // converging; the apply's end (an agent event, or the 2 s engine ticker) is checked next.
           return { verdict: "in_sync", differences: [], expected: { enabled: intent.crowdsec.enabled }, actual: { state: observation.state, reconciling: true, changing: true }, reason: null };
         }
         return compareEngine({ enabled: intent.crowdsec.enabled, mode: intent.crowdsec.settings.mode }, observation);

@@ -48,6 +48,8 @@ export interface DriftReport {
   checkedAt: string | null;
   /** now − checkedAt when the report was built; null before any check. */
   ageMs: number | null;
+  /** The detector's full-check interval (WARDEN_DRIFT_INTERVAL_MS), so a client can tell "stale" from "between two ticks". */
+  intervalMs?: number;
 }
 
 /** The UI tabs a surface's state is shown on. */

@@ -1,20 +1,26 @@
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
-import { SecurityView, type SecurityTab } from "@/components/security/security-view";
+import { SecurityView } from "@/components/security/security-view";
+import { parseSecurityTab } from "@/components/security/security-tabs";
 import { guardPage } from "@/lib/auth/page-guard";
+import { db } from "@/lib/db";
+import { driftReport } from "@/lib/drift/registry";
 import { orDegraded } from "@/lib/migrations/gate";
 import { healthBody } from "@/lib/migrations/health";
-import { db } from "@/lib/db";
 import { getSecurityStatus } from "@/lib/security/status";
 
 export const dynamic = "force-dynamic";
 
-export default async function SecurityPage({ searchParams }: { searchParams: Promise<{ tab?: string }> }) {
+export default async function SecurityPage({ searchParams }: { searchParams: Promise<{ tab?: string | string[] }> }) {
   const { tab } = await searchParams;
-  const initialTab: SecurityTab = tab === "audit" ? "audit" : "overview";
-  const guard = await guardPage(initialTab === "audit" ? "/security?tab=audit" : "/security");
+  const initialTab = parseSecurityTab(tab);
+  const guard = await guardPage(initialTab === "overview" ? "/security" : `/security?tab=${initialTab}`);
   if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedy={guard.remedy} />;
-  // Rendered with the current status so the first paint is real data, then polled by the client.
-  const status = await orDegraded(() => getSecurityStatus(db()));
-  if (!status.ok) return <DegradedNotice initial={healthBody(status.gate)} remedy={status.gate.report.remedy} />;
-  return <SecurityView initialStatus={status.value} initialTab={initialTab} />;
+  // Rendered with the current status and the detector's cached drift snapshot, so the first paint
+  // is real data (banner included); then the client polls both.
+  const loaded = await orDegraded(async () => {
+    const [status, drift] = await Promise.all([getSecurityStatus(db()), driftReport()]);
+    return { status, drift };
+  });
+  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedy={loaded.gate.report.remedy} />;
+  return <SecurityView initialStatus={loaded.value.status} initialDrift={loaded.value.drift} initialTab={initialTab} />;
 }

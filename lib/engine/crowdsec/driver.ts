@@ -257,7 +257,14 @@ export class CrowdsecDriver implements ProtectionDriver {
 
     const missing = missingPackage(s);
     if (missing) return failed(notInstalledSentence(missing));
-    const instance = await ensureInstance(s, { lockHeld: true });
+    // Creating the instance takes ~1–2 s the first time: that is already "starting" for the card.
+    const leaveCreate = running ? () => undefined : this.enterPhase("starting", null);
+    let instance;
+    try {
+      instance = await ensureInstance(s, { lockHeld: true });
+    } finally {
+      leaveCreate();
+    }
 
     if (running && instance.configChanged) {
       log.info({ event: "crowdsec.agent.restart_for_config", pid: running.pid }, "instance config changed (ports): restarting the agent");
