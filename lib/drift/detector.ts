@@ -38,6 +38,11 @@ export interface DetectorDeps {
 
 type Partial = Omit<SurfaceSnapshot, "since" | "checkedAt" | "surface">;
 
+/** Unchanged verdicts are written back to `drift_snapshots` (for their checkedAt) at most this often. */
+const PERSIST_UNCHANGED_MS = 30_000;
+/** The scenario intent map is re-read at least this often even when the intent version did not move. */
+const INTENT_MAP_MAX_AGE_MS = 30_000;
+
 export class DriftDetector {
   private snapshots = new Map<Surface, SurfaceSnapshot>();
   private pending = new Set<Surface>();
@@ -50,6 +55,8 @@ export class DriftDetector {
   private paused = false;
   private stopped = false;
   private loaded = false;
+  private persistedAt = 0;
+  private intentCache: { version: number; map: Map<string, boolean>; at: number } | null = null;
   /** Checks performed (tests and the bench read it). */
   checks = 0;
 
@@ -172,8 +179,11 @@ export class DriftDetector {
         else log.warn(fields, r.verdict === "drift" ? `drift: ${surface} does not match the intent` : `drift: ${surface} cannot be verified`);
       }
     }
-    // Persist what changed, and every surface on a full check (checkedAt moves on).
-    await this.persist(surfaces.length === SURFACES.length ? results.map(([s]) => this.snapshots.get(s)!) : changed);
+    // Persist what changed at once; unchanged verdicts only refresh their checkedAt in the table every
+    // PERSIST_UNCHANGED_MS (a commit costs an fsync; readers of the table only need a recent checkedAt).
+    const refresh = Date.now() - this.persistedAt > PERSIST_UNCHANGED_MS;
+    await this.persist(refresh ? results.map(([s]) => this.snapshots.get(s)!) : changed);
+    if (refresh) this.persistedAt = Date.now();
     this.ensureWatchers();
   }
 
@@ -211,8 +221,20 @@ export class DriftDetector {
     const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
     if (!runtime.ok) return cannotVerify(runtime.reason);
     await ensureScenarioAdoption(this.deps.db, this.deps.crowdsec, intent, runtime);
-    const wanted = await scenarioIntentMap(this.deps.db);
+    const wanted = await this.intentMap(intent.version);
     return compareScenarios(wanted, runtime);
+  }
+
+  /**
+   * Scenario intent (thousands of rows), read again whenever the global intent version moved (every
+   * scenario switch and adoption bumps it) and at least every INTENT_MAP_MAX_AGE_MS.
+   */
+  private async intentMap(version: number): Promise<Map<string, boolean>> {
+    const c = this.intentCache;
+    if (c && c.version === version && Date.now() - c.at < INTENT_MAP_MAX_AGE_MS) return c.map;
+    const map = await scenarioIntentMap(this.deps.db);
+    this.intentCache = { version, map, at: Date.now() };
+    return map;
   }
 
   private async initTuningFile(): Promise<void> {
