@@ -80,6 +80,25 @@ describe("withInstanceLock", () => {
     expect(JSON.stringify(warn.mock.calls[0]![0])).toContain(`pid ${pid}`);
   });
 
+  it("only one process breaks a stale lock at a time: a fresh break marker makes others wait; one left by a dead breaker expires", async () => {
+    const s = settings();
+    const { lockFile } = instancePaths(s);
+    const pid = await deadPid();
+    writeFileSync(lockFile, JSON.stringify({ pid, holder: "crashed panel", at: new Date().toISOString(), start: null, nonce: "x" }));
+    writeFileSync(`${lockFile}.break`, "");
+    // Another breaker is at work: this one does not touch the lock and times out waiting.
+    await expect(withInstanceLock(s, async () => "mine", { holder: "next", timeoutMs: 300 })).rejects.toMatchObject({ code: "ENGINE" });
+    expect(existsSync(lockFile)).toBe(true);
+    // The breaker died 11 s ago: its marker expires, the stale lock is broken, the lock is taken.
+    const { utimesSync } = await import("node:fs");
+    const old = Date.now() / 1000 - 11;
+    utimesSync(`${lockFile}.break`, old, old);
+    const warn = vi.spyOn(log, "warn");
+    expect(await withInstanceLock(s, async () => "mine", { holder: "next", timeoutMs: 1000 })).toBe("mine");
+    expect(warn.mock.calls.map(([f]) => (f as { event: string }).event)).toEqual(["crowdsec.lock.break_stale", "crowdsec.lock.stale"]);
+    expect(existsSync(`${lockFile}.break`)).toBe(false);
+  });
+
   it("takes over a lock whose pid now belongs to another process (reused pid)", async () => {
     const s = settings();
     const start = readStat(process.pid)!.starttime;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import { isAlive, readStat } from "./proc";
@@ -14,8 +14,8 @@ import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 // the *Locked variants (e.g. ensureInstance(s, { lockHeld: true })) inside it.
 //
 // Stale locks: a holder whose pid is dead (or whose pid now belongs to a process started after the
-// lock was taken, i.e. a reused pid) left the file behind by crashing. It is moved aside atomically,
-// logged at WARN, and the lock is retaken.
+// lock was taken, i.e. a reused pid) left the file behind by crashing. It is removed by one breaker at
+// a time (`warden.lock.break`, judged again under it), logged at WARN, and the lock is retaken.
 
 export interface LockContent {
   pid: number;
@@ -87,35 +87,50 @@ function tryCreate(file: string, content: LockContent): boolean {
   return true;
 }
 
-/** Moves a stale lock aside; if what was moved turns out not to be the stale one, puts it back. */
-function breakStale(file: string, judgedRaw: string, reason: string): void {
-  const aside = `${file}.stale-${randomBytes(4).toString("hex")}`;
+/** A break file older than this was left by a breaker that died mid-break. */
+const BREAK_STALE_MS = 10_000;
+
+/**
+ * Removes a stale lock. Breakers take `<lock>.break` (O_EXCL) first and judge the lock again under it:
+ * two processes can never both break (one could otherwise move away a live lock the other's break let
+ * a third process take). Returns true when it removed a stale lock.
+ */
+function breakStale(file: string): boolean {
+  const breakFile = `${file}.break`;
   try {
-    renameSync(file, aside);
+    closeSync(openSync(breakFile, "wx", 0o644));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
-  let movedRaw = "";
-  try {
-    movedRaw = readFileSync(aside, "utf8");
-  } catch {
-    /* gone: nothing to restore */
-  }
-  if (movedRaw !== judgedRaw) {
-    // Someone replaced the stale lock between our read and our rename: restore theirs.
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     try {
-      linkSync(aside, file);
+      if (Date.now() - statSync(breakFile).mtimeMs > BREAK_STALE_MS) {
+        unlinkSync(breakFile);
+        log.warn({ event: "crowdsec.lock.break_stale", lockFile: file }, "removed a lock-break marker left by a process that died while breaking a stale lock");
+      }
     } catch {
-      /* a third party took it meanwhile; theirs stands */
+      /* gone meanwhile */
     }
-  } else {
-    log.warn({ event: "crowdsec.lock.stale", lockFile: file, reason }, "removed a stale instance lock");
+    return false;
   }
   try {
-    unlinkSync(aside);
-  } catch {
-    /* already gone */
+    // Only breakers move the lock file, and we are the only breaker: what we judge now stays.
+    const held = readLock(file);
+    if (!held) return false;
+    const reason = staleReason(held.content, file);
+    if (!reason) return false;
+    try {
+      unlinkSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+    log.warn({ event: "crowdsec.lock.stale", lockFile: file, reason }, "removed a stale instance lock");
+    return true;
+  } finally {
+    try {
+      unlinkSync(breakFile);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -143,11 +158,7 @@ export async function withInstanceLock<T>(
     const held = readLock(lockFile);
     if (held) {
       last = held.content ?? last;
-      const reason = staleReason(held.content, lockFile);
-      if (reason) {
-        breakStale(lockFile, held.raw, reason);
-        continue;
-      }
+      if (staleReason(held.content, lockFile) && breakStale(lockFile)) continue;
     }
     if (options.signal?.aborted) {
       throw new DomainError("ENGINE", "Stopped waiting for the CrowdSec instance lock: the operation was cancelled.");
