@@ -1,25 +1,28 @@
 import { db } from "../db";
-import { runningDetector, startDriftDetector } from "../drift/registry";
+import { runningDetector, startDriftDetector, stopDriftDetector } from "../drift/registry";
 import { engine } from "../engine/registry";
+import { env } from "../env";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
-import { reconcile, type ReconcileTally } from "./reconcile";
+import { electLeader, type Leadership } from "./leader";
+import { reconcile } from "./reconcile";
 
 // Boot never waits for the runtime (DECISIONS): the server serves while this runs in the background;
 // the status says "reconciling" until it is done. Never while the schema is degraded (it would read
-// tables that may not exist): it says so at WARN and tries again when the schema is healthy.
+// tables that may not exist): it says so at WARN and tries again when the schema is healthy. Then the
+// leader election (lib/reconcile/leader.ts): the leader — always this process with SQLite — runs the
+// reconciler and the drift detector; with several replicas on PostgreSQL the others serve the leader's
+// persisted drift snapshot and take over when it goes away.
 export const DEGRADED_RETRY_MS = 5_000;
 
-const globalForBoot = globalThis as unknown as { wardenBootReconcile?: Promise<ReconcileTally | null> };
+const globalForBoot = globalThis as unknown as { wardenBoot?: Promise<Leadership | null> };
 
-export function startBootReconcile(): Promise<ReconcileTally | null> {
-  globalForBoot.wardenBootReconcile ??= run();
-  return globalForBoot.wardenBootReconcile;
+export function startBootReconcile(): Promise<Leadership | null> {
+  globalForBoot.wardenBoot ??= run();
+  return globalForBoot.wardenBoot;
 }
 
-async function run(): Promise<ReconcileTally | null> {
-  const eng = engine();
-  eng.reconciling = true;
+async function run(): Promise<Leadership | null> {
   let warned = false;
   try {
     for (;;) {
@@ -31,16 +34,25 @@ async function run(): Promise<ReconcileTally | null> {
       }
       await new Promise((r) => setTimeout(r, DEGRADED_RETRY_MS).unref?.());
     }
-    // The drift detector starts with the reconciler, after the gate; its first check runs now.
+  } catch (error) {
+    log.error({ event: "reconcile_failed", source: "boot", err: error }, "boot reconcile failed: the runtime may not match the intent");
+    return null;
+  }
+  return electLeader(env().DATABASE_URL, { onElected: lead, onLost: () => stopDriftDetector() });
+}
+
+/** As the leader: the drift detector starts (its first check runs now) and the reconciler runs once. */
+async function lead(): Promise<void> {
+  const eng = engine();
+  eng.reconciling = true;
+  try {
     void startDriftDetector();
     const tally = await reconcile(db(), eng, "boot");
     eng.reconciling = false;
     void runningDetector()?.request(["engine"]);
     log.info({ event: "reconcile_done", source: "boot", counts: tally.counts, failed: tally.failed, intentVersion: tally.intentVersion }, "boot reconcile finished");
-    return tally;
   } catch (error) {
     log.error({ event: "reconcile_failed", source: "boot", err: error }, "boot reconcile failed: the runtime may not match the intent");
-    return null;
   } finally {
     eng.reconciling = false;
   }
