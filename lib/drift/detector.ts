@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Db } from "../db";
+import type { DriftSnapshot as DriftSnapshotRow } from "../generated/sqlite/client";
 import { instancePaths, type CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
 import type { Engine } from "../engine/registry";
 import { observeAll } from "../engine/registry";
@@ -256,16 +257,7 @@ export class DriftDetector {
       const rows = await this.deps.db.driftSnapshot.findMany();
       for (const r of rows) {
         if (!(SURFACES as readonly string[]).includes(r.surface)) continue;
-        this.snapshots.set(r.surface as Surface, {
-          surface: r.surface as Surface,
-          verdict: r.status as SurfaceSnapshot["verdict"],
-          differences: JSON.parse(r.differences) as SurfaceSnapshot["differences"],
-          expected: r.expected ? (JSON.parse(r.expected) as Record<string, unknown>) : null,
-          actual: r.actual ? (JSON.parse(r.actual) as Record<string, unknown>) : null,
-          reason: r.reason,
-          since: r.since?.toISOString() ?? null,
-          checkedAt: r.checkedAt.toISOString(),
-        });
+        this.snapshots.set(r.surface as Surface, snapshotFromRow(r));
       }
     } catch (error) {
       log.warn({ event: "drift_load_failed", source: "lib/drift", reason: (error as Error).message }, "could not read the persisted drift snapshots; starting empty");
@@ -352,6 +344,20 @@ function inode(p: string): number | null {
 
 function cannotVerify(reason: string): Partial {
   return { verdict: "cannot_verify", differences: [], expected: null, actual: null, reason };
+}
+
+/** A `drift_snapshots` row as the snapshot it persisted. */
+export function snapshotFromRow(r: DriftSnapshotRow): SurfaceSnapshot {
+  return {
+    surface: r.surface as Surface,
+    verdict: r.status as SurfaceSnapshot["verdict"],
+    differences: JSON.parse(r.differences) as SurfaceSnapshot["differences"],
+    expected: r.expected ? (JSON.parse(r.expected) as Record<string, unknown>) : null,
+    actual: r.actual ? (JSON.parse(r.actual) as Record<string, unknown>) : null,
+    reason: r.reason,
+    since: r.since?.toISOString() ?? null,
+    checkedAt: r.checkedAt.toISOString(),
+  };
 }
 
 function unknownSnapshot(surface: Surface): SurfaceSnapshot {

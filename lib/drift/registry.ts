@@ -2,7 +2,7 @@ import { db as defaultDb } from "../db";
 import { engine as defaultEngine, engineCrowdsecSettings } from "../engine/registry";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
-import { buildReport, DriftDetector } from "./detector";
+import { buildReport, DriftDetector, snapshotFromRow } from "./detector";
 import { driftSettings } from "./settings";
 import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
 
@@ -51,16 +51,7 @@ export async function driftReport(): Promise<DriftReport> {
   const snapshots: SurfaceSnapshot[] = SURFACES.map((surface: Surface) => {
     const r = rows.find((x) => x.surface === surface);
     if (!r) return { surface, verdict: "cannot_verify", differences: [], expected: null, actual: null, reason: "not checked yet: the drift detector has not run", since: null, checkedAt: new Date(0).toISOString() };
-    return {
-      surface,
-      verdict: r.status as SurfaceSnapshot["verdict"],
-      differences: JSON.parse(r.differences) as SurfaceSnapshot["differences"],
-      expected: r.expected ? (JSON.parse(r.expected) as Record<string, unknown>) : null,
-      actual: r.actual ? (JSON.parse(r.actual) as Record<string, unknown>) : null,
-      reason: r.reason,
-      since: r.since?.toISOString() ?? null,
-      checkedAt: r.checkedAt.toISOString(),
-    };
+    return snapshotFromRow(r);
   });
   return buildReport(snapshots);
 }

@@ -86,7 +86,8 @@ export class Applier {
       if (result.status !== "not_managed" && result.intent) intent = result.intent;
       const target = intent[this.protection];
       if (result.status === "applied") this.lastApplied = { version: target.version, intent: target };
-      log.info(
+      // A runtime that failed to reach the intent is a WARN, never an INFO.
+      (result.status === "failed" ? log.warn.bind(log) : log.info.bind(log))(
         {
           event: "intent_applied",
           source: "lib/engine",

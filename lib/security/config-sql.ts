@@ -100,12 +100,14 @@ export interface AuditInsert {
   error: string | null;
   requestId: string;
   configVersion: number | null;
+  /** JSON of what the runtime did (a rollback records the failure that caused it). */
+  runtimeResult?: string | null;
 }
 
 export async function insertAudit(tx: Tx, a: AuditInsert): Promise<number> {
   const rows = await tx.$queryRaw<{ id: number | bigint }[]>`
-    INSERT INTO "security_audits" ("at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version")
-    VALUES (${a.at}, ${a.actor}, ${a.action}, ${a.protection}, ${a.before}, ${a.after}, ${a.outcome}, ${a.error}, ${a.requestId}, ${a.configVersion})
+    INSERT INTO "security_audits" ("at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version", "runtime_result")
+    VALUES (${a.at}, ${a.actor}, ${a.action}, ${a.protection}, ${a.before}, ${a.after}, ${a.outcome}, ${a.error}, ${a.requestId}, ${a.configVersion}, ${a.runtimeResult ?? null})
     RETURNING "id"`;
   return Number(rows[0]!.id);
 }

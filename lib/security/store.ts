@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { dbProvider, type Db } from "../db";
+import { dbProvider, type Db, type Tx } from "../db";
 import { ConflictError, DomainError, isDomainError, MalformedRequestError, ValidationError } from "../errors";
 import { log } from "../log";
 import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleInput, ZUpdateInput } from "./input-schema";
@@ -10,7 +10,7 @@ import { GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
 import { writeMirror } from "./mirror-write";
 import { PROTECTION_LABELS, type Protection, type SettingsByProtection } from "./protections";
 import { logRecreated, recreateConfig, type Recreated } from "./recovery";
-import { insertAudit, selectConfigRow, updateConfigGuarded } from "./config-sql";
+import { insertAudit, selectConfigRow, updateConfigGuarded, type AuditInsert } from "./config-sql";
 import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
 
 // The one write path for security intent (ARCHITECTURE: "One write path, one transaction").
@@ -140,22 +140,13 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
         if (!updatedRow) throw conflict(protection, change.expectedVersion, (await selectConfigRow(tx)) ?? row);
         await hooks?.afterConfigWrite?.();
         const updated = rowToIntent(updatedRow);
-        await writeMirror(
-          tx,
-          [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)],
-          now,
-        );
-        const auditId = await insertAudit(tx, {
-          at: now,
+        const auditId = await writeMirrorAndAudit(tx, updated, protection, now, {
           actor: ctx.actor,
           action: change.kind,
-          protection,
           before: JSON.stringify(auditSnapshot(currentP)),
-          after: JSON.stringify(auditSnapshot(updated[protection])),
           outcome: "committed",
           error: null,
           requestId,
-          configVersion: updated.version,
         });
         return { intent: updated, auditId, recreated, replaced: currentP as ProtectionIntent };
       }, TX_OPTIONS),
@@ -267,24 +258,15 @@ export async function rollbackIntent(db: Db, input: RollbackInput): Promise<{ in
       const row = await updateConfigGuarded(tx, VERSION_FIELD[protection], input.failedVersion, columns, now);
       if (!row) return null;
       const updated = rowToIntent(row);
-      await writeMirror(
-        tx,
-        [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)],
-        now,
-      );
-      const auditId = await insertAudit(tx, {
-        at: now,
+      const auditId = await writeMirrorAndAudit(tx, updated, protection, now, {
         actor: "system",
         action: "rollback",
-        protection,
         before: null,
-        after: JSON.stringify(auditSnapshot(updated[protection])),
         outcome: "rolled_back",
         error: input.error,
         requestId,
-        configVersion: updated.version,
+        runtimeResult: JSON.stringify(input.runtimeResult),
       });
-      await tx.$executeRaw`UPDATE "security_audits" SET "runtime_result" = ${JSON.stringify(input.runtimeResult)} WHERE "id" = ${auditId}`;
       return { intent: updated, auditId };
     }, TX_OPTIONS),
   );
@@ -305,6 +287,21 @@ export async function rollbackIntent(db: Db, input: RollbackInput): Promise<{ in
     );
   }
   return outcome;
+}
+
+/**
+ * The rest of every protection commit, after its version-guarded UPDATE: the mirror keys of that
+ * protection and the global version, and the audit row carrying the new global version.
+ */
+async function writeMirrorAndAudit(
+  tx: Tx,
+  updated: SecurityIntent,
+  protection: Protection,
+  now: Date,
+  audit: Pick<AuditInsert, "actor" | "action" | "before" | "outcome" | "error" | "requestId" | "runtimeResult">,
+): Promise<number> {
+  await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)], now);
+  return insertAudit(tx, { ...audit, at: now, protection, after: JSON.stringify(auditSnapshot(updated[protection])), configVersion: updated.version });
 }
 
 /** Records on a change's audit row what the runtime did with it (applied after N ms, failed, superseded). */
