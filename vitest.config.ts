@@ -19,6 +19,8 @@ export default defineConfig({
     // Multi-process and crash tests spawn their own children; two workers fit this 2-core machine.
     maxWorkers: 2,
     // Tests assert on log calls through spies; the JSON lines themselves would only bury the report.
-    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error" },
+    // WARDEN_HTTP_SERVER: the code under test runs as it does behind server.mjs, which writes the
+    // client address into X-Forwarded-For (tests pass that header as the server would).
+    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error", WARDEN_HTTP_SERVER: "warden" },
   },
 });

@@ -191,7 +191,7 @@ async function rate(url: string, cookie: string, seconds: number): Promise<numbe
 }
 
 async function startServer(url: string, port: number, instanceDir: string, tuningFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, [join(root, "server.mjs"), "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
     env: {
       ...process.env,

@@ -2,7 +2,9 @@
 //  1. building the full report for 500 migrations touching 50 tables (target <= 100 ms),
 //  2. the boot gate on a healthy database (target <= 50 ms),
 //  3. GET /api/health requests/s against the production build beside a bare route handler
-//     (GET /api/health/live, no database) measured in the same run (target >= 0.8 of the bare rate).
+//     (GET /api/health/live, no database) measured in the same run (target >= 0.8 of the bare rate),
+//  4. what Warden's server (server.mjs: client address, CSP nonce) costs: the bare route under it and
+//     under a plain `next start` of the same build, in the same run (target >= 0.9).
 // Last line: one JSON object. Exit 1 only when the bench itself failed; a missed target is reported.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -59,8 +61,9 @@ async function rate(url: string, seconds: number): Promise<number> {
   return Math.round(result.requests.average);
 }
 
-async function startServer(url: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port)], {
+async function startServer(url: string, port: number, kind: "warden" | "next-start" = "warden"): Promise<ChildProcess> {
+  const command = kind === "warden" ? [join(root, "server.mjs"), "-p", String(port), "-H", "127.0.0.1"] : [join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"];
+  const child = spawn(process.execPath, command, {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, WARDEN_DATA_DIR: work, WARDEN_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
     stdio: ["ignore", "ignore", "inherit"],
@@ -72,6 +75,14 @@ async function startServer(url: string, port: number): Promise<ChildProcess> {
   }
   child.kill("SIGTERM");
   throw new Error("the production server did not become healthy within 20 s");
+}
+
+/** SIGTERM, then wait for the exit, so the next server measured does not share the CPU with it. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 async function main(): Promise<void> {
@@ -94,15 +105,39 @@ async function main(): Promise<void> {
     bare = await rate(`http://127.0.0.1:${port}/api/health/live`, 10);
     health = await rate(`http://127.0.0.1:${port}/api/health`, 10);
   } finally {
-    server.kill("SIGTERM");
+    await stop(server);
   }
   const ratio = health / bare;
   console.log(`  bare route handler (/api/health/live): ${bare} req/s; /api/health: ${health} req/s (ratio ${round(ratio)}; autocannon, 10 connections, 10 s each, same run)`);
+
+  // The same bare route under a plain `next start` of the same build, then under server.mjs again:
+  // the server's figure is the mean of its two runs around next start's, so drift over the run
+  // (thermal, other load) does not favour either.
+  const nextStart = await startServer(url, port + 50, "next-start");
+  let nextStartRate: number;
+  try {
+    await rate(`http://127.0.0.1:${port + 50}/api/health/live`, 2);
+    nextStartRate = await rate(`http://127.0.0.1:${port + 50}/api/health/live`, 10);
+  } finally {
+    await stop(nextStart);
+  }
+  const again = await startServer(url, port + 51);
+  let bareAgain: number;
+  try {
+    await rate(`http://127.0.0.1:${port + 51}/api/health/live`, 2);
+    bareAgain = await rate(`http://127.0.0.1:${port + 51}/api/health/live`, 10);
+  } finally {
+    await stop(again);
+  }
+  const customServer = Math.round((bare + bareAgain) / 2);
+  const serverRatio = customServer / nextStartRate;
+  console.log(`  bare route under server.mjs: ${customServer} req/s (${bare}, ${bareAgain}); under next start: ${nextStartRate} req/s (ratio ${round(serverRatio)})`);
 
   const targets = [
     ["report for 500 migrations <= 100 ms", report500 <= 100],
     ["boot gate <= 50 ms", bootGate <= 50],
     ["/api/health >= 0.8 x bare route", ratio >= 0.8],
+    ["server.mjs >= 0.9 x next start (bare route)", serverRatio >= 0.9],
   ] as const;
   for (const [label, met] of targets) console.log(`  ${met ? "MET   " : "MISSED"} ${label}`);
   console.log(
@@ -112,6 +147,9 @@ async function main(): Promise<void> {
       health_req_per_s: health,
       bare_req_per_s: bare,
       health_to_bare_ratio: round(ratio),
+      custom_server_req_per_s: customServer,
+      next_start_req_per_s: nextStartRate,
+      custom_server_to_next_start_ratio: round(serverRatio),
       targets_met: targets.every(([, met]) => met),
     }),
   );

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One of Playwright's webServers: a fresh data directory (SQLite database + auth secret), migrated by
-// Warden's migrator, and the production build served by `next start` on E2E_PORT.
+// Warden's migrator, and the production build served by Warden's server (server.mjs) on E2E_PORT.
 //
 // Build: E2E_BUILD=build builds first unless E2E_SKIP_BUILD=1 (CI and local iterations build once);
 // E2E_BUILD=reuse never builds and serves the build the first webServer just made (Playwright starts
@@ -51,7 +51,7 @@ if (!existsSync(".next/BUILD_ID")) {
   process.exit(1);
 }
 
-const server = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", port, "-H", "127.0.0.1"], { stdio: "inherit", env });
+const server = spawn(process.execPath, ["server.mjs", "-p", port, "-H", "127.0.0.1"], { stdio: "inherit", env: { NODE_ENV: "production", ...env } });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => process.exit(code ?? 0));
 

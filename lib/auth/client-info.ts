@@ -1,17 +1,33 @@
-import { authSettings } from "./settings";
+import { log } from "../log";
+
+// Set by server.mjs, the HTTP layer in front of Next.js: it removes every forwarding header a client
+// sent and writes X-Forwarded-For itself (the socket's peer, or the address a trusted proxy vouched
+// for: WARDEN_TRUSTED_PROXIES). Without it (a bare `next start`) the header is whatever the client
+// wrote, so it is not believed.
+const SERVER_MARK = "WARDEN_HTTP_SERVER";
+
+let warnedNoServer = false;
+
+/** Whether X-Forwarded-For was written by Warden's server rather than by the client. */
+export function behindWardenServer(): boolean {
+  return process.env[SERVER_MARK] === "warden";
+}
 
 /**
- * The client's address. Next.js gives route handlers no socket address; `next start` sets
- * X-Forwarded-For itself. Behind a reverse proxy (WARDEN_TRUST_PROXY=true) the first entry is the
- * client as the proxy saw it; otherwise the last entry, the one the nearest hop added, is used, so a
- * client cannot pick its own address by sending the header.
+ * The client's address, as resolved by server.mjs from the socket (and trusted proxies only). Null
+ * when the panel was started without that server: per-address limits then cannot apply, which is
+ * logged at WARN once rather than trusting an address the client chose.
  */
 export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for");
-  if (!forwarded) return headers.get("x-real-ip");
-  const hops = forwarded.split(",").map((h) => h.trim()).filter(Boolean);
-  const ip = authSettings().trustProxy ? hops[0] : hops[hops.length - 1];
-  return ip ? ip.replace(/^::ffff:/, "").slice(0, 64) : null;
+  if (!behindWardenServer()) {
+    if (!warnedNoServer) {
+      warnedNoServer = true;
+      log.warn({ event: "client_address_unknown", source: "lib/auth/client-info" }, "started without server.mjs: client addresses are unknown, so per-address sign-in limits do not apply; start the panel with `npm run start`");
+    }
+    return null;
+  }
+  const address = headers.get("x-forwarded-for")?.trim();
+  return address ? address.slice(0, 64) : null;
 }
 
 export function userAgent(headers: Headers): string | null {

@@ -7,8 +7,6 @@ const ZAuthEnv = z.object({
   WARDEN_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
   WARDEN_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   WARDEN_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  // "true": take the client IP from X-Forwarded-For (only behind a proxy that sets it).
-  WARDEN_TRUST_PROXY: z.enum(["true", "false", "1", "0", ""]).default("false"),
   // The URL admins use; an https:// URL turns on Secure cookies.
   WARDEN_PUBLIC_URL: z.string().url().optional(),
   WARDEN_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -19,7 +17,6 @@ export interface AuthSettings {
   maxAgeSeconds: number;
   maxFailures: number;
   windowSeconds: number;
-  trustProxy: boolean;
   publicUrl: string | undefined;
   secureCookies: boolean;
   secret: string | undefined;
@@ -35,7 +32,6 @@ export function authSettings(): AuthSettings {
     maxAgeSeconds: Math.round(e.WARDEN_SESSION_MAX_HOURS * 3600),
     maxFailures: e.WARDEN_LOGIN_MAX_FAILURES,
     windowSeconds: e.WARDEN_LOGIN_WINDOW_SECONDS,
-    trustProxy: e.WARDEN_TRUST_PROXY === "true" || e.WARDEN_TRUST_PROXY === "1",
     publicUrl: e.WARDEN_PUBLIC_URL,
     secureCookies: e.WARDEN_PUBLIC_URL?.startsWith("https://") ?? false,
     secret: e.WARDEN_AUTH_SECRET,

@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { ValidationError } from "../errors";
+import { electLeader } from "../reconcile/leader";
 import { cleanupTempDirs } from "../../test/support/databases";
 import { accountTables, authEvents, authFixture, requestHeaders } from "../../test/support/auth";
 import { login } from "./login";
@@ -73,5 +74,24 @@ describe.each(["sqlite", "postgresql"] as const)("first-run setup on %s", (provi
     expect(await accountTables(db)).toBe(before);
     expect(await authEvents(db)).toEqual([]);
     expect(await adminExists(db)).toBe(false);
+  });
+});
+
+describe("first-run setup on postgresql while a replica holds the leader lock", () => {
+  const fixture = authFixture("postgresql");
+
+  it("finishes in under 2 s: setup's lock is not the leader's", async () => {
+    const { db, url } = fixture();
+    const leadership = electLeader(url, { onElected: () => undefined, onLost: () => undefined }, 100);
+    try {
+      await vi.waitFor(() => expect(leadership.isLeader()).toBe(true));
+      const started = performance.now();
+      await createFirstAdmin(db, submission("admin"), client);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(await adminExists(db)).toBe(true);
+      expect(leadership.isLeader()).toBe(true);
+    } finally {
+      await leadership.stop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
+import { advisoryLockSql } from "../advisory-locks";
 import { dbProvider, type Db } from "../db";
 import { DomainError, ValidationError } from "../errors";
 import { fieldErrors } from "../security/input-schema";
@@ -36,7 +37,7 @@ export async function createFirstAdmin(db: Db, input: unknown, client: { ip: str
   const userId = randomUUID();
   await db.$transaction(async (tx) => {
     if (provider === "sqlite") await tx.$executeRawUnsafe(`DELETE FROM "users" WHERE 0 = 1`);
-    else await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(727073701)`);
+    else await tx.$executeRawUnsafe(advisoryLockSql.xactLock("firstAdmin"));
     if ((await tx.user.count()) > 0) throw new SetupClosedError();
     const now = new Date();
     await tx.user.create({

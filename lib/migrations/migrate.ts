@@ -1,12 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { advisoryLockSql } from "../advisory-locks";
 import type { RawConnection } from "./connection";
 import { scriptMatchesChecksum } from "./checksum";
 import type { MigrationFile } from "./folder";
 import { ensureHistoryTable, readHistory } from "./history";
 import { splitSql, statementAt, stripComments } from "./sql-split";
-
-// Prisma's advisory lock key: Warden and `prisma migrate` exclude each other on PostgreSQL.
-export const PRISMA_MIGRATION_LOCK = 72707369;
 
 export class MigrationError extends Error {
   constructor(
@@ -69,7 +67,7 @@ const firstLine = (sql: string) => (sql.split("\n")[0] ?? "").slice(0, 200);
 export async function applyMigrations(conn: RawConnection, files: MigrationFile[], events: MigrateEvents = {}): Promise<MigrateResult> {
   for (const file of files) checkTransactionSafe(file);
   await ensureHistoryTable(conn);
-  if (conn.provider === "postgresql") await conn.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATION_LOCK})`);
+  if (conn.provider === "postgresql") await conn.query(advisoryLockSql.lock("migrate"));
   try {
     const history = await readHistory(conn);
     const failed = history.filter((h) => h.finishedAt === null && h.rolledBackAt === null);
@@ -114,7 +112,7 @@ export async function applyMigrations(conn: RawConnection, files: MigrationFile[
     }
     return result;
   } finally {
-    if (conn.provider === "postgresql") await conn.query(`SELECT pg_advisory_unlock(${PRISMA_MIGRATION_LOCK})`).catch(() => undefined);
+    if (conn.provider === "postgresql") await conn.query(advisoryLockSql.unlock("migrate")).catch(() => undefined);
   }
 }
 

@@ -3,7 +3,7 @@ import { providerOf } from "../db-url";
 import type { RawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { ensureHistoryTable, readHistory } from "./history";
-import { PRISMA_MIGRATION_LOCK } from "./migrate";
+import { advisoryLockSql } from "../advisory-locks";
 
 export type ResolveAs = "applied" | "rolled-back";
 
@@ -17,7 +17,7 @@ export async function resolveMigration(conn: RawConnection, url: string, name: s
   const file = files.find((f) => f.name === name);
   if (!file) throw new Error(`migration ${name} is not in the migrations folder (${files.length} known)`);
   await ensureHistoryTable(conn);
-  if (conn.provider === "postgresql") await conn.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATION_LOCK})`);
+  if (conn.provider === "postgresql") await conn.query(advisoryLockSql.lock("migrate"));
   try {
     const rows = (await readHistory(conn)).filter((r) => r.migrationName === name);
     const failed = rows.filter((r) => !r.finishedAt && !r.rolledBackAt);
@@ -40,6 +40,6 @@ export async function resolveMigration(conn: RawConnection, url: string, name: s
     }
     return as === "applied" ? `Migration ${name} recorded as applied.` : `Migration ${name} recorded as rolled back; \`migrate\` will apply it again.`;
   } finally {
-    if (conn.provider === "postgresql") await conn.query(`SELECT pg_advisory_unlock(${PRISMA_MIGRATION_LOCK})`).catch(() => undefined);
+    if (conn.provider === "postgresql") await conn.query(advisoryLockSql.unlock("migrate")).catch(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPostgresDatabase } from "../../test/support/databases";
-import { electLeader, LEADER_ADVISORY_LOCK, type Leadership } from "./leader";
+import { ADVISORY_LOCKS } from "../advisory-locks";
+import { electLeader, type Leadership } from "./leader";
 
 // Leader election among replicas sharing a real PostgreSQL database (ARCHITECTURE "Scale"): exactly one
 // runs the reconciler and the drift detector; when it goes away another takes over.
@@ -49,7 +50,7 @@ describe("leader election", () => {
       // The backend holding the advisory lock (as if the leader's host went away).
       await admin.query(
         "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted",
-        [LEADER_ADVISORY_LOCK],
+        [ADVISORY_LOCKS.leader],
       );
     } finally {
       await admin.end();

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { advisoryLockSql } from "../advisory-locks";
 import { providerOf, redactUrl } from "../db-url";
 import { log } from "../log";
 
@@ -9,8 +10,6 @@ import { log } from "../log";
 // leader's connection lives and released by PostgreSQL when the process dies, so a follower, trying
 // again every `retryMs`, takes over. With SQLite (one process by construction) this process leads.
 
-/** Distinct from Prisma's migration lock (72707369) and the intent lock (727073700). */
-export const LEADER_ADVISORY_LOCK = 727_073_701;
 export const LEADER_RETRY_MS = 5_000;
 
 export interface LeaderCallbacks {
@@ -57,7 +56,7 @@ export function electLeader(url: string, callbacks: LeaderCallbacks, retryMs = L
     c.on("error", (error) => void lose(`connection error: ${error.message}`));
     try {
       await c.connect();
-      const { rows } = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LEADER_ADVISORY_LOCK]);
+      const { rows } = await c.query<{ ok: boolean }>(advisoryLockSql.tryLock("leader"));
       if (stopped) {
         await c.end().catch(() => undefined);
         return;

@@ -1,10 +1,9 @@
+import { advisoryLockSql } from "../advisory-locks";
 import type { Provider } from "../db-url";
 import type { Tx } from "../db";
 import { lockConfigRow } from "./config-sql";
 import type { ConfigRow } from "./row-mapping";
 
-// Arbitrary constant, distinct from Prisma's migration lock (72707369).
-const INTENT_ADVISORY_LOCK = 727_073_700;
 
 /**
  * Takes the intent lock and reads the config row under it. Must be the transaction's first
@@ -21,6 +20,6 @@ const INTENT_ADVISORY_LOCK = 727_073_700;
 export async function lockIntent(tx: Tx, provider: Provider): Promise<ConfigRow | null> {
   const row = await lockConfigRow(tx);
   if (row || provider === "sqlite") return row;
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${INTENT_ADVISORY_LOCK})`);
+  await tx.$executeRawUnsafe(advisoryLockSql.xactLock("intent"));
   return lockConfigRow(tx);
 }
