@@ -12,6 +12,13 @@ export async function register(): Promise<void> {
 
   const { runBootGate } = await import("./lib/migrations/gate");
   const { log } = await import("./lib/log");
+  const { behindWardenServer } = await import("./lib/auth/client-info");
+  if (!behindWardenServer()) {
+    log.warn(
+      { event: "started_without_server", source: "instrumentation" },
+      "started without server.mjs (e.g. a bare `next start`): client addresses are unknown and pages get no CSP; start the panel with `npm run start`",
+    );
+  }
   try {
     await runBootGate();
   } catch (error) {

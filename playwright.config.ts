@@ -69,7 +69,7 @@ function server(name: string, port: number, build: "build" | "reuse", extraEnv: 
 }
 
 // Test titles carry the server state they need; the projects below select by tag.
-const OTHER_SERVER_TAGS = /@no-admin|@first-run|@schema|@not-installed/;
+const OTHER_SERVER_TAGS = /@no-admin|@first-run|@schema|@not-installed|@server/;
 
 export default defineConfig({
   testDir: "e2e",
@@ -122,6 +122,9 @@ export default defineConfig({
     // Server "not-installed": its admin is seeded like the panel's (same seed test, its own baseURL).
     { name: "seed-not-installed", workers: 1, use: { baseURL: NOT_INSTALLED_URL }, testMatch: /seed\.setup\.ts/ },
     { name: "not-installed", workers: 1, use: { baseURL: NOT_INSTALLED_URL }, grep: /@not-installed/, dependencies: ["seed-not-installed"] },
+    // Servers of the tests' own (e2e/spawned-server.ts): trusted proxies, https, a database that is down.
+    // In phase 2, on the worker the panel leaves free.
+    { name: "server", workers: 1, grep: /@server/, dependencies: ["fresh-install"] },
   ],
   webServer: [
     server("first-run", FIRST_RUN_PORT, "build", crowdsecEnv("first-run", 0)),

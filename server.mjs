@@ -8,7 +8,8 @@
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
-import { contentSecurityPolicy, newNonce } from "./lib/server/csp.mjs";
+import { join } from "node:path";
+import { contentSecurityPolicy, newNonce, prerenderedScriptHashes } from "./lib/server/csp.mjs";
 import { applyClientHeaders, parseTrustedProxies, refuseLegacyTrustProxy, resolveClient } from "./lib/server/request-trust.mjs";
 import { sharedLogger } from "./lib/log-config.mjs";
 
@@ -76,13 +77,15 @@ function prepare(req, res) {
       "a trusted proxy reports https, but WARDEN_PUBLIC_URL is not an https:// URL: session cookies are not marked Secure and no HSTS is sent; set WARDEN_PUBLIC_URL=https://…",
     );
   }
-  const policy = contentSecurityPolicy(newNonce(), { dev });
+  const policy = contentSecurityPolicy(newNonce(), { dev, hashes: scriptHashes });
   req.headers["content-security-policy"] = policy;
   res.setHeader("Content-Security-Policy", policy);
   if (publicHttps) res.setHeader("Strict-Transport-Security", HSTS);
 }
 
 const app = next({ dev, dir, hostname: hostname ?? "localhost", port });
+// Read once: the build does not change under a running server.
+const scriptHashes = dev ? [] : prerenderedScriptHashes(join(dir, ".next"));
 const handle = app.getRequestHandler();
 await app.prepare();
 

@@ -4,6 +4,7 @@
 export type ErrorCode =
   | "VALIDATION"
   | "MALFORMED"
+  | "PAYLOAD_TOO_LARGE"
   | "CONFLICT"
   | "NOT_FOUND"
   | "UNAUTHENTICATED"

@@ -10,6 +10,7 @@ import { orDegraded, schemaGate } from "./migrations/gate";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   MALFORMED: 400,
+  PAYLOAD_TOO_LARGE: 413,
   VALIDATION: 400,
   UNAUTHENTICATED: 401,
   PASSWORD_CHANGE_REQUIRED: 403,

@@ -42,15 +42,36 @@ export const ZChangePasswordInput = z
   .refine((v) => v.newPassword === v.confirm, { path: ["confirm"], message: "The two passwords differ" })
   .refine((v) => v.newPassword !== v.currentPassword, { path: ["newPassword"], message: "Choose a password different from the current one" });
 
-/** A same-origin path to return to after login; anything else (//evil, https://…, /\evil) → /security. */
+const PANEL_ORIGIN = "http://warden.invalid";
+const FALLBACK_NEXT = "/security";
+
+/**
+ * A same-origin path to return to after login; anything else → /security. Normalise, then judge: the
+ * URL parser resolves dot segments and drops tabs and newlines, so "/..//evil" or "/\t/evil" become
+ * "//evil", a network-path reference a browser follows off-site. The result must be a path that
+ * starts with one "/" (not "//" or "/\"), names no login or setup page, and resolves to itself.
+ * The path is judged decoded too: "/%2f%2fevil" and "/%5cevil" are refused, in case anything on the
+ * way decodes it once.
+ */
 export function safeNextPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\") || /[\u0000-\u001f]/.test(next)) return "/security";
+  if (!next || !next.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return FALLBACK_NEXT;
+  let url: URL;
   try {
-    const url = new URL(next, "http://warden.invalid");
-    if (url.origin !== "http://warden.invalid") return "/security";
-    if (url.pathname.startsWith("/login") || url.pathname.startsWith("/setup")) return "/security";
-    return url.pathname + url.search + url.hash;
+    url = new URL(next, PANEL_ORIGIN);
   } catch {
-    return "/security";
+    return FALLBACK_NEXT;
   }
+  if (url.origin !== PANEL_ORIGIN) return FALLBACK_NEXT;
+  const path = url.pathname + url.search + url.hash;
+  if (!path.startsWith("/") || path.startsWith("//")) return FALLBACK_NEXT;
+  if (new URL(path, PANEL_ORIGIN).href !== url.href) return FALLBACK_NEXT;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return FALLBACK_NEXT;
+  }
+  if (decoded.startsWith("//") || decoded.includes("\\") || /[\u0000-\u001f\u007f]/.test(decoded)) return FALLBACK_NEXT;
+  if (url.pathname.startsWith("/login") || url.pathname.startsWith("/setup")) return FALLBACK_NEXT;
+  return path;
 }

@@ -1,42 +1,39 @@
-import { redactUrl } from "../db-url";
+import { scrubConnectionDetails } from "../db-url";
 
 /**
- * One sentence naming the database (password redacted) and the cause, for the CLI, the report and the
- * logs: never a stack trace as the only message.
+ * Why the database cannot be used, in one sentence fit for any reader: the cause only, never the URL
+ * or a part of it (host, port, name, user, password). Unknown driver messages are scrubbed of the
+ * connection string's parts. The server log and the CLI name the database separately (`redactUrl`).
  */
 export function describeDatabaseError(url: string, error: unknown): string {
   const e = error as { code?: string; message?: string; errno?: number };
-  const where = redactUrl(url);
   const message = e?.message ?? String(error);
-  const cause = (() => {
-    switch (e?.code) {
-      case "ECONNREFUSED":
-        return "connection refused (is the PostgreSQL server running, and is the host/port right?)";
-      case "ENOTFOUND":
-      case "EAI_AGAIN":
-        return "host name not found";
-      case "ETIMEDOUT":
-        return "connection timed out";
-      case "3D000":
-        return `database does not exist (${message})`;
-      case "28P01":
-      case "28000":
-        return "authentication failed for this user";
-      case "SQLITE_NOTADB":
-        return "the file is not an SQLite database";
-      case "SQLITE_CANTOPEN":
-        return "cannot open the file (no permission for the server's user?)";
-      case "SQLITE_BUSY":
-      case "SQLITE_LOCKED":
-        return "the database is locked by another process";
-      case "SQLITE_READONLY":
-        return "the database is read-only for the server's user";
-      case "SQLITE_CORRUPT":
-        return "the database file is corrupt";
-      default:
-        if (/directory does not exist|unable to open/i.test(message)) return `cannot open the file (${message})`;
-        return message;
-    }
-  })();
-  return `database ${where}: ${cause}`;
+  switch (e?.code) {
+    case "ECONNREFUSED":
+      return "database unreachable: connection refused (is the PostgreSQL server running, and is the host/port right?)";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "database unreachable: host name not found";
+    case "ETIMEDOUT":
+      return "database unreachable: connection timed out";
+    case "3D000":
+      return "database unreachable: the database does not exist";
+    case "28P01":
+    case "28000":
+      return "database unreachable: authentication failed";
+    case "SQLITE_NOTADB":
+      return "database unusable: the file is not an SQLite database";
+    case "SQLITE_CANTOPEN":
+      return "database unusable: cannot open the file (no permission for the server's user?)";
+    case "SQLITE_BUSY":
+    case "SQLITE_LOCKED":
+      return "database unusable: it is locked by another process";
+    case "SQLITE_READONLY":
+      return "database unusable: it is read-only for the server's user";
+    case "SQLITE_CORRUPT":
+      return "database unusable: the file is corrupt";
+    default:
+      if (/directory does not exist|unable to open/i.test(message)) return "database unusable: cannot open the file";
+      return `database unusable: ${scrubConnectionDetails(message, url)}`;
+  }
 }

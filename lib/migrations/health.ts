@@ -19,8 +19,7 @@ export function healthBody(gate: GateResult): HealthBody {
   const r = gate.report;
   return {
     status: r.status,
-    // The summary can quote the database URL (redacted) when unreachable: keep only the cause.
-    summary: r.database.reachable ? r.summary : "Degraded: the database is unreachable.",
+    summary: r.summary,
     database: { provider: r.provider, reachable: r.database.reachable, latencyMs: r.database.latencyMs },
     migrations: r.counts,
     missingTables: r.schema?.missingTables ?? [],

@@ -221,19 +221,26 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
   });
 });
 
-describe("unusable databases give one clear sentence naming the URL (password redacted) and the cause", () => {
-  it("PostgreSQL down (nothing listening)", async () => {
-    const report = await buildMigrationReport("postgres://postgres:hunter2@127.0.0.1:1/warden");
-    expect(report.status).toBe("degraded");
-    expect(report.database.reachable).toBe(false);
-    expect(report.summary).toContain("postgres://***@127.0.0.1:1/warden");
-    expect(report.summary).toContain("connection refused");
-    expect(report.summary).not.toContain("hunter2");
+// The report reaches pages and API responses: it names the cause, never the connection string or a part
+// of it (the CLI and the server log name the database separately, without credentials).
+const connectionParts = (text: string, parts: string[]) => parts.filter((part) => text.includes(part));
+
+describe("unusable databases give one clear sentence naming the cause, never the connection string", () => {
+  it("PostgreSQL down (nothing listening), password in the user info or in the query string", async () => {
+    for (const url of ["postgres://app_user:hunter2secret@127.0.0.1:1/warden_x9", "postgres://app_user@127.0.0.1:1/warden_x9?password=hunter2secret&sslmode=disable"]) {
+      const report = await buildMigrationReport(url);
+      expect(report.status).toBe("degraded");
+      expect(report.database.reachable).toBe(false);
+      expect(report.summary).toContain("connection refused");
+      const everything = JSON.stringify(report);
+      expect(connectionParts(everything, ["hunter2secret", "app_user", "127.0.0.1", "warden_x9", ":1/"])).toEqual([]);
+    }
   });
 
   it("a PostgreSQL database that does not exist", async () => {
     const report = await buildMigrationReport("postgres://postgres@127.0.0.1:5432/warden_no_such_db");
-    expect(report.summary).toContain("database does not exist");
+    expect(report.summary).toContain("the database does not exist");
+    expect(JSON.stringify(report)).not.toContain("warden_no_such_db");
   });
 
   it("SQLite: a directory where the file should be", async () => {
@@ -276,7 +283,8 @@ describe("unusable databases give one clear sentence naming the URL (password re
       { env: { ...process.env, DATABASE_URL: url, HOME: tmpdir() }, encoding: "utf8" },
     );
     expect(status.status).toBe(1);
-    expect(status.stdout).toContain(`database ${url}: cannot open the file (no permission for the server's user?)`);
+    expect(status.stdout).toContain(`Database: ${url} (sqlite)`);
+    expect(status.stdout).toContain("cannot open the file (no permission for the server's user?)");
     expect(status.stdout).not.toContain("    at ");
   });
 

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { providerOf, redactUrl, sqlitePath, type Provider } from "../db-url";
+import { providerOf, sqlitePath, type Provider } from "../db-url";
 import { scriptMatchesChecksum } from "./checksum";
 import { openRawConnection, type RawConnection } from "./connection";
 import { describeDatabaseError } from "./db-errors";
@@ -137,7 +137,7 @@ function countStates(migrations: MigrationEntry[]): Record<MigrationState, numbe
 
 /**
  * The full migration-health report. Never throws for a broken database: an unreachable or unusable
- * database is itself a degraded report naming the URL (password redacted) and the cause.
+ * database is itself a degraded report naming the cause, never the URL or a part of it.
  */
 export async function buildMigrationReport(url: string, options: { dir?: string; timeoutMs?: number } = {}): Promise<MigrationReport> {
   const started = performance.now();
@@ -147,7 +147,7 @@ export async function buildMigrationReport(url: string, options: { dir?: string;
     // Said plainly before opening: SQLite's own error ("unable to open") is the same for all of these.
     const path = sqlitePath(url, { createDir: false });
     const problem = !existsSync(path) ? "the file does not exist yet" : statSync(path).isDirectory() ? "the path is a directory, not a database file" : null;
-    if (problem) return assemble(provider, { reachable: false, latencyMs: null, error: `database ${redactUrl(url)}: ${problem}` }, [], null, started, true);
+    if (problem) return assemble(provider, { reachable: false, latencyMs: null, error: `database unusable: ${problem}` }, [], null, started, true);
   }
   let conn: RawConnection | undefined;
   try {

@@ -4,27 +4,29 @@ import { login } from "@/lib/auth/login";
 import { db } from "@/lib/db";
 import { jsonError } from "@/lib/http";
 import { log } from "@/lib/log";
+import { MalformedRequestError } from "@/lib/errors";
+import { PayloadTooLargeError, readJsonBody } from "@/lib/request-body";
 import { schemaGate } from "@/lib/migrations/gate";
 import { sessionsUsable } from "@/lib/migrations/health";
 
 export const dynamic = "force-dynamic";
 
-// Larger bodies are refused before parsing (a 1 MB password is not a password).
+// A sign-in is two short strings: a larger body is refused while it is read (a 1 MB password is not
+// a password, and a chunked body without a length must not be buffered whole).
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** POST {username, password, next?} → 200 + session cookie | 400 | 401 | 429 with Retry-After. */
+/** POST {username, password, next?} → 200 + session cookie | 400 | 401 | 413 | 429 with Retry-After. */
 export async function POST(request: Request) {
   if (isCrossSite(request.headers)) return jsonError("UNAUTHENTICATED", "Cross-site requests are not accepted.", 403);
   const gate = await schemaGate();
   if (!gate.ok && !sessionsUsable(gate)) return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return jsonError("MALFORMED", "The request is too large.", 413);
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) return jsonError("MALFORMED", "The request is too large.", 413);
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch {
-    return jsonError("MALFORMED", "Send JSON: {\"username\": …, \"password\": …}.", 400);
+    body = await readJsonBody(request, MAX_BODY_BYTES, '{"username": …, "password": …}');
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) return jsonError("PAYLOAD_TOO_LARGE", error.message, 413, { Connection: "close" });
+    if (error instanceof MalformedRequestError) return jsonError("MALFORMED", error.message, 400);
+    throw error;
   }
   try {
     const outcome = await login(db(), body, request.headers);

@@ -1,0 +1,166 @@
+import { request as httpRequest } from "node:http";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { freePort, startRefused, startServer, type SpawnedServer } from "./spawned-server";
+
+// Request trust, end to end through server.mjs on the production build, each case on a server of
+// its own configuration: the client address comes from the socket (forwarding headers only from
+// WARDEN_TRUSTED_PROXIES), bodies are bounded while read, a database outage never shows its
+// connection string, https awareness. @server: runs once per e2e run, on no shared server.
+
+test.describe.configure({ mode: "serial" });
+
+const login = (server: SpawnedServer, username: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ username, password: "not the password at all" }),
+  });
+
+test("@server a client cannot pick its address: forged X-Forwarded-For, X-Real-IP and Forwarded do not escape the per-address sign-in limit", async () => {
+  const server = await startServer();
+  try {
+    for (let i = 1; i <= 5; i++) {
+      const forged = { "x-forwarded-for": `198.51.100.${i}`, "x-real-ip": `198.51.100.${i}`, forwarded: `for=198.51.100.${i}` };
+      expect((await login(server, `nobody-${i}`, forged)).status).toBe(401);
+    }
+    // Five failures from 127.0.0.1 (the socket), whatever the headers said: the sixth is refused.
+    const sixth = await login(server, "nobody-6", { "x-forwarded-for": "203.0.113.99" });
+    expect(sixth.status).toBe(429);
+    expect(sixth.headers.get("retry-after")).toMatch(/^\d+$/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("@server behind a trusted proxy, the address it vouches for is the client (walked from the right); https without an https public URL is a WARN", async () => {
+  const server = await startServer({ WARDEN_TRUSTED_PROXIES: "127.0.0.1" });
+  try {
+    // A client-written prefix ("6.6.6.6, …") is never reached: the proxy appended the real address last.
+    for (let i = 1; i <= 5; i++) expect((await login(server, `nobody-${i}`, { "x-forwarded-for": `6.6.6.${i}, 203.0.113.50`, "x-forwarded-proto": "https" })).status).toBe(401);
+    expect((await login(server, "nobody-6", { "x-forwarded-for": "203.0.113.50" })).status).toBe(429);
+    // Another client behind the same proxy is not locked out.
+    expect((await login(server, "nobody-7", { "x-forwarded-for": "203.0.113.51" })).status).toBe(401);
+    await expect.poll(() => server.output()).toContain('"event":"public_url_not_https"');
+    expect(server.output()).toContain('"level":"warn"');
+  } finally {
+    await server.stop();
+  }
+});
+
+test("@server settings refused at boot: WARDEN_TRUST_PROXY (naming its replacement) and a malformed WARDEN_TRUSTED_PROXIES", async () => {
+  const legacy = await startRefused({ WARDEN_TRUST_PROXY: "true" });
+  expect(legacy.code).toBe(1);
+  expect(legacy.output).toContain("WARDEN_TRUST_PROXY is no longer supported");
+  expect(legacy.output).toContain("WARDEN_TRUSTED_PROXIES");
+
+  const malformed = await startRefused({ WARDEN_TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal" });
+  expect(malformed.code).toBe(1);
+  expect(malformed.output).toContain('WARDEN_TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR range');
+});
+
+test("@server https awareness: an https public URL sends HSTS; plain http does not", async () => {
+  const https = await startServer({ WARDEN_PUBLIC_URL: "https://panel.example.org" });
+  try {
+    const response = await fetch(`${https.url}/api/health/live`);
+    expect(response.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+  } finally {
+    await https.stop();
+  }
+  const http = await startServer();
+  try {
+    expect((await fetch(`${http.url}/api/health/live`)).headers.get("strict-transport-security")).toBeNull();
+  } finally {
+    await http.stop();
+  }
+});
+
+/** Sends `totalMiB` of chunked body (no Content-Length) until the server answers or hangs up. */
+function sendChunked(url: string, headers: Record<string, string>, totalMiB: number): Promise<{ status: number | null; body: string; sentMiB: number }> {
+  return new Promise((resolve) => {
+    const chunk = Buffer.alloc(1024 * 1024, "a");
+    let sent = 0;
+    let settled = false;
+    const done = (status: number | null, body: string) => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      resolve({ status, body, sentMiB: sent });
+    };
+    const req = httpRequest(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => done(res.statusCode ?? null, body));
+      res.on("error", () => done(res.statusCode ?? null, body));
+    });
+    req.on("error", () => done(null, ""));
+    const pump = () => {
+      while (!settled && sent < totalMiB) {
+        sent++;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      if (!settled) req.end();
+    };
+    pump();
+  });
+}
+
+test("@server a 200 MB chunked body is refused while it is read (413), and the server does not grow with it", async () => {
+  const server = await startServer();
+  try {
+    await fetch(`${server.url}/api/health/live`);
+    const before = server.rssMiB();
+    const result = await sendChunked(`${server.url}/api/auth/login`, { "content-type": "application/json" }, 200);
+    expect(result.status).toBe(413);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(result.sentMiB).toBeLessThan(200);
+    expect(server.rssMiB() - before).toBeLessThan(64);
+
+    // A server action: Next.js enforces the explicit bodySizeLimit while it reads, too.
+    const manifest = JSON.parse(readFileSync(join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8")) as { node: Record<string, { exportedName: string }> };
+    const [actionId] = Object.entries(manifest.node).find(([, entry]) => entry.exportedName === "toggleProtectionAction")!;
+    const action = await sendChunked(`${server.url}/security`, { "next-action": actionId, "content-type": "text/plain;charset=UTF-8", origin: server.url }, 200);
+    expect(action.status === null || action.status >= 400, `server action answered ${action.status}`).toBe(true);
+    expect(server.rssMiB() - before).toBeLessThan(64);
+    expect((await fetch(`${server.url}/api/health/live`)).status).toBe(200);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("@server with the database down, no response or page shows any part of the connection string; the log names host and database, never the password", async ({ page }) => {
+  const deadPort = await freePort();
+  const parts = { user: "warden_leak_user", password: "leak-secret-4711", database: "warden_leak_db", port: String(deadPort) };
+  const server = await startServer({
+    DATABASE_URL: `postgres://${parts.user}@127.0.0.1:${parts.port}/${parts.database}?password=${parts.password}&sslmode=disable`,
+    WARDEN_MIGRATE_ON_BOOT: "false",
+  });
+  try {
+    const seen: string[] = [];
+    const record = async (what: string, response: Response) => {
+      const headers = [...response.headers.entries()].map(([k, v]) => `${k}: ${v}`).join("\n");
+      seen.push(`${what} → ${response.status}\n${headers}\n${await response.text()}`);
+    };
+    for (const path of ["/api/health", "/api/security/status", "/api/security/drift", "/api/session", "/api/migrations", "/login", "/migrations", "/security", "/setup"]) {
+      await record(`GET ${path}`, await fetch(`${server.url}${path}`));
+    }
+    await record("POST /api/auth/login", await login(server, "admin"));
+    // What the browser renders, after its scripts ran and its polls answered.
+    for (const path of ["/migrations", "/security", "/login"]) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForTimeout(1_500);
+      seen.push(`page ${path}: ${await page.content()}`);
+    }
+    const everything = seen.join("\n\n");
+    expect(everything).toContain("database unreachable: connection refused");
+    for (const [name, value] of Object.entries(parts)) expect(everything.includes(value), `the ${name} (${value}) appears in a response`).toBe(false);
+    expect(everything).not.toContain("127.0.0.1:" + parts.port);
+
+    const log = server.output();
+    expect(log).toContain(`127.0.0.1:${parts.port}/${parts.database}`);
+    expect(log).not.toContain(parts.password);
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// A Warden server of the test's own (server.mjs on the production build), for what needs a
+// configuration the shared e2e servers do not have: trusted proxies, a public https URL, a database
+// that is down, a setting refused at boot. Its output is kept for the test to read.
+
+export interface SpawnedServer {
+  url: string;
+  pid: number;
+  /** Everything the server printed so far (stdout and stderr). */
+  output: () => string;
+  /** Resident memory of the server process, in MiB (from /proc). */
+  rssMiB: () => number;
+  stop: () => Promise<void>;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function launch(env: Record<string, string>, port: number): { child: ChildProcess; output: () => string; dataDir: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), "warden-e2e-server-"));
+  let text = "";
+  const child = spawn(process.execPath, ["server.mjs", "-p", String(port), "-H", "127.0.0.1"], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      WARDEN_DATA_DIR: dataDir,
+      DATABASE_URL: `file:${join(dataDir, "warden.db")}`,
+      WARDEN_LOG_LEVEL: "info",
+      CROWDSEC_BIN: "/nonexistent/crowdsec",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  return { child, output: () => text, dataDir };
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
+  const port = await freePort();
+  const { child, output, dataDir } = launch(env, port);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    const up = await fetch(`${url}/api/health/live`).then((r) => r.ok, () => false);
+    if (up) {
+      return {
+        url,
+        pid: child.pid!,
+        output,
+        rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
+        stop,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`server did not answer within 15 s:\n${output()}`);
+}
+
+/** Starts a server that is expected to refuse its configuration: its exit code and output. */
+export async function startRefused(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { child, output, dataDir } = launch(env, await freePort());
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  clearTimeout(timer);
+  rmSync(dataDir, { recursive: true, force: true });
+  return { code, output: output() };
+}
