@@ -1,9 +1,16 @@
 import { defineConfig, devices } from "@playwright/test";
 import { crowdsecPorts } from "./e2e/crowdsec-agents";
+import { E2E_DB, databaseUrl } from "./e2e/database";
 
 // Playwright cannot download browsers here: Debian's Chromium is launched by path (.ci/run installs it).
 const CHROMIUM = process.env.WARDEN_CHROMIUM ?? "/usr/bin/chromium";
 
+// The database: E2E_DB=sqlite (default) or postgresql (e2e/database.ts). `npm run test:e2e` runs the
+// whole suite once on each. Each server has its own database: ./data/e2e-<server>/warden.db, or
+// the PostgreSQL database warden_e2e_<E2E_PORT>_<server> on 127.0.0.1:5432, recreated by
+// scripts/e2e-server.mjs. Project names, the HTML report's title and the artifact folders
+// (test-results/<db>, playwright-report/<db>) name the database, so a failure says where it came from.
+//
 // Servers on one production build, each with its own data directory (SQLite file, auth secret,
 // CrowdSec instance):
 //  - "first-run" starts with no admin: the crawl of a fresh install (@no-admin), then the setup flow,
@@ -61,7 +68,7 @@ function server(name: string, port: number, build: "build" | "reuse", extraEnv: 
       E2E_PORT: String(port),
       E2E_BUILD: build,
       WARDEN_DATA_DIR: `./data/e2e-${name}`,
-      DATABASE_URL: `file:./data/e2e-${name}/warden.db`,
+      DATABASE_URL: databaseUrl(name),
       WARDEN_LOG_LEVEL: "warn",
       ...extraEnv,
     },
@@ -71,9 +78,13 @@ function server(name: string, port: number, build: "build" | "reuse", extraEnv: 
 // Test titles carry the server state they need; the projects below select by tag.
 const OTHER_SERVER_TAGS = /@no-admin|@first-run|@schema|@not-installed|@server/;
 
+/** A project's name with the run's database, e.g. "panel (postgresql)": list and HTML reports show it. */
+const project = (name: string) => `${name} (${E2E_DB})`;
+
 export default defineConfig({
   testDir: "e2e",
-  outputDir: "test-results",
+  outputDir: `test-results/${E2E_DB}`,
+  metadata: { database: E2E_DB },
   // Stops the CrowdSec agents the servers started (they are detached and outlive the servers).
   globalTeardown: "./e2e/global-teardown.ts",
   fullyParallel: false,
@@ -85,7 +96,7 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 7_000 },
-  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  reporter: [["list"], ["html", { open: "never", outputFolder: `playwright-report/${E2E_DB}`, title: `Warden e2e on ${E2E_DB === "sqlite" ? "SQLite" : "PostgreSQL"}` }]],
   use: {
     // Named screenshots of each page state come from helpers.snapshot; the automatic one only on failure.
     screenshot: "only-on-failure",
@@ -110,21 +121,21 @@ export default defineConfig({
   },
   projects: [
     // Server "first-run": a fresh install, in this order (each project depends on the previous one).
-    { name: "fresh-install", workers: 1, use: { baseURL: FIRST_RUN_URL }, grep: /@no-admin/ },
+    { name: project("fresh-install"), workers: 1, use: { baseURL: FIRST_RUN_URL }, grep: /@no-admin/ },
     // Setup, then lockout (one serial describe in auth.spec.ts: lockout must be the last test here).
-    { name: "first-run", workers: 1, use: { baseURL: FIRST_RUN_URL }, grep: /@first-run/, dependencies: ["fresh-install"] },
+    { name: project("first-run"), workers: 1, use: { baseURL: FIRST_RUN_URL }, grep: /@first-run/, dependencies: [project("fresh-install")] },
     // Server "panel": the admin is created through /setup once, then everything else signs in by API.
-    { name: "seed-admin", workers: 1, use: { baseURL: PANEL_URL }, testMatch: /seed\.setup\.ts/ },
-    { name: "panel", workers: 1, use: { baseURL: PANEL_URL }, grepInvert: OTHER_SERVER_TAGS, dependencies: ["seed-admin"] },
+    { name: project("seed-admin"), workers: 1, use: { baseURL: PANEL_URL }, testMatch: /seed\.setup\.ts/ },
+    { name: project("panel"), workers: 1, use: { baseURL: PANEL_URL }, grepInvert: OTHER_SERVER_TAGS, dependencies: [project("seed-admin")] },
     // Server "schema": migration health states. It needs nothing from another server: the dependency
     // only puts it in phase 2, on the worker the panel leaves free (in phase 3 it would wait for the panel).
-    { name: "schema", workers: 1, use: { baseURL: SCHEMA_URL }, grep: /@schema/, dependencies: ["fresh-install"] },
+    { name: project("schema"), workers: 1, use: { baseURL: SCHEMA_URL }, grep: /@schema/, dependencies: [project("fresh-install")] },
     // Server "not-installed": its admin is seeded like the panel's (same seed test, its own baseURL).
-    { name: "seed-not-installed", workers: 1, use: { baseURL: NOT_INSTALLED_URL }, testMatch: /seed\.setup\.ts/ },
-    { name: "not-installed", workers: 1, use: { baseURL: NOT_INSTALLED_URL }, grep: /@not-installed/, dependencies: ["seed-not-installed"] },
+    { name: project("seed-not-installed"), workers: 1, use: { baseURL: NOT_INSTALLED_URL }, testMatch: /seed\.setup\.ts/ },
+    { name: project("not-installed"), workers: 1, use: { baseURL: NOT_INSTALLED_URL }, grep: /@not-installed/, dependencies: [project("seed-not-installed")] },
     // Servers of the tests' own (e2e/spawned-server.ts): trusted proxies, https, a database that is down.
     // In phase 2, on the worker the panel leaves free.
-    { name: "server", workers: 1, grep: /@server/, dependencies: ["fresh-install"] },
+    { name: project("server"), workers: 1, grep: /@server/, dependencies: [project("fresh-install")] },
   ],
   webServer: [
     server("first-run", FIRST_RUN_PORT, "build", crowdsecEnv("first-run", 0)),

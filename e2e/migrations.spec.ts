@@ -1,36 +1,32 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { databaseUrl, MIGRATIONS_DIR, runSql } from "./database";
 import { apiLogin, expect, test, type Credentials } from "./fixtures";
 import { snapshot, submitSetup } from "./helpers";
 
 // Migration health end to end, on the "schema" server (WARDEN_MIGRATE_ON_BOOT=false): healthy → a
 // table dropped by hand → repaired; then an old database (the auth migration not applied) → pending,
 // reduced view without login → `npm run cli -- migrate` → the notice goes away on the next poll.
-// The tests change that server's database file directly, as an operator's mistake would.
+// The tests change that server's database directly (SQLite file or PostgreSQL database, whichever
+// the run uses: e2e/database.ts), as an operator's mistake would.
 
-const DB_FILE = join(process.cwd(), "data", "e2e-schema", "warden.db");
-const DB_URL = `file:${DB_FILE}`;
+const SCHEMA_SERVER = "schema";
 const SCHEMA_ADMIN: Credentials = { username: "schema-admin", password: "schema admin passphrase" };
 
-function onDatabase(fn: (db: Database.Database) => void): void {
-  const db = new Database(DB_FILE);
-  try {
-    fn(db);
-  } finally {
-    db.close();
-  }
-}
+// Every migration folder the server applies (the set of the run's provider).
+const MIGRATION_FOLDERS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+const MIGRATION_COUNT = MIGRATION_FOLDERS.length;
 
-/** The CREATE TABLE statement of security_configs, from the migration that creates it. */
+/** The CREATE TABLE statement of security_configs, from the provider's migration that creates it. */
 function createSecurityConfigsSql(): string {
-  const init = readFileSync(join(process.cwd(), "prisma/sqlite/migrations/20261126000000_init/migration.sql"), "utf8");
-  return /CREATE TABLE "security_configs" \([\s\S]*?\n\);/.exec(init)![0];
+  const init = MIGRATION_FOLDERS.find((folder) => folder.endsWith("_init"));
+  const sql = readFileSync(join(MIGRATIONS_DIR, init!, "migration.sql"), "utf8");
+  return /CREATE TABLE "security_configs" \([\s\S]*?\n\);/.exec(sql)![0];
 }
-
-// Every migration folder the server applies (the SQLite set: the e2e servers use SQLite files).
-const MIGRATION_COUNT = readdirSync(join(process.cwd(), "prisma/sqlite/migrations"), { withFileTypes: true }).filter((d) => d.isDirectory()).length;
 
 test.describe.configure({ mode: "serial" });
 test.use({ session: "none" });
@@ -55,7 +51,7 @@ test("@schema healthy: /migrations lists every migration applied and the schema 
 
 test("@schema a table dropped by hand: protected pages show the degraded notice, /api/health 503, repaired → notice gone on the next poll", async ({ page, context }, testInfo) => {
   await apiLogin(context.request, SCHEMA_ADMIN);
-  onDatabase((db) => db.exec(`DROP TABLE "security_configs"`));
+  await runSql(SCHEMA_SERVER, `DROP TABLE "security_configs"`);
 
   await page.goto("/security");
   const notice = page.getByTestId("degraded-notice");
@@ -78,7 +74,7 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
   await snapshot(migrations, testInfo, "migrations-missing-table");
 
   // Repair by hand (its migration is applied, so `migrate` would not recreate it).
-  onDatabase((db) => db.exec(createSecurityConfigsSql()));
+  await runSql(SCHEMA_SERVER, createSecurityConfigsSql());
   await expect(notice).toHaveCount(0, { timeout: 15_000 });
   await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
   await expect(page.getByTestId("schema-pill")).toContainText("healthy");
@@ -86,10 +82,13 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
 });
 
 test("@schema an old database (auth migration not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
-  onDatabase((db) => {
-    db.exec(`DROP TABLE "auth_events"; DROP TABLE "verifications"; DROP TABLE "accounts"; DROP TABLE "sessions"; DROP TABLE "users";`);
-    db.prepare(`DELETE FROM "_prisma_migrations" WHERE "migration_name" LIKE '%_auth'`).run();
-  });
+  // Children before "users" (sessions and accounts reference it on both providers), in one script:
+  // a transaction on PostgreSQL (pg sends it as one simple query), so a failure changes nothing there.
+  await runSql(
+    SCHEMA_SERVER,
+    `DROP TABLE "auth_events"; DROP TABLE "verifications"; DROP TABLE "accounts"; DROP TABLE "sessions"; DROP TABLE "users";
+     DELETE FROM "_prisma_migrations" WHERE "migration_name" LIKE '%_auth';`,
+  );
 
   // No session can exist now: every page shows the notice, /migrations its reduced view.
   await page.goto("/security");
@@ -102,7 +101,7 @@ test("@schema an old database (auth migration not applied): pending, reduced vie
   await snapshot(page, testInfo, "migrations-pending-reduced-view");
 
   const migrate = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "migrate"], {
-    env: { ...process.env, DATABASE_URL: DB_URL },
+    env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER) },
     encoding: "utf8",
   });
   expect(migrate.status, migrate.stderr).toBe(0);

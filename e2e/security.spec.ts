@@ -29,7 +29,14 @@ test.describe("security toggles", () => {
     await page.getByRole("switch", { name: "WAF" }).focus();
     await page.keyboard.press("Space");
     await expect(page.getByRole("switch", { name: "WAF" })).toHaveAttribute("aria-checked", String(before.enabled));
-    expect((await readStatus(page)).intent.waf!.enabled).toBe(before.enabled);
+    // While the toggle is in flight the switch already shows the requested position: wait for the
+    // server's answer (the card shows the committed version) before reading the stored intent.
+    // Reading at once raced the commit (seen on PostgreSQL: the status still said the old value).
+    await expect(card(page, "waf").getByTestId("intent-version")).toContainText(`version ${before.version + 2}`);
+    await expect(page.getByRole("switch", { name: "WAF" })).toHaveAttribute("aria-busy", "false");
+    const final = (await readStatus(page)).intent.waf!;
+    expect(final.enabled).toBe(before.enabled);
+    expect(final.version).toBe(before.version + 2);
   });
 
   test("bad values get a message next to the field and change nothing", async ({ page }, testInfo) => {

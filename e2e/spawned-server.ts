@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scratchDatabase } from "./database";
 
 // A Warden server of the test's own (server.mjs on the production build), for what needs a
 // configuration the shared e2e servers do not have: trusted proxies, a public https URL, a database
-// that is down, a setting refused at boot. Its output is kept for the test to read.
+// that is down, a setting refused at boot. Its database is the run's (E2E_DB), fresh for each server.
+// Its output is kept for the test to read.
 
 export interface SpawnedServer {
   url: string;
@@ -30,8 +32,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(env: Record<string, string>, port: number): { child: ChildProcess; output: () => string; dataDir: string } {
+async function launch(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; cleanup: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-e2e-server-"));
+  const database = await scratchDatabase(dataDir);
   let text = "";
   const child = spawn(process.execPath, ["server.mjs", "-p", String(port), "-H", "127.0.0.1"], {
     env: {
@@ -39,7 +42,9 @@ function launch(env: Record<string, string>, port: number): { child: ChildProces
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       WARDEN_DATA_DIR: dataDir,
-      DATABASE_URL: `file:${join(dataDir, "warden.db")}`,
+      DATABASE_URL: database.url,
+      // A PostgreSQL database is migrated at boot too: these servers start from nothing.
+      WARDEN_MIGRATE_ON_BOOT: "true",
       WARDEN_LOG_LEVEL: "info",
       CROWDSEC_BIN: "/nonexistent/crowdsec",
       ...env,
@@ -48,12 +53,16 @@ function launch(env: Record<string, string>, port: number): { child: ChildProces
   });
   child.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));
-  return { child, output: () => text, dataDir };
+  const cleanup = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await database.drop();
+  };
+  return { child, output: () => text, cleanup };
 }
 
 export async function startServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
   const port = await freePort();
-  const { child, output, dataDir } = launch(env, port);
+  const { child, output, cleanup } = await launch(env, port);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -61,7 +70,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
       child.kill("SIGTERM");
       await exited;
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
   };
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
@@ -83,10 +92,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
 
 /** Starts a server that is expected to refuse its configuration: its exit code and output. */
 export async function startRefused(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const { child, output, dataDir } = launch(env, await freePort());
+  const { child, output, cleanup } = await launch(env, await freePort());
   const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   clearTimeout(timer);
-  rmSync(dataDir, { recursive: true, force: true });
+  await cleanup();
   return { code, output: output() };
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// One of Playwright's webServers: a fresh data directory (SQLite database + auth secret), migrated by
-// Warden's migrator, and the production build served by Warden's server (server.mjs) on E2E_PORT.
+// One of Playwright's webServers: a fresh data directory (auth secret, CrowdSec instance) and a fresh
+// database (DATABASE_URL: a SQLite file:, or a PostgreSQL database that is dropped and created
+// again), migrated by Warden's migrator, and the production build served by Warden's server
+// (server.mjs) on E2E_PORT. playwright.config.ts chooses the URL (e2e/database.ts, E2E_DB).
 //
 // Build: E2E_BUILD=build builds first unless E2E_SKIP_BUILD=1 (CI and local iterations build once);
 // E2E_BUILD=reuse never builds and serves the build the first webServer just made (Playwright starts
@@ -8,14 +10,18 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { basename, dirname, isAbsolute, resolve, sep } from "node:path";
+import pg from "pg";
 
 const port = process.env.E2E_PORT ?? "3100";
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const name = env.E2E_SERVER_NAME ?? `e2e:${port}`;
-const dbFile = (env.DATABASE_URL ?? "").replace(/^file:/, "");
-if (!dbFile) throw new Error(`${name}: DATABASE_URL must be a file: URL`);
+const databaseUrl = env.DATABASE_URL ?? "";
+const isSqlite = databaseUrl.startsWith("file:");
+if (!isSqlite && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+  throw new Error(`${name}: DATABASE_URL must be a file: URL (SQLite) or a postgres:// URL (PostgreSQL)`);
+}
 
-// Each server has its own data directory (database, generated auth secret, CrowdSec instance):
+// Each server has its own data directory (generated auth secret, CrowdSec instance, SQLite database):
 // remove it, but only a directory named e2e-* (never the developer's ./data).
 const dataDir = env.WARDEN_DATA_DIR ? resolve(env.WARDEN_DATA_DIR) : null;
 if (dataDir && basename(dataDir).startsWith("e2e-")) {
@@ -24,8 +30,14 @@ if (dataDir && basename(dataDir).startsWith("e2e-")) {
   await stopAgentsUnder(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }
-for (const suffix of ["", "-wal", "-shm"]) rmSync(dbFile + suffix, { force: true });
-mkdirSync(dataDir ?? dirname(resolve(dbFile)), { recursive: true });
+if (dataDir) mkdirSync(dataDir, { recursive: true });
+if (isSqlite) {
+  const dbFile = resolve(databaseUrl.replace(/^file:/, "").replace(/\?.*$/, ""));
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(dbFile + suffix, { force: true });
+  mkdirSync(dirname(dbFile), { recursive: true });
+} else {
+  await recreatePostgresDatabase(databaseUrl);
+}
 
 /** Runs `npm <args>`; resolves when it succeeded, exits this script when it failed. */
 const run = (args) =>
@@ -54,6 +66,40 @@ if (!existsSync(".next/BUILD_ID")) {
 const server = spawn(process.execPath, ["server.mjs", "-p", port, "-H", "127.0.0.1"], { stdio: "inherit", env: { NODE_ENV: "production", ...env } });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => process.exit(code ?? 0));
+
+// ---------------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/**
+ * Drops the URL's database and creates it empty, through the server's maintenance database
+ * "postgres". Only databases named warden_e2e_* (e2e/database.ts): never a developer's. Connections
+ * a previous run left open (a server killed mid-query, a test's client) are terminated first; DROP
+ * … WITH (FORCE) would do it too, but a visible count helps when a run left something behind.
+ */
+async function recreatePostgresDatabase(url) {
+  const target = new URL(url);
+  const database = decodeURIComponent(target.pathname.slice(1));
+  if (!/^warden_e2e_[a-z0-9_]+$/.test(database)) {
+    throw new Error(`${name}: refusing to drop PostgreSQL database "${database}" (only warden_e2e_* databases are recreated)`);
+  }
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  const started = Date.now();
+  await client.connect();
+  try {
+    const terminated = await client.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+      [database],
+    );
+    if (terminated.rowCount) console.log(`${name}: terminated ${terminated.rowCount} connection(s) left on ${database}`);
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end();
+  }
+  console.log(`${name}: PostgreSQL database ${database} recreated in ${Date.now() - started} ms`);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // CrowdSec agents, from /proc (the same rules as e2e/crowdsec-agents.ts, which the tests use).
