@@ -73,4 +73,21 @@ describe.each(["sqlite", "postgresql"] as const)("session fast path on %s", (pro
       spy.mockRestore();
     }
   });
+
+  it("a revoked session is no session, answered without the library (whose answer would clear a cookie a concurrent password change just set)", async () => {
+    const { db } = fixture();
+    await seedAdmin(db);
+    const outcome = await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: "203.0.113.53" }));
+    if (!outcome.ok) throw new Error(outcome.message);
+    const headers = requestHeaders({ cookie: cookieFrom(outcome.setCookies) });
+    await db.session.deleteMany({});
+    const spy = vi.spyOn(auth().api, "getSession");
+    try {
+      expect((await fastSessionLookup(db, headers, new Date())).kind).toBe("none");
+      expect(await getAdminSession(db, headers)).toBeNull();
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

@@ -7,9 +7,10 @@ import { authSettings } from "./settings";
 // The read-only fast path of the session check (issue #3: < 2 ms p50). The library's getSession costs
 // ~2.5 ms on PostgreSQL here: its endpoint pipeline, then two reads (session, then user). Most checks
 // change nothing, so this path verifies the cookie's signature with the library's own function and
-// reads session and user in one statement. Anything it does not handle plainly (no row, an expired
-// session, a sliding expiry due for its refresh) goes back to the library, which deletes, refreshes
-// and re-sets the cookie as it always does: the library stays the only writer of sessions.
+// reads session and user in one statement. A cookie whose session does not exist is simply no session.
+// Anything else it does not handle plainly (an expired session, a sliding expiry due for its refresh)
+// goes back to the library, which deletes, refreshes and re-sets the cookie as it always does: the
+// library stays the only writer of sessions.
 
 export interface FastSessionRow {
   sessionId: string;
@@ -59,7 +60,10 @@ export async function fastSessionLookup(db: Db, headers: Headers, now: Date): Pr
     FROM "sessions" s JOIN "users" u ON u."id" = s."user_id"
     WHERE s."token" = ${token}`;
   const r = rows[0];
-  if (!r) return { kind: "library" };
+  // No such session (revoked, or replaced by a password change): signed out, and the cookie is left
+  // alone. The library would answer with a cookie-clearing Set-Cookie, and a poll that raced a password
+  // change (old cookie in, clearing header out after the change's new cookie) signed the admin out.
+  if (!r) return { kind: "none" };
   const row: FastSessionRow = {
     sessionId: String(r.sessionId),
     token: String(r.token),
