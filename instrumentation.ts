@@ -1,7 +1,8 @@
-// Runs once per server process (Next.js calls register() at boot): the schema gate checks
-// migrations and schema before the panel serves (applying pending ones when WARDEN_MIGRATE_ON_BOOT
-// allows), else the panel runs in schema-degraded mode. Then, in the background (boot never waits
-// for the runtime), the reconciler makes the runtime match the intent. The flag on globalThis keeps
+// Runs once per server process (Next.js calls register() at boot): the data directory (0711), then the
+// schema gate checks migrations and schema before the panel serves (applying pending ones when
+// WARDEN_MIGRATE_ON_BOOT allows), else the panel runs in schema-degraded mode; while no admin exists,
+// the one-time setup link is printed. Then, in the background (boot never waits for the runtime), the
+// reconciler makes the runtime match the intent. The flag on globalThis keeps
 // hot reload from running it twice.
 
 export async function register(): Promise<void> {
@@ -19,11 +20,22 @@ export async function register(): Promise<void> {
       "started without server.mjs (e.g. a bare `next start`): client addresses are unknown and pages get no CSP; start the panel with `npm run start`",
     );
   }
+  const { ensureDirectory } = await import("./lib/private-files");
+  const { env } = await import("./lib/env");
+  const { resolve } = await import("node:path");
+  ensureDirectory(resolve(env().WARDEN_DATA_DIR), { tightenExisting: true });
+  let healthy = false;
   try {
-    await runBootGate();
+    healthy = (await runBootGate()).ok;
   } catch (error) {
     // The gate reports a broken database as degraded; reaching here means the gate itself failed.
     log.error({ event: "boot_gate_failed", reason: (error as Error).message }, "schema gate failed at boot; requests will re-check");
+  }
+  if (healthy) {
+    // While no admin exists: make (once) and print the one-time setup link. /setup makes it later if
+    // the schema becomes healthy only after boot.
+    const [{ ensureSetupToken }, { db }] = await Promise.all([import("./lib/auth/setup-token"), import("./lib/db")]);
+    await ensureSetupToken(db()).catch((error: unknown) => log.error({ event: "setup_token_failed", source: "instrumentation", reason: (error as Error).message }, "could not prepare the first-run setup token"));
   }
   const { startBootReconcile } = await import("./lib/reconcile/boot");
   void startBootReconcile();

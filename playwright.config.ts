@@ -1,4 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
+import { E2E_SETUP_TOKEN } from "./e2e/fixtures";
 import { crowdsecPorts } from "./e2e/crowdsec-agents";
 import { E2E_DB, databaseUrl } from "./e2e/database";
 
@@ -70,6 +71,8 @@ function server(name: string, port: number, build: "build" | "reuse", extraEnv: 
       WARDEN_DATA_DIR: `./data/e2e-${name}`,
       DATABASE_URL: databaseUrl(name),
       WARDEN_LOG_LEVEL: "warn",
+      // As an automated install sets it (e2e/fixtures.ts E2E_SETUP_TOKEN); a generated one: server.spec.ts.
+      WARDEN_SETUP_TOKEN: E2E_SETUP_TOKEN,
       ...extraEnv,
     },
   };

@@ -32,6 +32,8 @@ function settings() {
   const trusted = parseTrustedProxies(process.env.WARDEN_TRUSTED_PROXIES);
   const port = Number(args.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT: "${args.port ?? process.env.PORT}" is not a port number (1-65535)`);
+  const setupToken = process.env.WARDEN_SETUP_TOKEN?.trim();
+  if (setupToken !== undefined && setupToken !== "" && setupToken.length < 20) throw new Error("WARDEN_SETUP_TOKEN: must be at least 20 characters");
   let publicHttps = false;
   if (process.env.WARDEN_PUBLIC_URL) {
     try {
@@ -52,6 +54,8 @@ try {
 }
 const { trusted, port, publicHttps, hostname } = config;
 
+// The app builds links with its port (e.g. the first-run setup link), which may have come from -p.
+process.env.PORT = String(port);
 // The app reads the client address from X-Forwarded-For only when this layer wrote it
 // (lib/auth/client-info.ts); under a bare `next start` a client could write it itself.
 process.env.WARDEN_HTTP_SERVER = "warden";

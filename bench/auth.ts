@@ -19,7 +19,7 @@ const { db: processDb } = await import("../lib/db");
 const { resetEnvCache } = await import("../lib/env");
 const { migrateDatabase } = await import("../lib/migrations/run");
 const { resetAuthSettingsForTests } = await import("../lib/auth/settings");
-const { createFirstAdmin } = await import("../lib/auth/setup");
+const { createAdminFromCli } = await import("../lib/auth/setup");
 const { login } = await import("../lib/auth/login");
 const { getAdminSession } = await import("../lib/auth/guard");
 const { auth } = await import("../lib/auth/auth");
@@ -87,7 +87,7 @@ interface ProviderResult {
 async function benchProvider(label: string, url: string, dataDir: string): Promise<ProviderResult> {
   await migrateDatabase(url);
   const db = await pointAuthAt(url, dataDir);
-  await createFirstAdmin(db, { username: "admin", password: PASSWORD, confirm: PASSWORD }, { ip: null, userAgent: null });
+  await createAdminFromCli(db, "admin", PASSWORD);
   const outcome = await login(db, { username: "admin", password: PASSWORD }, new Headers({ "x-forwarded-for": "127.0.0.1" }));
   if (!outcome.ok) throw new Error(`${label}: login failed: ${outcome.message}`);
   const cookie = outcome.setCookies.map((c) => c.split(";")[0]).join("; ");

@@ -22,7 +22,7 @@ const { crowdsecSettingsFrom } = await import("../lib/engine/crowdsec/settings")
 const { DriftDetector } = await import("../lib/drift/detector");
 const { readIntent } = await import("../lib/security/store");
 const { adoptScenarios } = await import("../lib/security/scenarios");
-const { createFirstAdmin } = await import("../lib/auth/setup");
+const { createAdminFromCli } = await import("../lib/auth/setup");
 
 const SCENARIOS = 5_000;
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);
@@ -134,7 +134,7 @@ async function run(): Promise<void> {
   let bare = 0;
   if (HTTP) {
     if (!existsSync(join(root, ".next", "BUILD_ID"))) throw new Error("no production build: run `npm run build` first (or BENCH_HTTP=0)");
-    await createFirstAdmin(db, { username: "bench", password: "bench admin passphrase", confirm: "bench admin passphrase" }, { ip: null, userAgent: null });
+    await createAdminFromCli(db, "bench", "bench admin passphrase");
     await db.$disconnect();
     const port = 3950 + Math.floor(Math.random() * 40);
     const server = await startServer(url, port, instanceDir, tuningFile);

@@ -1,6 +1,8 @@
-import { ADMIN, apiLogin, expect, FIRST_ADMIN, SESSION_COOKIE, test } from "./fixtures";
+import { ADMIN, apiLogin, E2E_SETUP_TOKEN, expect, FIRST_ADMIN, SESSION_COOKIE, test } from "./fixtures";
 import { formAlert, snapshot, submitLogin, submitSetup } from "./helpers";
+import { spawnSync } from "node:child_process";
 import { OFF_SITE_NEXT } from "../test/support/redirect-corpus";
+import { databaseUrl } from "./database";
 
 // Tags pick the server (playwright.config.ts):
 //  @first-run: the "first-run" server, which starts without an admin (after the crawl of the fresh
@@ -14,15 +16,25 @@ const INVALID = "Invalid username or password.";
 test.describe.serial("first-run server: setup, then lockout", () => {
   test.use({ session: "none" });
 
-  test("every page leads to /setup; the form creates the admin, lands on /security, and /setup is then a 404 @first-run", async ({ page, newContext }, testInfo) => {
+  test("every page leads to /setup, which needs the one-time token; the form creates the admin, lands on /security, and /setup is then a 404 @first-run", async ({ page, newContext }, testInfo) => {
     await page.goto("/account");
     await expect(page).toHaveURL(/\/setup$/);
+    // Without the token: where to find it, never the form.
+    await expect(page.getByRole("heading", { name: "Setup needs its one-time link" })).toBeVisible();
+    await expect(page.getByTestId("setup-needs-token")).toContainText("setup_token");
+    await expect(page.getByLabel("Username")).toHaveCount(0);
+    await snapshot(page, testInfo, "setup-needs-token");
+    await page.goto("/setup?token=not-the-token");
+    await expect(page.getByRole("alert").filter({ hasText: "The token in this link is not valid" })).toBeVisible();
+    await expect(page.getByLabel("Username")).toHaveCount(0);
+
+    await page.goto(`/setup?token=${E2E_SETUP_TOKEN}`);
     await expect(page.getByRole("heading", { name: "Create the first admin" })).toBeVisible();
     await snapshot(page, testInfo, "setup-form");
 
     // A second browser holding the form open: its submission must find setup closed.
     const late = await (await newContext({ session: "none" })).newPage();
-    await late.goto("/setup");
+    await late.goto(`/setup?token=${E2E_SETUP_TOKEN}`);
     await expect(late.getByRole("heading", { name: "Create the first admin" })).toBeVisible();
 
     // Checked in the browser before anything is sent.
@@ -38,7 +50,8 @@ test.describe.serial("first-run server: setup, then lockout", () => {
     await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
     await snapshot(page, testInfo, "setup-landed-on-security");
 
-    const gone = await page.goto("/setup");
+    // The token is spent: the same link is a 404 now.
+    const gone = await page.goto(`/setup?token=${E2E_SETUP_TOKEN}`);
     expect(gone?.status()).toBe(404);
     await snapshot(page, testInfo, "setup-gone-404");
 
@@ -214,5 +227,43 @@ test.describe("account page", () => {
       await changePassword(newPassword, ADMIN.password);
     }
     await apiLogin(request, ADMIN);
+  });
+});
+
+test.describe("an admin provisioned on the server", () => {
+  test.use({ session: "none" });
+
+  /** `npm run cli -- <args>` against the panel server's database, `stdin` piped in. */
+  function cli(args: string[], stdin: string) {
+    const result = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl("panel"), WARDEN_DATA_DIR: "./data/e2e-panel", WARDEN_LOG_LEVEL: "error" },
+      input: stdin,
+      encoding: "utf8",
+    });
+    expect(result.status, result.stderr).toBe(0);
+    return result.stdout;
+  }
+
+  test("created by `create-admin --additional`, reset to a one-time password: the reduced /migrations view until a new password is chosen", async ({ page, context }, testInfo) => {
+    const username = `ops-${Date.now().toString(36)}`;
+    cli(["create-admin", username, "--additional"], "provisioned passphrase 1\n");
+    const oneTime = "one time passphrase 42";
+    cli(["reset-password", username], `${oneTime}\n`);
+
+    await apiLogin(context.request, { username, password: oneTime });
+    await page.goto("/migrations");
+    await expect(page.getByTestId("migrations-reduced")).toContainText("Choose a new password");
+    await expect(page.getByTestId("migration-row")).toHaveCount(0);
+    await snapshot(page, testInfo, "migrations-reduced-until-password-changed");
+
+    await page.goto("/account?required=password");
+    await page.getByLabel("Current password").fill(oneTime);
+    await page.getByLabel("New password", { exact: true }).fill("a chosen passphrase 7");
+    await page.getByLabel("Confirm new password").fill("a chosen passphrase 7");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Password changed." })).toBeVisible();
+    await page.goto("/migrations");
+    await expect(page.getByTestId("migration-row").first()).toBeVisible();
+    await expect(page.getByTestId("migrations-reduced")).toHaveCount(0);
   });
 });

@@ -15,6 +15,12 @@ export const FIRST_ADMIN: Credentials = { username: "first-admin", password: "fi
 export const SESSION_COOKIE = "warden.session_token";
 
 /**
+ * The first-run setup token of every shared e2e server (WARDEN_SETUP_TOKEN in playwright.config.ts),
+ * as an automated install sets it; e2e/server.spec.ts covers a generated one.
+ */
+export const E2E_SETUP_TOKEN = "e2e-setup-token-0123456789abcdef";
+
+/**
  * Signs in by API: POST /api/auth/login. Through a context's `request` the session cookie lands in
  * that context's cookie jar, so its pages are signed in too. Only the tests of the login and setup
  * pages use the forms.

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseUrl, MIGRATIONS_DIR, runSql } from "./database";
-import { apiLogin, expect, test, type Credentials } from "./fixtures";
+import { apiLogin, E2E_SETUP_TOKEN, expect, test, type Credentials } from "./fixtures";
 import { snapshot, submitSetup } from "./helpers";
 
 // Migration health end to end, on the "schema" server (WARDEN_MIGRATE_ON_BOOT=false): healthy → a
@@ -32,7 +32,7 @@ test.describe.configure({ mode: "serial" });
 test.use({ session: "none" });
 
 test("@schema healthy: /migrations lists every migration applied and the schema complete", async ({ page }, testInfo) => {
-  await page.goto("/setup");
+  await page.goto(`/setup?token=${E2E_SETUP_TOKEN}`);
   await submitSetup(page, SCHEMA_ADMIN);
   await expect(page).toHaveURL(/\/security$/);
   await expect(page.getByTestId("schema-pill")).toContainText("healthy");

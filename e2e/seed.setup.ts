@@ -1,4 +1,4 @@
-import { ADMIN, apiLogin, expect, test } from "./fixtures";
+import { ADMIN, apiLogin, E2E_SETUP_TOKEN, expect, test } from "./fixtures";
 import { snapshot, submitSetup } from "./helpers";
 
 // A server that starts empty ("panel", "not-installed": the project's baseURL picks it) gets its
@@ -15,6 +15,7 @@ test("seed: create the server's admin through /setup", async ({ page, context },
   }
   await page.goto("/security");
   await expect(page).toHaveURL(/\/setup$/);
+  await page.goto(`/setup?token=${E2E_SETUP_TOKEN}`);
   await submitSetup(page, ADMIN);
   await expect(page).toHaveURL(/\/security$/);
   await expect(page.getByTestId("signed-in-as")).toContainText(ADMIN.username);

@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { freePort, startRefused, startServer, type SpawnedServer } from "./spawned-server";
@@ -166,6 +166,42 @@ test("@server with the database down, no response or page shows any part of the 
     const log = server.output();
     expect(log).toContain(`127.0.0.1:${parts.port}/${parts.database}`);
     expect(log).not.toContain(parts.password);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in the log and a 0600 file; the token only counts in the form; used once, then gone", async ({ page }) => {
+  const server = await startServer();
+  try {
+    await expect.poll(() => server.output()).toContain('"event":"setup_token"');
+    const line = server.output().split("\n").find((l) => l.includes('"event":"setup_token"'))!;
+    const { url } = JSON.parse(line) as { url: string };
+    const token = new URL(url).searchParams.get("token")!;
+    expect(url).toBe(`http://localhost:${new URL(server.url).port}/setup?token=${token}`);
+    const file = join(server.dataDir, "setup-token");
+    expect(readFileSync(file, "utf8").trim()).toBe(token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    // The setup action with the right token only in the page's URL, not in the form: refused.
+    const manifest = JSON.parse(readFileSync(join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8")) as { node: Record<string, { exportedName: string }> };
+    const [setupActionId] = Object.entries(manifest.node).find(([, entry]) => entry.exportedName === "setupAction")!;
+    const password = "generated token passphrase";
+    const misplaced = await fetch(`${server.url}/setup?token=${token}`, {
+      method: "POST",
+      headers: { "next-action": setupActionId, "content-type": "text/plain;charset=UTF-8", accept: "text/x-component", origin: server.url },
+      body: JSON.stringify([{ username: "intruder", password, confirm: password }]),
+    });
+    expect(await misplaced.text()).toContain('"code":"UNAUTHENTICATED"');
+
+    await page.goto(`${server.url}/setup?token=${token}`);
+    await page.getByLabel("Username").fill("first");
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByLabel("Confirm password").fill(password);
+    await page.getByRole("button", { name: "Create admin and sign in" }).click();
+    await expect(page).toHaveURL(/\/security$/);
+    expect(existsSync(file)).toBe(false);
+    expect((await page.goto(`${server.url}/setup?token=${token}`))?.status()).toBe(404);
   } finally {
     await server.stop();
   }

@@ -13,6 +13,8 @@ import { scratchDatabase } from "./database";
 export interface SpawnedServer {
   url: string;
   pid: number;
+  /** Its WARDEN_DATA_DIR. */
+  dataDir: string;
   /** Everything the server printed so far (stdout and stderr). */
   output: () => string;
   /** Resident memory of the server process, in MiB (from /proc). */
@@ -32,7 +34,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function launch(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; cleanup: () => Promise<void> }> {
+async function launch(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; dataDir: string; cleanup: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-e2e-server-"));
   const database = await scratchDatabase(dataDir);
   let text = "";
@@ -57,12 +59,12 @@ async function launch(env: Record<string, string>, port: number): Promise<{ chil
     rmSync(dataDir, { recursive: true, force: true });
     await database.drop();
   };
-  return { child, output: () => text, cleanup };
+  return { child, output: () => text, dataDir, cleanup };
 }
 
 export async function startServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
   const port = await freePort();
-  const { child, output, cleanup } = await launch(env, port);
+  const { child, output, dataDir, cleanup } = await launch(env, port);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -79,6 +81,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
       return {
         url,
         pid: child.pid!,
+        dataDir,
         output,
         rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
         stop,

@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { createPrivateFile, ensurePrivateFile } from "./private-files";
 import { basename, dirname, resolve } from "node:path";
 
 export type Provider = "sqlite" | "postgresql";
@@ -11,13 +12,17 @@ export function providerOf(url: string): Provider {
 
 /**
  * The file path of a `file:` URL. Relative paths resolve against the working directory (as
- * Prisma's do); the directory is created because better-sqlite3 cannot create it and otherwise
- * fails with an opaque "External error".
+ * Prisma's do). With `createDir`, the directory is created (better-sqlite3 cannot, and fails with an
+ * opaque "External error") and the file too, private (lib/private-files.ts).
  */
 export function sqlitePath(url: string, { createDir = true } = {}): string {
   const raw = url.replace(/^file:/, "").replace(/\?.*$/, "");
   const path = resolve(raw);
-  if (createDir) mkdirSync(dirname(path), { recursive: true });
+  if (createDir) {
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the same mode.
+    createPrivateFile(path);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file) && statSync(file).isFile()) ensurePrivateFile(file);
+  }
   return path;
 }
 

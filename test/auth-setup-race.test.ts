@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../lib/db";
 import type { Provider } from "../lib/db-url";
+import { seedSetupToken } from "./support/setup-token";
 import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "./support/databases";
 import { PROJECT_ROOT } from "./support/writer-process";
 
@@ -63,6 +64,12 @@ beforeAll(async () => {
   const [sqlite, postgres] = await Promise.all([freshSqliteUrl(), freshPostgres()]);
   dropPostgres = postgres.drop;
   urls = { sqlite, postgresql: postgres.url };
+  // Every racer holds the one valid setup token; only one can spend it.
+  for (const url of Object.values(urls)) {
+    const db = createDb(url);
+    await seedSetupToken(db);
+    await db.$disconnect();
+  }
   racers = Array.from({ length: PROCESSES }, (_, i) => spawnRacer(urls, `admin${i + 1}`));
   await Promise.all(racers.map((r) => r.next((e) => e.racer === "ready")));
 });
@@ -95,6 +102,7 @@ describe.each(["sqlite", "postgresql"] as const)("setup race across processes on
       expect(users.map((u) => u.username)).toEqual([created[0]!.username]);
       expect(await db.account.count()).toBe(1);
       expect((await db.authEvent.findMany()).map((e) => [e.event, e.username])).toEqual([["setup", created[0]!.username]]);
+      expect(await db.setupToken.count()).toBe(0); // spent
     } finally {
       await db.$disconnect();
     }

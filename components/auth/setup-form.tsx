@@ -7,7 +7,8 @@ import { PASSWORD_MIN_LENGTH, ZSetupInput } from "@/lib/auth/credentials-schema"
 import { fieldErrors } from "@/lib/security/input-schema";
 import { Field } from "./field";
 
-export function SetupForm() {
+/** `token`: the one-time setup token from the link, sent with the form (never read from the URL by the action). */
+export function SetupForm({ token }: { token: string }) {
   const router = useRouter();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [pending, setPending] = useState(false);
@@ -15,7 +16,7 @@ export function SetupForm() {
   async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const input = { username: String(form.get("username") ?? ""), password: String(form.get("password") ?? ""), confirm: String(form.get("confirm") ?? "") };
+    const input = { username: String(form.get("username") ?? ""), password: String(form.get("password") ?? ""), confirm: String(form.get("confirm") ?? ""), token: String(form.get("token") ?? "") };
     const checked = ZSetupInput.safeParse(input);
     if (!checked.success) return setErrors(fieldErrors(checked.error));
     setPending(true);
@@ -28,6 +29,7 @@ export function SetupForm() {
 
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
+      <input type="hidden" name="token" value={token} />
       <Field id="username" label="Username" autoComplete="username" error={errors.username} hint="Letters a–z, digits, dot, dash, underscore" />
       <Field id="password" label="Password" type="password" autoComplete="new-password" error={errors.password} hint={`At least ${PASSWORD_MIN_LENGTH} characters`} />
       <Field id="confirm" label="Confirm password" type="password" autoComplete="new-password" error={errors.confirm} />

@@ -21,7 +21,13 @@ export const ZNewPassword = z
   .max(PASSWORD_MAX_LENGTH, `Password must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
 export const ZSetupInput = z
-  .object({ username: ZUsername, password: ZNewPassword, confirm: z.string({ error: "Confirm the password" }) })
+  .object({
+    username: ZUsername,
+    password: ZNewPassword,
+    confirm: z.string({ error: "Confirm the password" }),
+    // The one-time setup token, from the form (the page puts the link's token in a hidden field).
+    token: z.string().max(512).optional(),
+  })
   .strict()
   .refine((v) => v.password === v.confirm, { path: ["confirm"], message: "The two passwords differ" });
 

@@ -3,6 +3,8 @@ import { log } from "../log";
 
 export type AuthEventKind =
   | "setup"
+  | "setup_refused"
+  | "admin_created"
   | "login_succeeded"
   | "login_failed"
   | "login_locked"
@@ -34,7 +36,7 @@ export async function recordAuthEvent(db: Db, e: AuthEventInput): Promise<void> 
       detail: clip(e.detail, 512),
     },
   });
-  const level = e.event === "login_failed" || e.event === "login_locked" ? "warn" : "info";
+  const level = e.event === "login_failed" || e.event === "login_locked" || e.event === "setup_refused" ? "warn" : "info";
   log[level]({ event: `auth_${e.event}`, username: clip(e.username, 128), ip: e.ipAddress ?? null, detail: e.detail ?? null }, `auth: ${e.event}`);
 }
 

@@ -17,6 +17,7 @@ import { getAdminSession } from "./guard";
 import { lockoutState } from "./lockout";
 import { INVALID_CREDENTIALS, login } from "./login";
 import { createFirstAdmin } from "./setup";
+import { seedSetupToken } from "../../test/support/setup-token";
 
 // Sign-in as an admin meets it: lockout per account and per IP (5 failures a minute, then 429 with a
 // Retry-After, also for the right password), one message for unknown users and wrong passwords (and
@@ -67,7 +68,8 @@ describe.each(["sqlite", "postgresql"] as const)("login on %s", (provider) => {
 
   it("the username is case-insensitive, and names with a dot, dash or underscore (allowed at setup) sign in", async () => {
     const { db } = fixture();
-    await createFirstAdmin(db, { username: "ops-admin_1.eu", password: ADMIN_PASSWORD, confirm: ADMIN_PASSWORD }, { ip: null, userAgent: null });
+    const token = await seedSetupToken(db);
+    await createFirstAdmin(db, { username: "ops-admin_1.eu", password: ADMIN_PASSWORD, confirm: ADMIN_PASSWORD, token }, { ip: null, userAgent: null });
     expect(await login(db, { username: "ops-admin_1.eu", password: ADMIN_PASSWORD }, requestHeaders({ ip: freshIp() }))).toMatchObject({ ok: true });
     expect(await login(db, { username: "  OPS-Admin_1.EU ", password: ADMIN_PASSWORD }, requestHeaders({ ip: freshIp() }))).toMatchObject({
       ok: true,

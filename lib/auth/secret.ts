@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { env } from "../env";
 import { log } from "../log";
+import { ensureDirectory } from "../private-files";
 import { authSettings } from "./settings";
 
 /**
@@ -20,7 +21,7 @@ export function authSecret(): string {
     if (secret.length < 32) throw new Error(`${file} holds a secret shorter than 32 characters; delete it to generate a new one (signs everyone out)`);
     return secret;
   }
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir, { tightenExisting: true });
   const secret = randomBytes(48).toString("base64url");
   writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
   chmodSync(file, 0o600);

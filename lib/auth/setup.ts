@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
 import { advisoryLockSql } from "../advisory-locks";
-import { dbProvider, type Db } from "../db";
+import { dbProvider, type Db, type Tx } from "../db";
 import { DomainError, ValidationError } from "../errors";
 import { fieldErrors } from "../security/input-schema";
-import { ZSetupInput } from "./credentials-schema";
+import { ZNewPassword, ZSetupInput, ZUsername } from "./credentials-schema";
 import { recordAuthEvent } from "./events";
+import { consumeSetupToken, discardSetupToken, removeTokenFile, SetupTokenError } from "./setup-token";
 
 export class SetupClosedError extends DomainError {
   constructor() {
@@ -20,9 +21,29 @@ export async function adminExists(db: Db): Promise<boolean> {
 }
 
 /**
- * Creates the first admin, exactly once. The check "no admin yet" and the insert happen in one
- * transaction that first takes a write lock (SQLite: a write statement; PostgreSQL: an advisory lock),
- * so two concurrent submissions cannot both see an empty table.
+ * Serialises everything that may create an admin: the check "how many admins" and the insert happen
+ * after this lock, in one transaction (SQLite: a write statement takes the write lock; PostgreSQL: an
+ * advisory lock, since there is no row to lock yet).
+ */
+async function lockAdmins(tx: Tx, db: Db): Promise<void> {
+  if (dbProvider(db) === "sqlite") await tx.$executeRawUnsafe(`DELETE FROM "users" WHERE 0 = 1`);
+  else await tx.$executeRawUnsafe(advisoryLockSql.xactLock("firstAdmin"));
+}
+
+async function insertAdmin(tx: Tx, username: string, hash: string): Promise<void> {
+  const userId = randomUUID();
+  const now = new Date();
+  await tx.user.create({
+    data: { id: userId, name: username, email: placeholderEmail(username), username, displayUsername: username, createdAt: now, updatedAt: now },
+  });
+  await tx.account.create({
+    data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash, createdAt: now, updatedAt: now },
+  });
+}
+
+/**
+ * Creates the first admin from /setup, exactly once: the form must carry the one-time setup token,
+ * which is spent in the same transaction (lib/auth/setup-token.ts). Concurrent submissions create one.
  */
 export async function createFirstAdmin(db: Db, input: unknown, client: { ip: string | null; userAgent: string | null }): Promise<{ username: string }> {
   const parsed = ZSetupInput.safeParse(input);
@@ -30,23 +51,55 @@ export async function createFirstAdmin(db: Db, input: unknown, client: { ip: str
     const fields = fieldErrors(parsed.error);
     throw new ValidationError(Object.values(fields)[0] ?? "Invalid setup request", fields);
   }
-  const { username, password } = parsed.data;
+  const { username, password, token } = parsed.data;
   if (await adminExists(db)) throw new SetupClosedError();
   const hash = await hashPassword(password); // slow (scrypt): outside the transaction
-  const provider = dbProvider(db);
-  const userId = randomUUID();
-  await db.$transaction(async (tx) => {
-    if (provider === "sqlite") await tx.$executeRawUnsafe(`DELETE FROM "users" WHERE 0 = 1`);
-    else await tx.$executeRawUnsafe(advisoryLockSql.xactLock("firstAdmin"));
-    if ((await tx.user.count()) > 0) throw new SetupClosedError();
-    const now = new Date();
-    await tx.user.create({
-      data: { id: userId, name: username, email: placeholderEmail(username), username, displayUsername: username, createdAt: now, updatedAt: now },
+  try {
+    await db.$transaction(async (tx) => {
+      await lockAdmins(tx, db);
+      if ((await tx.user.count()) > 0) throw new SetupClosedError();
+      await consumeSetupToken(tx, token);
+      await insertAdmin(tx, username, hash);
     });
-    await tx.account.create({
-      data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash, createdAt: now, updatedAt: now },
-    });
-  });
+  } catch (error) {
+    if (error instanceof SetupTokenError) {
+      await recordAuthEvent(db, { username, event: "setup_refused", ipAddress: client.ip, userAgent: client.userAgent, detail: token ? "wrong setup token" : "no setup token" });
+    }
+    throw error;
+  }
+  removeTokenFile();
   await recordAuthEvent(db, { username, event: "setup", ipAddress: client.ip, userAgent: client.userAgent, detail: "first admin created" });
   return { username };
+}
+
+export class AdminExistsError extends DomainError {
+  constructor() {
+    super("CONFLICT", "An admin already exists. To add another one, run the command again with --additional.");
+  }
+}
+
+/**
+ * `npm run cli -- create-admin <user>` on the server: headless provisioning. The first admin needs no
+ * setup token (whoever runs this already controls the machine) and spends any that exists; further
+ * admins only with `additional`. Audited like setup.
+ */
+export async function createAdminFromCli(db: Db, rawUsername: string, password: string, { additional = false } = {}): Promise<{ username: string; first: boolean }> {
+  const name = ZUsername.safeParse(rawUsername);
+  if (!name.success) throw new ValidationError(name.error.issues[0]!.message, { username: name.error.issues[0]!.message });
+  const checked = ZNewPassword.safeParse(password);
+  if (!checked.success) throw new ValidationError(checked.error.issues[0]!.message, { password: checked.error.issues[0]!.message });
+  const username = name.data;
+  const hash = await hashPassword(password);
+  const first = await db.$transaction(async (tx) => {
+    await lockAdmins(tx, db);
+    const admins = await tx.user.count();
+    if (admins > 0 && !additional) throw new AdminExistsError();
+    if (await tx.user.findUnique({ where: { username } })) throw new ValidationError(`The username "${username}" is taken.`, { username: "This username is taken" });
+    if (admins === 0) await discardSetupToken(tx);
+    await insertAdmin(tx, username, hash);
+    return admins === 0;
+  });
+  if (first) removeTokenFile();
+  await recordAuthEvent(db, { username, event: first ? "setup" : "admin_created", detail: first ? "first admin created by CLI" : "additional admin created by CLI" });
+  return { username, first };
 }

@@ -1,5 +1,6 @@
 import "./log-to-stderr";
 import { applyCommand } from "./commands/apply";
+import { createAdminCommand } from "./commands/create-admin";
 import { crowdsecInitCommand } from "./commands/crowdsec-init";
 import { migrateCommand } from "./commands/migrate";
 import { reconcileCommand } from "./commands/reconcile";
@@ -19,6 +20,9 @@ commands:
   apply [--json]                             make the runtime match the intent (WAF tuning file, scenario links, agent
                                              reload); for an external CrowdSec, print the commands to run
   crowdsec:init                              create the managed CrowdSec instance (offline, from the Debian package)
+  create-admin <username> [--additional]     create an admin without the browser; the password is read from standard
+                                             input (typed twice on a terminal), never from an argument; refuses when an
+                                             admin exists unless --additional
   reset-password <username>                  set a one-time password (printed), or the one piped on stdin; the admin
                                              must choose a new one at next sign-in; all of their sessions end`;
 
@@ -29,6 +33,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   "crowdsec:init": crowdsecInitCommand,
   apply: applyCommand,
   "reset-password": resetPasswordCommand,
+  "create-admin": createAdminCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

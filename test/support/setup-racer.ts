@@ -13,6 +13,7 @@
 import { createInterface } from "node:readline";
 import { createDb } from "../../lib/db";
 import { createFirstAdmin, SetupClosedError } from "../../lib/auth/setup";
+import { TEST_SETUP_TOKEN } from "./setup-token";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as { urls?: Record<string, string>; username?: string };
 if (!options.urls || !options.username) {
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
       const db = key ? dbs[key] : undefined;
       if (command !== "go" || !db) continue;
       try {
-        await createFirstAdmin(db, { username, password: PASSWORD, confirm: PASSWORD }, { ip: "127.0.0.1", userAgent: "setup-racer" });
+        await createFirstAdmin(db, { username, password: PASSWORD, confirm: PASSWORD, token: TEST_SETUP_TOKEN }, { ip: "127.0.0.1", userAgent: "setup-racer" });
         emit("created", { key, username });
       } catch (error) {
         if (error instanceof SetupClosedError) emit("closed", { key });

@@ -1,8 +1,4 @@
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
+import { readStdin } from "../read-secret";
 
 /** `reset-password <username>`: a password piped on stdin (one line) is used as is; else one is generated and printed. */
 export async function resetPasswordCommand(args: string[]): Promise<number> {
