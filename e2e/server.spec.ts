@@ -136,6 +136,7 @@ test("@server a 200 MB chunked body is refused while it is read (413), and the s
 });
 
 test("@server with the database down, no response or page shows any part of the connection string; the log names host and database, never the password", async ({ page }) => {
+  test.setTimeout(90_000); // ten routes and three pages, each waiting on a database that never answers
   const deadPort = await freePort();
   const parts = { user: "warden_leak_user", password: "leak-secret-4711", database: "warden_leak_db", port: String(deadPort) };
   const server = await startServer({
@@ -172,6 +173,7 @@ test("@server with the database down, no response or page shows any part of the 
 });
 
 test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in the log and a 0600 file; the token only counts in the form; used once, then gone", async ({ page }) => {
+  test.setTimeout(60_000);
   const server = await startServer();
   try {
     await expect.poll(() => server.output()).toContain('"event":"setup_token"');
