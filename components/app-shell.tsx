@@ -2,16 +2,10 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { MigrationReport } from "@/lib/migrations/report";
 import { SignOutButton } from "./auth/sign-out-button";
+import { NavLinks } from "./nav-links";
 import { SchemaPill } from "./migrations/schema-pill";
 import { DriftPill } from "./security/drift-pill";
 import { EnginePill } from "./security/engine-pill";
-
-const NAV = [
-  ["/security", "Security"],
-  ["/security?tab=audit", "Audit"],
-  ["/migrations", "Migrations"],
-  ["/account", "Account"],
-] as const;
 
 export function AppShell({ schema, username, children }: { schema: MigrationReport; username: string; children: ReactNode }) {
   return (
@@ -20,15 +14,7 @@ export function AppShell({ schema, username, children }: { schema: MigrationRepo
         <Link href="/security" className="text-lg font-bold tracking-tight">
           Warden
         </Link>
-        <ul className="mt-2 flex gap-4 text-sm md:mt-6 md:flex-col md:gap-2">
-          {NAV.map(([href, label]) => (
-            <li key={href}>
-              <Link href={href} className="hover:underline">
-                {label}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <NavLinks />
       </nav>
       <div className="min-w-0">
         <header className="flex flex-wrap items-center gap-4 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900" aria-label="System status">

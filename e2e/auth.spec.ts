@@ -186,7 +186,7 @@ test.describe("account page", () => {
     await snapshot(page, testInfo, "account-sessions");
 
     await second.getByRole("button", { name: "Revoke" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "1 session(s) ended." })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "1 session ended." })).toBeVisible();
     await expect(second).toHaveCount(0);
     await expect(current).toHaveCount(1);
     await snapshot(page, testInfo, "account-session-revoked");

@@ -40,7 +40,7 @@ test("@schema healthy: /migrations lists every migration applied and the schema 
   await page.goto("/migrations");
   await expect(page.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy");
   const count = MIGRATION_COUNT;
-  await expect(page.getByTestId("migration-summary")).toContainText(new RegExp(`Healthy: ${count} migration\\(s\\) applied, schema complete\\.`));
+  await expect(page.getByTestId("migration-summary")).toContainText(new RegExp(`Healthy: ${count} migrations applied, schema complete\\.`));
   await expect(page.getByTestId("migration-row")).toHaveCount(count);
   for (const row of await page.getByTestId("migration-row").all()) await expect(row).toContainText("applied");
   await expect(page.getByTestId("schema-table").filter({ hasText: "security_configs" })).toContainText("present");
@@ -81,6 +81,49 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
   await expect(migrations.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy", { timeout: 15_000 });
 });
 
+test("@schema a failed migration is named everywhere; its error only for a signed-in admin; the exact resolve commands can be pasted", async ({ page, context }, testInfo) => {
+  const drift = MIGRATION_FOLDERS.find((folder) => folder.endsWith("_drift"))!;
+  const dbError = 'relation "scenario_intents" already exists (row value: secret-ish)';
+  // As the migrator records a migration that failed half-way: started, never finished, with its error.
+  await runSql(SCHEMA_SERVER, `UPDATE "_prisma_migrations" SET "finished_at" = NULL, "logs" = '${dbError.replaceAll("'", "''")}' WHERE "migration_name" = '${drift}'`);
+  try {
+    const health = await page.request.get("/api/health");
+    expect(health.status()).toBe(503);
+    const body = await health.json();
+    expect(body).toMatchObject({ status: "degraded", failedMigrations: [drift] });
+    expect(body.summary).toContain(`migration ${drift} failed`);
+    expect(JSON.stringify(body)).not.toContain("secret-ish");
+
+    // Without a session: the reduced view names it and gives both exact commands, not the error.
+    await page.goto("/migrations");
+    const notice = page.getByTestId("degraded-notice");
+    await expect(notice).toContainText(`Failed migration: ${drift}`);
+    await expect(notice.getByTestId("remedy")).toHaveText([new RegExp(`npm run cli -- migrate resolve --rolled-back ${drift}`), new RegExp(`npm run cli -- migrate resolve --applied ${drift}`)]);
+    await expect(page.locator("body")).not.toContainText("secret-ish");
+    await snapshot(page, testInfo, "migrations-failed-reduced");
+
+    // The auth tables are intact: sign-in works, and the admin sees the full report with the error.
+    await apiLogin(context.request, SCHEMA_ADMIN);
+    await page.goto("/migrations");
+    await expect(page.getByTestId("migration-summary")).toHaveAttribute("data-status", "degraded");
+    await expect(page.getByTestId("migration-row").filter({ hasText: drift })).toContainText("failed");
+    await expect(page.locator("body")).toContainText("secret-ish");
+    await snapshot(page, testInfo, "migrations-failed-full");
+
+    const status = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "status"], {
+      env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER) },
+      encoding: "utf8",
+    });
+    expect(status.status).toBe(1);
+    expect(status.stdout).toContain(`npm run cli -- migrate resolve --rolled-back ${drift}`);
+    expect(status.stdout).toContain(`npm run cli -- migrate resolve --applied ${drift}`);
+    expect(status.stdout).toContain("secret-ish");
+  } finally {
+    await runSql(SCHEMA_SERVER, `UPDATE "_prisma_migrations" SET "finished_at" = "started_at", "logs" = NULL WHERE "migration_name" = '${drift}'`);
+  }
+  await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 15_000 }).toBe(200);
+});
+
 test("@schema an old database (auth migration not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
   // Children before "users" (sessions and accounts reference it on both providers), in one script:
   // a transaction on PostgreSQL (pg sends it as one simple query), so a failure changes nothing there.
@@ -92,7 +135,7 @@ test("@schema an old database (auth migration not applied): pending, reduced vie
 
   // No session can exist now: every page shows the notice, /migrations its reduced view.
   await page.goto("/security");
-  await expect(page.getByTestId("degraded-notice")).toContainText(/Pending: 1 migration\(s\) not applied: \d+_auth/);
+  await expect(page.getByTestId("degraded-notice")).toContainText(/Pending: 1 migration not applied: \d+_auth/);
   await page.goto("/migrations");
   const notice = page.getByTestId("degraded-notice");
   await expect(notice).toContainText("Missing tables: users, sessions, accounts, verifications, auth_events");
@@ -105,7 +148,7 @@ test("@schema an old database (auth migration not applied): pending, reduced vie
     encoding: "utf8",
   });
   expect(migrate.status, migrate.stderr).toBe(0);
-  expect(migrate.stdout).toMatch(/Applied 1 migration\(s\)/);
+  expect(migrate.stdout).toMatch(/Applied 1 migration;/);
 
   // The page polls /api/health and reloads itself: the auth tables are back, and empty.
   await expect(notice).toHaveCount(0, { timeout: 15_000 });

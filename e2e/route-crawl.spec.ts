@@ -64,6 +64,7 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   "app/(panel)/security/actions.ts#updateProtectionAction": "admin",
   "app/(panel)/security/actions.ts#setScenarioAction": "admin",
   "app/(panel)/security/actions.ts#applyRuntimeAction": "admin",
+  "app/(panel)/security/actions.ts#repairMirrorAction": "admin",
   "app/(panel)/account/actions.ts#changePasswordAction": "admin",
   "app/(panel)/account/actions.ts#revokeSessionAction": "admin",
   "app/(panel)/account/actions.ts#revokeOtherSessionsAction": "admin",
@@ -261,9 +262,10 @@ async function checkActions(request: APIRequestContext, baseURL: string, build: 
       }
       continue;
     }
-    // Without arguments most actions answer a validation error; "Apply to runtime" takes none and would
-    // really run, so the crawl gives it one it must refuse (MALFORMED) after the guard.
-    const args = action.key.endsWith("#applyRuntimeAction") ? ["crawl"] : [];
+    // Without arguments most actions answer a validation error; "Apply to runtime" and "Rewrite the
+    // mirror" take none and would really run, so the crawl gives them one they must refuse (MALFORMED)
+    // after the guard.
+    const args = action.key.endsWith("#applyRuntimeAction") || action.key.endsWith("#repairMirrorAction") ? ["crawl"] : [];
     const reply = await invokeAction(request, baseURL, action, args);
     if (state !== "admin") {
       expect(reply.error?.code, what).toBe("UNAUTHENTICATED");

@@ -53,7 +53,7 @@ describe("npm run cli -- reset-password", () => {
     const result = await runCli(["reset-password", ADMIN], cliEnv(), `${piped}\n`);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Password of "${ADMIN}" reset; 2 session(s) ended.`);
+    expect(result.stdout).toContain(`Password of "${ADMIN}" reset; 2 sessions ended.`);
     expect(result.stdout).toContain("must choose a new password at next sign-in");
     expect(result.stdout).not.toContain("One-time password");
     expect(result.stdout).not.toContain(piped);
@@ -61,7 +61,7 @@ describe("npm run cli -- reset-password", () => {
     for (const cookie of cookies) expect(await getAdminSession(db, requestHeaders({ cookie: cookie! }))).toBeNull();
     expect(await db.session.count()).toBe(0);
     expect((await db.user.findUniqueOrThrow({ where: { username: ADMIN } })).mustChangePassword).toBe(true);
-    expect((await authEvents(db)).at(-1)).toMatchObject({ event: "password_reset", username: ADMIN, detail: "by CLI; 2 session(s) ended" });
+    expect((await authEvents(db)).at(-1)).toMatchObject({ event: "password_reset", username: ADMIN, detail: "by CLI; 2 sessions ended" });
 
     expect(await signIn(db, ADMIN_PASSWORD, "203.0.113.73"), "the old password no longer works").toBeNull();
     const fresh = await signIn(db, piped, "203.0.113.74");

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { revokeOtherSessionsAction, revokeSessionAction } from "@/app/(panel)/account/actions";
 import type { SessionView } from "@/lib/auth/account";
 import { RelativeTime } from "../ui/relative-time";
+import { plural } from "@/lib/plural";
 
 /** "0000:0000:…:0001" → "::1" (the library stores IPv6 addresses expanded). */
 function compactIp(ip: string | null): string {
@@ -26,7 +27,7 @@ export function SessionList({ sessions }: { sessions: SessionView[] }) {
     setPending(null);
     if ("error" in result) return setMessage(result.error.message);
     if (sessions.find((s) => s.id === id)?.current) return router.replace("/login");
-    setMessage(`${result.data.revoked} session(s) ended.`);
+    setMessage(`${plural(result.data.revoked, "session")} ended.`);
     router.refresh();
   }
 

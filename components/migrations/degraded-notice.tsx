@@ -4,14 +4,15 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { HealthBody } from "@/lib/migrations/health";
+import type { Remedy } from "@/lib/migrations/report";
 import { useHealth } from "../hooks/use-health";
-import { CopyCommand } from "./copy-command";
+import { RemedyList } from "./remedy-list";
 
 /**
  * Shown instead of a page while the schema is degraded. Polls /api/health; when the schema is healthy
  * again (someone ran `migrate`), the page reloads itself.
  */
-export function DegradedNotice({ initial, remedy }: { initial: HealthBody; remedy: string | null }) {
+export function DegradedNotice({ initial, remedies }: { initial: HealthBody; remedies: Remedy[] }) {
   const router = useRouter();
   const health = useHealth(initial);
   // Only an answer fetched after this notice appeared may reload the page (a cached "healthy" from
@@ -28,11 +29,10 @@ export function DegradedNotice({ initial, remedy }: { initial: HealthBody; remed
       <p className="mb-3">{body.summary}</p>
       {body.missingTables.length > 0 && <p className="mb-2 text-sm">Missing tables: {body.missingTables.join(", ")}</p>}
       {body.missingColumns.length > 0 && <p className="mb-2 text-sm">Missing columns: {body.missingColumns.join(", ")}</p>}
-      {remedy && (
-        <p className="mb-3 text-sm">
-          On the server, run <CopyCommand command={remedy} />
-        </p>
-      )}
+      {body.failedMigrations.length > 0 && <p className="mb-2 text-sm">Failed migration: {body.failedMigrations.join(", ")} (its database error: on the Migrations page for a signed-in admin, or `npm run cli -- status`)</p>}
+      <div className="mb-3">
+        <RemedyList remedies={remedies} />
+      </div>
       <p className="text-sm">
         Nothing can be changed until the schema is fixed. Details: <Link href="/migrations" className="font-medium underline">Migrations</Link>. This page
         checks again every few seconds.

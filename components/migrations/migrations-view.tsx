@@ -2,7 +2,7 @@
 
 import { useMigrationReport, type ReportWithSince } from "../hooks/use-migration-report";
 import { clockTime, RelativeTime } from "../ui/relative-time";
-import { CopyCommand } from "./copy-command";
+import { RemedyList } from "./remedy-list";
 import { MigrationTable } from "./migration-table";
 import { SchemaIntegrityView } from "./schema-integrity";
 
@@ -41,10 +41,10 @@ export function MigrationsView({ initial }: { initial: ReportWithSince }) {
             ))}
           </ul>
         )}
-        {report.remedy && (
-          <p className="mt-2 text-sm">
-            Fix: <CopyCommand command={report.remedy} />
-          </p>
+        {report.remedies.length > 0 && (
+          <div className="mt-2">
+            <RemedyList remedies={report.remedies} lead="Fix: on the server, run" />
+          </div>
         )}
         {report.degradedSince && (
           <p className="mt-2 text-xs">

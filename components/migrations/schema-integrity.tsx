@@ -1,5 +1,6 @@
 import type { SchemaIntegrity } from "@/lib/migrations/report";
 import { Badge } from "../ui/badge";
+import { plural } from "@/lib/plural";
 
 export function SchemaIntegrityView({ schema }: { schema: SchemaIntegrity }) {
   return (
@@ -12,7 +13,7 @@ export function SchemaIntegrityView({ schema }: { schema: SchemaIntegrity }) {
               <summary className="flex cursor-pointer items-center justify-between gap-2">
                 <span className="font-mono">{t.name}</span>
                 {t.present ? (
-                  missing > 0 ? <Badge tone="red">{missing} column(s) missing</Badge> : <Badge tone="green">present</Badge>
+                  missing > 0 ? <Badge tone="red">{plural(missing, "column")} missing</Badge> : <Badge tone="green">present</Badge>
                 ) : (
                   <Badge tone="red">missing</Badge>
                 )}

@@ -6,6 +6,7 @@ import type { AuditEntry } from "@/lib/security/audit";
 import { useAudit } from "../hooks/use-audit";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
+import { plural } from "@/lib/plural";
 
 export const AUDIT_PAGE_SIZE = 20;
 
@@ -16,6 +17,7 @@ const ACTION_WORDS: Record<string, string> = {
   initialize: "initialized from defaults",
   recover: "recovered from settings mirror",
   rollback: "rollback",
+  repair_mirror: "mirror rewritten from the config",
 };
 
 const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
@@ -94,7 +96,7 @@ export function AuditTable() {
           Newer
         </button>
         <span data-testid="audit-page">
-          Page {data?.page ?? page} of {data?.pages ?? "…"} · {data?.total ?? "…"} entries
+          Page {data?.page ?? page} of {data?.pages ?? "…"} · {data ? plural(data.total, "entry", "entries") : "… entries"}
         </span>
         <button type="button" disabled={!data || page >= data.pages} onClick={() => setPage((p) => p + 1)} className="rounded border px-2 py-1 disabled:opacity-50">
           Older

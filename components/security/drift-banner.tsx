@@ -3,6 +3,7 @@
 import { useState } from "react";
 import type { DriftReport, Surface } from "@/lib/drift/types";
 import { useApplyRuntime } from "../hooks/use-apply-runtime";
+import { useRepairMirror } from "../hooks/use-repair-mirror";
 import { useDrift } from "../hooks/use-drift";
 import { ActionFailure } from "../hooks/use-protection-mutation";
 import { useSecurityStatus } from "../hooks/use-security-status";
@@ -60,9 +61,7 @@ export function DriftBanner() {
 
   const drifting = surfaces.filter((s) => report.surfaces[s].verdict === "drift");
   const title = drifting.length ? "Configuration drift detected" : "Drift cannot be verified";
-  const summary = drifting.length
-    ? `The runtime does not match the panel's intent on ${plural(drifting.length, "surface")}.`
-    : "Warden could not observe part of the runtime, so it cannot say whether it matches the panel's intent.";
+  const summary = driftSummary(drifting);
 
   function onApply() {
     apply.mutate(undefined, {
@@ -99,6 +98,18 @@ export function DriftBanner() {
   );
 }
 
+/** One sentence per kind of disagreement: the runtime against the intent, or the two stored copies. */
+function driftSummary(drifting: Surface[]): string {
+  if (!drifting.length) return "Warden could not observe part of the runtime, so it cannot say whether it matches the panel's intent.";
+  const runtime = drifting.filter((s) => s !== "store");
+  return [
+    runtime.length ? `The runtime does not match the panel's intent on ${plural(runtime.length, "surface")}.` : null,
+    drifting.includes("store") ? "The two stored copies of the security settings disagree: the security config and its settings mirror." : null,
+  ]
+    .filter(Boolean)
+    .join(" ");
+}
+
 function SurfaceItem({ surface, report }: { surface: Surface; report: DriftReport }) {
   const snap = report.surfaces[surface];
   const { shown, more } = surfaceLines(snap);
@@ -132,6 +143,7 @@ function SurfaceItem({ surface, report }: { surface: Surface; report: DriftRepor
       {surface === "engine" && snap.verdict === "drift" && (
         <p className="mt-1 text-xs">Apply to runtime does not start or stop the agent: use the CrowdSec switch on the Overview tab.</p>
       )}
+      {surface === "store" && snap.verdict === "drift" && <StoreRemedy missingRow={snap.differences.some((d) => d.item === "security config row")} />}
     </li>
   );
 }
@@ -184,6 +196,43 @@ function ApplySection({
           <ApplyResult report={result} settled={false} />
           <p className="mt-1 text-xs">This banner clears when the detector sees the runtime match the intent.</p>
         </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Store drift is not about the runtime: the security config (what the panel enforces) and its copy in
+ * the settings table disagree. The config is authoritative, so the remedy rewrites the copy.
+ */
+function StoreRemedy({ missingRow }: { missingRow: boolean }) {
+  const repair = useRepairMirror();
+  const toast = useToast();
+  if (missingRow) {
+    return <p className="mt-1 text-xs">The security config row is missing: the panel recreates it from the settings mirror the next time it reads it (reload this page), with an audit row saying so.</p>;
+  }
+  return (
+    <div className="mt-2 flex flex-wrap items-center gap-3">
+      <button
+        type="button"
+        data-testid="drift-repair-mirror"
+        disabled={repair.isPending}
+        aria-busy={repair.isPending}
+        onClick={() =>
+          repair.mutate(undefined, {
+            onSuccess: (r) => toast(`Settings mirror rewritten from the security config (${plural(r.rewritten.length, "key")}).`, "success"),
+            onError: (error) => toast(`Rewriting the mirror failed: ${error.message}`, "error"),
+          })
+        }
+        className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:cursor-wait disabled:opacity-60 dark:bg-slate-100 dark:text-slate-900"
+      >
+        {repair.isPending ? "Rewriting…" : "Rewrite the mirror from the config"}
+      </button>
+      <span className="text-xs">The security config is what the panel enforces; the settings mirror is its copy for tools that read the settings table. Any change saved on the Overview tab also rewrites that protection&apos;s keys.</span>
+      {repair.error && (
+        <p role="alert" className="w-full text-sm font-medium text-red-800 dark:text-red-300">
+          Rewriting the mirror failed: {repair.error.message}
+        </p>
       )}
     </div>
   );

@@ -1,4 +1,5 @@
 import type { ApplyReport } from "@/lib/drift/remediate";
+import { plural } from "@/lib/plural";
 import { storeBanner } from "@/lib/drift/surfaces/store";
 import { SURFACE_TAB, SURFACES, type Difference, type DriftReport, type DriftTab, type Surface, type SurfaceSnapshot } from "@/lib/drift/types";
 
@@ -17,10 +18,10 @@ export const SURFACE_LABELS: Record<Surface, string> = {
  */
 export const MAX_BANNER_LINES = 8;
 
-/** Surfaces that need a look (drift or cannot verify), in SURFACES order. */
+/** Surfaces that need a look (drift or cannot verify), in SURFACES order; a settling runtime does not. */
 export function surfacesNeedingAttention(report: Pick<DriftReport, "surfaces"> | undefined): Surface[] {
   if (!report) return [];
-  return SURFACES.filter((s) => report.surfaces[s] && report.surfaces[s].verdict !== "in_sync");
+  return SURFACES.filter((s) => report.surfaces[s] && (report.surfaces[s].verdict === "drift" || report.surfaces[s].verdict === "cannot_verify"));
 }
 
 /** One difference worded for the banner, e.g. "scenario crowdsecurity/ssh-bf — panel: disabled, runtime: enabled". */
@@ -46,6 +47,7 @@ export function capLines(lines: readonly string[], max = MAX_BANNER_LINES): { sh
 /** What the banner says about one surface: its lines (capped) and how many more there are. */
 export function surfaceLines(snapshot: Pick<SurfaceSnapshot, "surface" | "verdict" | "differences" | "reason">, max = MAX_BANNER_LINES): { shown: string[]; more: number } {
   if (snapshot.verdict === "in_sync") return { shown: [], more: 0 };
+  if (snapshot.verdict === "settling") return { shown: [`settling: ${snapshot.reason ?? "the runtime is being started or stopped"}`], more: 0 };
   if (snapshot.verdict === "cannot_verify") return { shown: [`cannot verify: ${snapshot.reason ?? "no reason was recorded"}`], more: 0 };
   // The store's keys are already capped and counted in its one line.
   if (snapshot.surface === "store") return { shown: [storeBanner(snapshot) ?? "settings mirror disagrees with security config"], more: 0 };
@@ -56,10 +58,7 @@ export function surfaceLines(snapshot: Pick<SurfaceSnapshot, "surface" | "verdic
   );
 }
 
-/** "2 scenarios" / "1 scenario". */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+export { plural };
 
 function names(list: readonly string[], max = 5): string {
   const shown = list.slice(0, max).join(", ");

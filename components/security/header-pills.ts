@@ -47,5 +47,7 @@ export function driftPill(report: DriftReport | undefined, opts: { pollError: st
   const unverifiedText = unverified.length ? ` Cannot verify: ${unverified.map((s) => SURFACE_LABELS[s]).join(", ")}.` : "";
   if (drifted.length) return { word: `${plural(drifted.length, "surface")} drifted`, tone: "amber", title: `Drift: ${drifted.map((s) => SURFACE_LABELS[s]).join(", ")}.${unverifiedText}` };
   if (unverified.length) return { word: "cannot verify", tone: "red", title: unverifiedText.trim() };
+  const settling = SURFACES.filter((s) => report.surfaces[s]?.verdict === "settling");
+  if (settling.length) return { word: "settling…", tone: "grey", title: `${settling.map((s) => SURFACE_LABELS[s]).join(", ")}: ${report.surfaces[settling[0]!]!.reason ?? "the runtime is being started or stopped"}` };
   return { word: "in sync", tone: "green", title: "Every surface matches the panel's intent." };
 }

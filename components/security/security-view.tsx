@@ -1,6 +1,7 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useRef } from "react";
 import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/types";
 import { PROTECTIONS } from "@/lib/security/protections";
 import type { SecurityStatus } from "@/lib/security/status";
@@ -13,12 +14,15 @@ import { DriftBanner } from "./drift-banner";
 import { DriftDot } from "./drift-dot";
 import { ProtectionCard } from "./protection-card";
 import { ScenariosTab } from "./scenarios-tab";
-import { SECURITY_TABS, tabForKey, type SecurityTab } from "./security-tabs";
+import { parseSecurityTab, SECURITY_TABS, tabForKey, type SecurityTab } from "./security-tabs";
 
 const isDriftTab = (tab: SecurityTab): tab is DriftTab => (DRIFT_TABS as readonly string[]).includes(tab);
 
-export function SecurityView({ initialStatus, initialDrift, initialTab }: { initialStatus?: SecurityStatus; initialDrift?: DriftReport; initialTab: SecurityTab }) {
-  const [tab, setTab] = useState<SecurityTab>(initialTab);
+export function SecurityView({ initialStatus, initialDrift }: { initialStatus?: SecurityStatus; initialDrift?: DriftReport }) {
+  // The tab lives in the URL (?tab=), both ways: a link to /security?tab=audit (the sidebar's Audit)
+  // selects it, a click on a tab is a history entry, and Back returns to the tab before.
+  const searchParams = useSearchParams();
+  const tab = parseSecurityTab(searchParams.get("tab") ?? undefined);
   const status = useSecurityStatus(initialStatus);
   // Seeds the one drift query (banner, dots, header pill) with the server-rendered snapshot.
   useDrift(initialDrift);
@@ -26,11 +30,13 @@ export function SecurityView({ initialStatus, initialDrift, initialTab }: { init
   const data = status.data;
 
   function select(next: SecurityTab, focus = false) {
-    setTab(next);
     if (focus) tabRefs.current[next]?.focus();
+    if (next === tab) return;
     const url = new URL(window.location.href);
-    url.searchParams.set("tab", next);
-    window.history.replaceState(null, "", url);
+    if (next === "overview") url.searchParams.delete("tab");
+    else url.searchParams.set("tab", next);
+    // Next.js keeps useSearchParams in step with the native history API.
+    window.history.pushState(null, "", url);
   }
 
   return (

@@ -7,6 +7,7 @@ import { ZChangePasswordInput } from "./credentials-schema";
 import { clientIp, userAgent } from "./client-info";
 import { recordAuthEvent } from "./events";
 import type { AdminSession } from "./guard";
+import { plural } from "../plural";
 
 export interface SessionView {
   id: string;
@@ -55,7 +56,7 @@ export async function revokeSession(db: Db, admin: AdminSession, sessionId: unkn
 /** Revokes every session of the admin except the current one. */
 export async function revokeOtherSessions(db: Db, admin: AdminSession, headers: Headers): Promise<{ revoked: number }> {
   const { count } = await db.session.deleteMany({ where: { userId: admin.user.id, id: { not: admin.session.id } } });
-  await recordAuthEvent(db, { username: admin.user.username, event: "session_revoked", ipAddress: clientIp(headers), userAgent: userAgent(headers), detail: `${count} other session(s)` });
+  await recordAuthEvent(db, { username: admin.user.username, event: "session_revoked", ipAddress: clientIp(headers), userAgent: userAgent(headers), detail: `${plural(count, "other session")}` });
   return { revoked: count };
 }
 

@@ -5,10 +5,11 @@ import { db } from "../db";
 import { log } from "../log";
 import { orDegraded, schemaGate, type GateResult } from "../migrations/gate";
 import { healthBody, type HealthBody } from "../migrations/health";
+import type { Remedy } from "../migrations/report";
 import { getAdminSession, type AdminSession } from "./guard";
 import { adminExists } from "./setup";
 
-export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degraded"; health: HealthBody; remedy: string | null };
+export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degraded"; health: HealthBody; remedies: Remedy[] };
 
 /**
  * For pages: the admin's session, the schema-degraded notice to show instead of the page, or a
@@ -35,7 +36,7 @@ export async function guardPage(path: string): Promise<PageGuard> {
 }
 
 function degraded(gate: GateResult): PageGuard {
-  return { kind: "degraded", health: healthBody(gate), remedy: gate.report.remedy };
+  return { kind: "degraded", health: healthBody(gate), remedies: gate.report.remedies };
 }
 
 /**

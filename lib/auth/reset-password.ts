@@ -4,6 +4,7 @@ import type { Db } from "../db";
 import { ValidationError } from "../errors";
 import { ZNewPassword, ZUsername } from "./credentials-schema";
 import { recordAuthEvent } from "./events";
+import { plural } from "../plural";
 
 /** A one-time password: 20 characters from an unambiguous alphabet (~115 bits). */
 export function generateOneTimePassword(): string {
@@ -33,6 +34,6 @@ export async function resetPassword(db: Db, rawUsername: string, password: strin
     await tx.user.update({ where: { id: user.id }, data: { mustChangePassword: true } });
     return (await tx.session.deleteMany({ where: { userId: user.id } })).count;
   });
-  await recordAuthEvent(db, { username: username.data, event: "password_reset", detail: `by CLI; ${sessionsEnded} session(s) ended` });
+  await recordAuthEvent(db, { username: username.data, event: "password_reset", detail: `by CLI; ${plural(sessionsEnded, "session")} ended` });
   return { username: username.data, sessionsEnded };
 }

@@ -24,15 +24,22 @@ afterEach(async () => {
 });
 afterAll(() => cleanupTempDirs());
 
-async function setup(schemaOk?: () => Promise<{ ok: boolean; reason: string }>) {
+async function setup(schemaOk?: () => Promise<{ ok: boolean; reason: string }>, { readyTimeoutMs = DEFAULT_CROWDSEC_SETTINGS.readyTimeoutMs, driver = new FakeCrowdsecDriver() } = {}) {
   const db = createDb(await freshSqliteUrl());
   const dir = tempDir("warden-drift-");
-  const crowdsec = { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec") };
-  const engine = createEngine(db, { drivers: { crowdsec: new FakeCrowdsecDriver() }, crowdsec });
+  const crowdsec = { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), readyTimeoutMs };
+  const engine = createEngine(db, { drivers: { crowdsec: driver }, crowdsec });
   const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 50, tuningFile: path.join(dir, "waf", "crs-tuning.conf") };
   const detector = new DriftDetector({ db, engine, crowdsec, settings, schemaOk });
   open.push({ detector, engine, db });
-  return { db, detector, settings };
+  return { db, detector, settings, engine, driver };
+}
+
+/** CrowdSec switched on in the stored intent (the runtime is not told). */
+async function wantCrowdsec(db: Db): Promise<void> {
+  const v = (await db.securityConfig.findUniqueOrThrow({ where: { id: 1 } })).crowdsecVersion;
+  const { toggleProtection } = await import("../security/store");
+  await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: v }, { actor: "admin" });
 }
 
 describe("drift detector", () => {
@@ -59,7 +66,7 @@ describe("drift detector", () => {
 
   it("while the schema is degraded it checks nothing and says so once at WARN", async () => {
     const warn = vi.spyOn(log, "warn");
-    const { detector } = await setup(async () => ({ ok: false, reason: "Pending: 1 migration(s) not applied" }));
+    const { detector } = await setup(async () => ({ ok: false, reason: "Pending: 1 migration not applied" }));
     await detector.start();
     await detector.request(["engine"]);
     expect(detector.checks).toBe(0);
@@ -73,5 +80,42 @@ describe("drift detector", () => {
     const before = detector.checks;
     await Promise.all(Array.from({ length: 20 }, () => detector.request(["engine", "store"])));
     expect(detector.checks - before).toBe(1);
+  });
+});
+
+describe("a runtime the panel is starting is settling, not drifting", () => {
+  it("no drift (and no WARN) while the start is under way; in sync once it is up", async () => {
+    const driver = new FakeCrowdsecDriver();
+    driver.delayMs = 1_500;
+    const { db, detector, engine } = await setup(undefined, { driver });
+    await detector.start();
+    const warn = vi.spyOn(log, "warn");
+    await wantCrowdsec(db);
+    const applied = engine.appliers.crowdsec.request();
+    await detector.check(["engine"]);
+    const during = detector.report();
+    expect(during.surfaces.engine).toMatchObject({ verdict: "settling", differences: [] });
+    expect(during.surfaces.engine.reason).toMatch(/being brought to version 1/);
+    expect(during.drift).toBe(false);
+    await applied;
+    await vi.waitFor(() => expect(detector.report().surfaces.engine.verdict).toBe("in_sync"), { timeout: 3_000 });
+    expect(warn.mock.calls.filter(([f]) => (f as { event?: string; surface?: string }).event === "drift_verdict" && (f as { surface?: string }).surface === "engine")).toEqual([]);
+  });
+
+  it("a runtime that never becomes ready shows its drift once the readiness timeout has passed, apply still running or not", async () => {
+    const driver = new FakeCrowdsecDriver();
+    driver.delayMs = 2_000;
+    driver.failures = ["never became ready (fake)"];
+    const { db, detector, engine } = await setup(undefined, { driver, readyTimeoutMs: 300 });
+    await detector.start();
+    await wantCrowdsec(db);
+    const applied = engine.appliers.crowdsec.request();
+    await detector.check(["engine"]);
+    expect(detector.report().surfaces.engine.verdict).toBe("settling");
+    await new Promise((r) => setTimeout(r, 400)); // past the readiness timeout, the apply still hangs
+    await detector.check(["engine"]);
+    expect(detector.report().surfaces.engine).toMatchObject({ verdict: "drift" });
+    expect(detector.report().drift).toBe(true);
+    await applied;
   });
 });

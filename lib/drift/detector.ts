@@ -41,6 +41,8 @@ type Partial = Omit<SurfaceSnapshot, "since" | "checkedAt" | "surface">;
 
 /** Unchanged verdicts are written back to `drift_snapshots` (for their checkedAt) at most this often. */
 const PERSIST_UNCHANGED_MS = 30_000;
+// While a runtime settles, its surfaces are checked again this often (an apply usually ends within a few s).
+const SETTLE_RECHECK_MS = 500;
 /** The scenario intent map is re-read at least this often even when the intent version did not move. */
 const INTENT_MAP_MAX_AGE_MS = 30_000;
 
@@ -55,6 +57,7 @@ export class DriftDetector {
   private unsubscribers: (() => void)[] = [];
   private paused = false;
   private stopped = false;
+  private settleTimer: NodeJS.Timeout | null = null;
   private loaded = false;
   private persistedAt = 0;
   private intentCache: { version: number; map: Map<string, boolean>; at: number } | null = null;
@@ -84,6 +87,7 @@ export class DriftDetector {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.debounce) clearTimeout(this.debounce);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const u of this.unsubscribers) u();
     this.unsubscribers = [];
     for (const w of this.watchers.values()) w.watcher.close();
@@ -177,6 +181,7 @@ export class DriftDetector {
         changed.push(snapshot);
         const fields = { event: "drift_verdict", source: "lib/drift", surface, verdict: r.verdict, differences: r.differences.length, reason: r.reason };
         if (r.verdict === "in_sync") log.info(fields, `drift: ${surface} matches the intent`);
+        else if (r.verdict === "settling") log.info(fields, `drift: ${surface} is settling (${r.reason})`);
         else log.warn(fields, r.verdict === "drift" ? `drift: ${surface} does not match the intent` : `drift: ${surface} cannot be verified`);
       }
     }
@@ -192,20 +197,47 @@ export class DriftDetector {
     switch (surface) {
       case "engine": {
         const observation = (await observeAll(this.deps.engine)).crowdsec;
-        if (observation.reconciling || this.deps.engine.appliers.crowdsec.inFlight !== null) {
-          // Boot (the reconciler is about to drive the runtime) or an apply under way: the runtime is
-          // converging; the apply's end (an agent event, or the 2 s engine ticker) is checked next.
-          return { verdict: "in_sync", differences: [], expected: { enabled: intent.crowdsec.enabled }, actual: { state: observation.state, reconciling: true, changing: true }, reason: null };
-        }
-        return compareEngine({ enabled: intent.crowdsec.enabled, mode: intent.crowdsec.settings.mode }, observation);
+        return this.unlessSettling(compareEngine({ enabled: intent.crowdsec.enabled, mode: intent.crowdsec.settings.mode }, observation), observation.reconciling === true);
       }
       case "scenarios":
-        return this.scenarios(intent);
+        return this.unlessSettling(await this.scenarios(intent), false);
       case "appsec":
         return compareAppsec({ enabled: intent.waf.enabled, settings: intent.waf.settings }, readTuning(this.deps.settings.tuningFile), this.deps.settings.tuningFile);
       case "store":
         return compareStore(await checkStoreConsistency(this.deps.db));
     }
+  }
+
+  /**
+   * Why the CrowdSec runtime is settling (the panel is starting, stopping or adopting it: boot
+   * reconciliation, or an apply under way for less than its readiness timeout), or null.
+   */
+  private settlingReason(reconciling: boolean): string | null {
+    const applier = this.deps.engine.appliers.crowdsec;
+    if (applier.inFlight !== null && applier.inFlightSince !== null && Date.now() - applier.inFlightSince < this.deps.crowdsec.readyTimeoutMs) {
+      return `CrowdSec is being brought to version ${applier.inFlight} of the intent; it is judged again when that ends (at most ${Math.round(this.deps.crowdsec.readyTimeoutMs / 1000)} s).`;
+    }
+    if (reconciling) return "The panel is reconciling CrowdSec with the intent after its start; it is judged again when that ends.";
+    return null;
+  }
+
+  /** A difference seen while the runtime settles is not drift yet: reported as settling, checked again soon. */
+  private unlessSettling(result: Partial, reconciling: boolean): Partial {
+    if (result.verdict !== "drift") return result;
+    const reason = this.settlingReason(reconciling);
+    if (!reason) return result;
+    this.scheduleSettledCheck();
+    return { verdict: "settling", differences: [], expected: result.expected, actual: { ...result.actual, differences: result.differences.length }, reason };
+  }
+
+  /** Re-checks the settling surfaces shortly, so drift that outlives the apply is reported promptly. */
+  private scheduleSettledCheck(): void {
+    if (this.settleTimer || this.stopped) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      void this.request(["engine", "scenarios"]);
+    }, SETTLE_RECHECK_MS);
+    this.settleTimer.unref?.();
   }
 
   private async scenarios(intent: SecurityIntent): Promise<Partial> {

@@ -8,9 +8,11 @@ export type Surface = (typeof SURFACES)[number];
 /**
  * `in_sync`: observed, and it matches the intent. `drift`: observed, and it differs.
  * `cannot_verify`: nothing could be observed (a file is missing, a runtime is not installed): never
- * shown as green, never as drift.
+ * shown as green, never as drift. `settling`: it differs while the panel is starting, stopping or
+ * adopting that runtime (an apply under way, bounded by its readiness timeout): not drift yet, not green
+ * either; judged again as soon as the apply ends.
  */
-export type Verdict = "in_sync" | "drift" | "cannot_verify";
+export type Verdict = "in_sync" | "drift" | "cannot_verify" | "settling";
 
 /** One thing that differs, worded for an admin, e.g. {item:"scenario crowdsecurity/ssh-bf", expected:"disabled", actual:"enabled"}. */
 export interface Difference {

@@ -33,6 +33,8 @@ export class Applier {
   lastApplied: { version: number; intent: ProtectionIntent } | null = null;
   /** The protection version currently being applied, for the status ("Starting…"). */
   inFlight: number | null = null;
+  /** When that apply began (epoch ms): drift calls the runtime settling until it ends or times out. */
+  inFlightSince: number | null = null;
 
   constructor(
     readonly protection: Protection,
@@ -72,6 +74,7 @@ export class Applier {
       }
       this.inFlight = intent[this.protection].version;
       const started = Date.now();
+      this.inFlightSince = started;
       let result: ApplyResult;
       try {
         // The driver may re-read the intent under its own lock (`latest`): what it applied is in the result.
@@ -82,6 +85,7 @@ export class Applier {
         result = { status: "failed", version: intent[this.protection].version, ms: Date.now() - started, error: (error as Error).message };
       } finally {
         this.inFlight = null;
+        this.inFlightSince = null;
       }
       if (result.status !== "not_managed" && result.intent) intent = result.intent;
       const target = intent[this.protection];

@@ -4,6 +4,7 @@ import { readIntent } from "../security/store";
 import type { Applier } from "./applier";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import type { ProtectionDriver, RuntimeEvent, RuntimeObservation } from "./types";
+import { plural } from "../plural";
 
 // Self-heal (issue 5, DECISIONS "Drift semantics"): when the agent dies while the intent says on,
 // restart it with exponential backoff (WARDEN_SELF_HEAL_BACKOFF_MS, doubling), logging each attempt;
@@ -56,7 +57,7 @@ export class Supervisor {
   decorate(observation: RuntimeObservation): RuntimeObservation {
     const s = this.state;
     let selfHeal: string | null = null;
-    if (s.gaveUp) selfHeal = `gave up after ${s.attempts} failed restart attempt(s)${s.lastError ? `: ${s.lastError}` : ""}. Turn CrowdSec off and on to try again.`;
+    if (s.gaveUp) selfHeal = `gave up after ${plural(s.attempts, "failed restart attempt")}${s.lastError ? `: ${s.lastError}` : ""}. Turn CrowdSec off and on to try again.`;
     else if (s.nextAttemptAt) selfHeal = `restarting (attempt ${s.attempts + 1} of ${this.settings.selfHealMaxAttempts})`;
     else if (!s.enabled && s.lastExitAt && observation.state !== "running") selfHeal = "off: the agent stays stopped until someone acts";
     if (!selfHeal) return observation;

@@ -11,6 +11,8 @@ export interface HealthBody {
   migrations: Record<string, number>;
   missingTables: string[];
   missingColumns: string[];
+  /** Named so an operator knows what to resolve; its database error is not here (it can quote row values). */
+  failedMigrations: string[];
   degradedSince: string | null;
   checkedAt: string;
 }
@@ -24,6 +26,7 @@ export function healthBody(gate: GateResult): HealthBody {
     migrations: r.counts,
     missingTables: r.schema?.missingTables ?? [],
     missingColumns: r.schema?.missingColumns ?? [],
+    failedMigrations: r.migrations.filter((m) => m.state === "failed").map((m) => m.name),
     degradedSince: gate.degradedSince,
     checkedAt: r.checkedAt,
   };

@@ -13,6 +13,7 @@ import { migrationsDir, readMigrationFolder } from "./folder";
 import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
 import { sessionsUsable } from "./health";
 import { MigrationError } from "./migrate";
+import { healthBody } from "./health";
 import { buildMigrationReport } from "./report";
 import { resolveMigration } from "./resolve";
 import { migrateDatabase } from "./run";
@@ -56,7 +57,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     await migrateDatabase(url);
     const report = await buildMigrationReport(url);
     expect(report.status).toBe("healthy");
-    expect(report.summary).toMatch(/^Healthy: \d+ migration\(s\) applied, schema complete\.$/);
+    expect(report.summary).toMatch(/^Healthy: \d+ migrations applied, schema complete\.$/);
     expect(report.counts.applied).toBe(readMigrationFolder(migrationsDir(provider)).length);
     expect(report.schema!.missingTables).toEqual([]);
     expect(report.schema!.missingColumns).toEqual([]);
@@ -70,7 +71,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     const report = await buildMigrationReport(url);
     expect(report.schema!.missingTables).toContain("users");
     expect(report.reasons).toContain("table users is missing");
-    expect(report.remedy).toBe("npm run cli -- migrate");
+    expect(report.remedies.map((r) => r.command)).toEqual(["npm run cli -- migrate"]);
   });
 
   it("an old database (first migration only, with data) is pending; migrating upgrades it with the data intact", async () => {
@@ -86,7 +87,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     expect(sessionsUsable({ ok: false, report: before, degradedSince: null })).toBe(false);
     expect(before.counts.pending).toBeGreaterThanOrEqual(1);
     expect(before.schema!.missingTables).toContain("users");
-    expect(before.summary).toMatch(/^Pending: \d+ migration\(s\) not applied: \d+_auth(, \d+_\w+)*\. Run `npm run cli -- migrate`\.$/);
+    expect(before.summary).toMatch(/^Pending: \d+ migrations? not applied: \d+_auth(, \d+_\w+)*\. Run `npm run cli -- migrate`\.$/);
 
     await migrateDatabase(url);
     const after = await buildMigrationReport(url);
@@ -136,7 +137,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     // Its migration is applied, so `migrate` would not bring it back: the report says so instead of
     // pointing at a command that does nothing.
     expect(report.summary).toMatch(/^Degraded: table security_configs is missing although migration \d+_init, which creates it, is applied/);
-    expect(report.remedy).toBeNull();
+    expect(report.remedies).toEqual([]);
   });
 
   it("a column dropped by hand is a missing column", async () => {
@@ -162,7 +163,13 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     const report = await buildMigrationReport(url);
     expect(report.status).toBe("degraded");
     expect(report.migrations.find((m) => m.name === second.name)).toMatchObject({ state: "failed", logs: "boom" });
-    expect(report.remedy).toBe(`npm run cli -- migrate resolve --applied|--rolled-back ${second.name}`);
+    // The failed migration is named first, even with later ones pending behind it, and the fixes are
+    // exact command lines, one per choice, each saying when to use it.
+    expect(report.summary).toBe(`Degraded: migration ${second.name} failed. Resolve it with one of the commands given.`);
+    expect(report.remedies.map((r) => r.command)).toEqual([`npm run cli -- migrate resolve --rolled-back ${second.name}`, `npm run cli -- migrate resolve --applied ${second.name}`]);
+    for (const remedy of report.remedies) expect(remedy.when).toMatch(/\w+.*\./);
+    expect(healthBody({ ok: false, report, degradedSince: null })).toMatchObject({ failedMigrations: [second.name] });
+    expect(JSON.stringify(healthBody({ ok: false, report, degradedSince: null }))).not.toContain("boom"); // its error: admins and the CLI only
 
     const refused = await migrateDatabase(url).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(MigrationError);
@@ -249,7 +256,7 @@ describe("unusable databases give one clear sentence naming the cause, never the
     const report = await buildMigrationReport(`file:${join(dir, "warden.db")}`);
     expect(report.database.reachable).toBe(false);
     expect(report.summary).toContain("the path is a directory, not a database file");
-    expect(report.remedy).toBeNull();
+    expect(report.remedies).toEqual([]);
   });
 
   it("SQLite: a garbage file", async () => {
@@ -265,7 +272,7 @@ describe("unusable databases give one clear sentence naming the cause, never the
     const report = await buildMigrationReport(url);
     expect(report.database.reachable).toBe(false);
     expect(report.summary).toContain("the file does not exist yet");
-    expect(report.remedy).toBe("npm run cli -- migrate"); // migrate creates it
+    expect(report.remedies.map((r) => r.command)).toEqual(["npm run cli -- migrate"]); // migrate creates it
     const { existsSync } = await import("node:fs");
     expect(existsSync(sqlitePath(url, { createDir: false }))).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { providerOf, sqlitePath, type Provider } from "../db-url";
+import { providerOf, scrubConnectionDetails, sqlitePath, type Provider } from "../db-url";
 import { scriptMatchesChecksum } from "./checksum";
 import { openRawConnection, type RawConnection } from "./connection";
 import { describeDatabaseError } from "./db-errors";
@@ -7,8 +7,10 @@ import { expectedTables } from "./expected-schema";
 import { migrationsDir, readMigrationFolder, type MigrationFile } from "./folder";
 import { readHistory, type HistoryRow } from "./history";
 import { readLiveColumns } from "./live-schema";
+import { plural } from "../plural";
 
 export const MIGRATE_COMMAND = "npm run cli -- migrate";
+
 
 export type MigrationState = "applied" | "pending" | "failed" | "rolled_back" | "modified" | "unknown";
 export const MIGRATION_STATES: MigrationState[] = ["applied", "pending", "failed", "rolled_back", "modified", "unknown"];
@@ -49,14 +51,20 @@ export interface SchemaIntegrity {
   unexpectedTables: string[];
 }
 
+/** A command line that fixes the schema, exactly as it is to be pasted, and when to choose it. */
+export interface Remedy {
+  command: string;
+  when: string;
+}
+
 export interface MigrationReport {
   status: SchemaStatus;
   /** One sentence for the page, the CLI and the logs. */
   summary: string;
   /** Each problem, one line. Empty when healthy. */
   reasons: string[];
-  /** The command that fixes it, when one does. */
-  remedy: string | null;
+  /** The commands that fix it, one per choice (empty when no command would help). */
+  remedies: Remedy[];
   provider: Provider;
   database: { reachable: boolean; latencyMs: number | null; error: string | null };
   counts: Record<MigrationState, number>;
@@ -156,7 +164,8 @@ export async function buildMigrationReport(url: string, options: { dir?: string;
     await conn.query("SELECT 1");
     const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
     const [history, schema] = await Promise.all([readHistory(conn), checkSchema(conn)]);
-    const migrations = migrationStates(files, history);
+    // A failed migration's logs are the database's own error: never with connection details.
+    const migrations = migrationStates(files, history).map((m) => (m.logs ? { ...m, logs: scrubConnectionDetails(m.logs, url) } : m));
     return assemble(provider, { reachable: true, latencyMs, error: null }, migrations, schema, started, false, tableCreators(files));
   } catch (error) {
     const message = describeDatabaseError(url, error);
@@ -192,7 +201,8 @@ function assemble(
   if (!database.reachable) reasons.push(database.error ?? "database unreachable");
   const named = (state: MigrationState) => migrations.filter((m) => m.state === state).map((m) => m.name);
   if (!unreachable) {
-    for (const name of named("failed")) reasons.push(`migration ${name} failed; resolve it: npm run cli -- migrate resolve --applied|--rolled-back ${name}`);
+    // A failed migration comes first: it blocks every later one, so it is the thing to name.
+    for (const name of named("failed")) reasons.push(`migration ${name} failed`);
     for (const name of named("modified")) reasons.push(`migration ${name} was edited after it was applied (checksum differs)`);
     for (const name of named("unknown")) reasons.push(`migration ${name} is recorded in the database but missing from the migrations folder`);
   }
@@ -217,26 +227,41 @@ function assemble(
   // Missing tables that a pending migration will create are "pending", not "degraded" on their own.
   const schemaBroken = schema ? schema.missingTables.length + schema.missingColumns.length + schema.nullabilityMismatches.length > 0 : false;
   const status: SchemaStatus = broken || (schemaBroken && pendingNames.length === 0) ? "degraded" : pendingNames.length > 0 ? "pending" : "healthy";
-  if (pendingNames.length > 0) reasons.unshift(`${pendingNames.length} migration(s) not applied: ${pendingNames.join(", ")}`);
+  if (pendingNames.length > 0) {
+    const pending = `${plural(pendingNames.length, "migration")} not applied: ${pendingNames.join(", ")}`;
+    if (counts.failed > 0) reasons.splice(named("failed").length, 0, pending);
+    else reasons.unshift(pending);
+  }
   // An SQLite file that does not exist yet is created by `migrate`; other unreachable databases need a person.
   const missingFile = !database.reachable && provider === "sqlite" && (database.error ?? "").endsWith("the file does not exist yet");
-  const remedy =
+  const failed = named("failed")[0];
+  const remedies: Remedy[] =
     status === "healthy"
-      ? null
-      : counts.failed > 0
-        ? `npm run cli -- migrate resolve --applied|--rolled-back ${named("failed")[0]}`
+      ? []
+      : failed
+        ? [
+            {
+              command: `npm run cli -- migrate resolve --rolled-back ${failed}`,
+              when: "Usually: Warden's migrator runs each migration in one transaction, so the failed one left nothing behind. Mark it rolled back, fix its cause, then run `npm run cli -- migrate` to apply it again.",
+            },
+            {
+              command: `npm run cli -- migrate resolve --applied ${failed}`,
+              when: "Only if you completed by hand everything this migration does: mark it applied without running it.",
+            },
+          ]
         : (!database.reachable && !missingFile) || (drifted && pendingNames.length === 0) || counts.modified + counts.unknown > 0
-          ? null
-          : MIGRATE_COMMAND;
+          ? []
+          : [{ command: MIGRATE_COMMAND, when: missingFile ? "Creates the database file and applies every migration." : "Applies the pending migrations, each in one transaction." }];
+  const fix = remedies.length === 1 ? ` Run \`${remedies[0]!.command}\`.` : remedies.length > 1 ? " Resolve it with one of the commands given." : "";
   const summary =
     status === "healthy"
-      ? `Healthy: ${counts.applied} migration(s) applied, schema complete.`
-      : `${status === "pending" ? "Pending" : "Degraded"}: ${reasons[0]}.${remedy ? ` Run \`${remedy}\`.` : ""}`;
+      ? `Healthy: ${plural(counts.applied, "migration")} applied, schema complete.`
+      : `${status === "pending" ? "Pending" : "Degraded"}: ${reasons[0]}.${fix}`;
   return {
     status,
     summary,
     reasons,
-    remedy,
+    remedies,
     provider,
     database,
     counts,

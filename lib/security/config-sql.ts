@@ -89,6 +89,13 @@ export async function updateConfigGuarded(
   return rows[0] ? normalise(rows[0]) : null;
 }
 
+/** A commit that changes no protection (the mirror rewritten): the global version only. Takes the lock. */
+export async function bumpGlobalVersion(tx: Tx, now: Date): Promise<ConfigRow | null> {
+  const rows = await tx.$queryRaw<Record<string, unknown>[]>`
+    UPDATE "security_configs" SET "version" = "version" + 1, "updated_at" = ${now} WHERE "id" = 1 RETURNING ${SELECT_LIST}`;
+  return rows[0] ? normalise(rows[0]) : null;
+}
+
 export interface AuditInsert {
   at: Date;
   actor: string;

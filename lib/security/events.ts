@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 // On globalThis: Next.js may load this module twice in one process (instrumentation and routes).
 
 export interface IntentCommitted {
-  kind: "protection" | "rollback" | "scenario" | "adopt" | "recover";
+  kind: "protection" | "rollback" | "scenario" | "adopt" | "recover" | "mirror";
   version: number | null;
 }
 

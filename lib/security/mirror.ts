@@ -45,16 +45,34 @@ export function fullMirror(intent: SecurityIntent): MirrorEntry[] {
   return [entry(GLOBAL_VERSION_KEY, intent.version), ...PROTECTIONS.flatMap((p) => protectionMirror(intent, p))];
 }
 
-function decode(row: { value: string; type: string }): unknown {
-  switch (row.type) {
+// Spellings older panels wrote (the seed's: ('security.crowdsec.enabled', 'true', 'bool')).
+const TRUE_WORDS = new Set(["true", "1", "yes", "on"]);
+const FALSE_WORDS = new Set(["false", "0", "no", "off"]);
+const BOOLEAN_TYPES = new Set(["boolean", "bool", ""]);
+
+/** A stored switch in any spelling old versions used; undefined when it cannot be read. */
+export function parseMirrorBoolean(row: { value: string; type: string | null }): boolean | undefined {
+  if (!BOOLEAN_TYPES.has((row.type ?? "").trim().toLowerCase()) && row.type !== "string") return undefined;
+  const word = row.value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+function decode(row: { value: string; type: string | null }): unknown {
+  switch ((row.type ?? "").trim().toLowerCase()) {
     case "null":
       return null;
     case "boolean":
-      return row.value === "true";
+    case "bool":
+      return parseMirrorBoolean(row);
     case "number":
-      return Number(row.value);
+    case "int":
+    case "integer":
+      return row.value.trim() === "" ? Number.NaN : Number(row.value);
     default:
-      return row.value;
+      // Untyped (older versions): a number if it reads as one, else the text.
+      return /^-?\d+(\.\d+)?$/.test(row.value.trim()) ? Number(row.value) : row.value;
   }
 }
 
@@ -64,13 +82,15 @@ export interface MirrorState {
   versions: Record<Protection, number>;
   /** Keys present in the mirror: empty means there is no mirror at all. */
   presentKeys: string[];
+  /** Switch rows that could not be read in any known spelling: never silently taken as off. */
+  unreadable: { key: string; value: string; type: string | null }[];
 }
 
 /**
  * Reads what the mirror says, field by field, falling back to the defaults for a missing key
  * (a legacy database may hold only `security.crowdsec.enabled`).
  */
-export function readMirror(rows: { key: string; value: string; type: string }[]): MirrorState {
+export function readMirror(rows: { key: string; value: string; type: string | null }[]): MirrorState {
   const byKey = new Map(rows.filter((r) => r.key.startsWith("security.")).map((r) => [r.key, r]));
   const state: MirrorState = {
     enabled: { ...DEFAULT_ENABLED },
@@ -81,15 +101,25 @@ export function readMirror(rows: { key: string; value: string; type: string }[])
     },
     versions: { crowdsec: 0, waf: 0, rate_limit: 0 },
     presentKeys: [...byKey.keys()],
+    unreadable: [],
   };
   for (const protection of PROTECTIONS) {
     const enabled = byKey.get(`security.${protection}.enabled`);
-    if (enabled) state.enabled[protection] = decode(enabled) === true;
+    if (enabled) {
+      const on = parseMirrorBoolean(enabled);
+      if (on === undefined) state.unreadable.push({ key: enabled.key, value: enabled.value, type: enabled.type });
+      else state.enabled[protection] = on;
+    }
     const version = byKey.get(`security.${protection}.version`);
     if (version && Number.isInteger(decode(version))) state.versions[protection] = decode(version) as number;
     for (const [field, key] of Object.entries(FIELD_KEYS[protection])) {
       const row = byKey.get(`security.${protection}.${key}`);
       if (row) state.settings[protection][field] = decode(row);
+    }
+    // The seed's panel wrote its switch as a mode: crowdsec_mode = "disabled" meant off (and is no mode).
+    if (state.settings[protection].mode === "disabled") {
+      if (!enabled) state.enabled[protection] = false;
+      state.settings[protection].mode = (DEFAULT_SETTINGS[protection] as unknown as Record<string, unknown>).mode;
     }
   }
   return state;

@@ -16,6 +16,8 @@ export interface Recreated {
   source: RecoverySource;
   invalidProtections: Protection[];
   mirrorKeys: number;
+  /** Mirror switches no known spelling reads: the default was used, and the raw rows are kept here. */
+  unreadable: { key: string; value: string; type: string | null }[];
 }
 
 /** Logged after the recovering transaction commits, so a rolled-back recovery is never reported. */
@@ -26,15 +28,17 @@ export function logRecreated(r: Recreated, requestId: string): void {
       source: r.source,
       mirrorKeys: r.mirrorKeys,
       invalidMirrorProtections: r.invalidProtections,
+      unreadableMirrorRows: r.unreadable,
       crowdsecEnabled: r.row.crowdsecEnabled,
       wafEnabled: r.row.wafEnabled,
       rateLimitEnabled: r.row.rateLimitEnabled,
       version: r.row.version,
       requestId,
     },
-    r.source === "settings_mirror"
+    (r.source === "settings_mirror"
       ? "security config was missing: recovered from settings mirror"
-      : "security config was missing: initialized from defaults",
+      : "security config was missing: initialized from defaults") +
+      (r.unreadable.length ? `; could not read ${r.unreadable.map((u) => `${u.key}=${JSON.stringify(u.value)} (type ${JSON.stringify(u.type)})`).join(", ")}: the default was used` : ""),
   );
 }
 
@@ -84,10 +88,19 @@ export async function recreateConfig(tx: Tx, requestId: string): Promise<Recreat
       before: null,
       after: JSON.stringify(Object.fromEntries(PROTECTIONS.map((p) => [p, auditSnapshot(intent[p])]))),
       outcome: "committed",
-      error: invalid.length ? `invalid mirror values replaced by defaults for: ${invalid.join(", ")}` : null,
+      error: recoveryNotes(invalid, mirror.unreadable),
       requestId,
       configVersion: row.version,
     },
   });
-  return { row, source, invalidProtections: invalid, mirrorKeys: mirror.presentKeys.length };
+  return { row, source, invalidProtections: invalid, mirrorKeys: mirror.presentKeys.length, unreadable: mirror.unreadable };
+}
+
+/** What the audit row says about mirror values that were not used as they stood (raw values kept). */
+function recoveryNotes(invalid: Protection[], unreadable: Recreated["unreadable"]): string | null {
+  const notes = [
+    ...(invalid.length ? [`invalid mirror values replaced by defaults for: ${invalid.join(", ")}`] : []),
+    ...unreadable.map((u) => `unreadable mirror value ${u.key}=${JSON.stringify(u.value)} (type ${JSON.stringify(u.type)}): the default was used`),
+  ];
+  return notes.length ? notes.join("; ") : null;
 }

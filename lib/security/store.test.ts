@@ -8,7 +8,7 @@ import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "../../test/suppo
 import { auditRows, dumpIntentTables, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { checkStoreConsistency } from "./consistency";
 import { MAX_REQUEST_BYTES } from "./input-schema";
-import { readIntent, toggleProtection, updateProtection } from "./store";
+import { readIntent, repairMirror, toggleProtection, updateProtection } from "./store";
 
 // The one write path for security intent, against real SQLite files and a real PostgreSQL database.
 
@@ -424,6 +424,35 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       expect(await storeInvariants(db)).toEqual(healthyAt(1));
     });
 
+    it("the seed's legacy row ('security.crowdsec.enabled', 'true', 'bool') and crowdsec_mode 'disabled' are read as their old panel meant", async () => {
+      const { db, url } = store();
+      const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
+      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'true', 'bool', 'security', ${now}), ('security.waf.enabled', 'Yes', '', 'security', ${now}), ('security.rate_limit.enabled', 'ON', 'boolean', 'security', ${now})`);
+      const intent = await readIntent(db);
+      expect([intent.crowdsec.enabled, intent.waf.enabled, intent.rate_limit.enabled]).toEqual([true, true, true]);
+      expect((await auditRows(db)).at(-1)).toMatchObject({ action: "recover", error: null });
+
+      await sql(url, `DELETE FROM "security_configs"`);
+      await sql(url, `DELETE FROM "settings"`);
+      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.mode', 'disabled', 'string', 'security', ${now})`);
+      const seedOff = await readIntent(db);
+      expect(seedOff.crowdsec).toMatchObject({ enabled: false, settings: { mode: "local" } });
+    });
+
+    it("a switch no known spelling reads is not silently off: WARN with the raw value, and the audit row keeps it", async () => {
+      const { db, url } = store();
+      const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
+      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'enabled-ish', 'bool', 'security', ${now})`);
+      const warn = vi.spyOn(log, "warn");
+      const intent = await readIntent(db);
+      expect(intent.crowdsec.enabled).toBe(false);
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ event: "security_config_recreated", unreadableMirrorRows: [{ key: "security.crowdsec.enabled", value: "enabled-ish", type: "bool" }] }),
+        expect.stringContaining('could not read security.crowdsec.enabled="enabled-ish" (type "bool"): the default was used'),
+      );
+      expect((await auditRows(db)).at(-1)!.error).toContain('unreadable mirror value security.crowdsec.enabled="enabled-ish" (type "bool")');
+    });
+
     it("a change arriving while the row is missing recovers it first, in the same transaction", async () => {
       const { db, url } = store();
       await readIntent(db);
@@ -436,6 +465,24 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       expect((await auditRows(db)).map((a) => a.action)).toEqual(["initialize", "toggle", "recover", "toggle"]);
       expect(await storeInvariants(db)).toEqual(healthyAt(4));
     });
+  });
+
+  it("a mirror edited behind the panel's back is rewritten from the config: one audited commit, consistent after", async () => {
+    const { db, url } = store();
+    await readIntent(db);
+    await toggleProtection(db, { protection: "waf", on: true, expectedVersion: 0 }, ADMIN);
+    const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
+    await sql(url, `UPDATE "settings" SET "value" = 'false' WHERE "key" = 'security.waf.enabled'`);
+    await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.waf.legacy_knob', 'x', 'string', 'security', ${now})`);
+    expect((await checkStoreConsistency(db)).consistent).toBe(false);
+
+    const result = await repairMirror(db, { actor: ADMIN.actor, requestId: "req-repair" });
+    expect(result.rewritten.sort()).toEqual(["security.waf.enabled", "security.waf.legacy_knob"]);
+    expect((await checkStoreConsistency(db)).consistent).toBe(true);
+    const intent = await readIntent(db);
+    expect(intent.waf).toMatchObject({ enabled: true, version: 1 }); // intent untouched
+    expect((await auditRows(db)).at(-1)).toMatchObject({ action: "repair_mirror", actor: ADMIN.actor, outcome: "committed", requestId: "req-repair", configVersion: intent.version });
+    expect(await storeInvariants(db)).toEqual(healthyAt(intent.version));
   });
 
   it("committed audit rows equal the global version throughout a mixed sequence", async () => {

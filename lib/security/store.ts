@@ -6,11 +6,11 @@ import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleI
 import { auditSnapshot, type ProtectionIntent, type SecurityIntent } from "./intent";
 import { announceCommit } from "./events";
 import { lockIntent } from "./lock";
-import { GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
+import { fullMirror, GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
 import { writeMirror } from "./mirror-write";
 import { PROTECTION_LABELS, type Protection, type SettingsByProtection } from "./protections";
 import { logRecreated, recreateConfig, type Recreated } from "./recovery";
-import { insertAudit, selectConfigRow, updateConfigGuarded, type AuditInsert } from "./config-sql";
+import { bumpGlobalVersion, insertAudit, selectConfigRow, updateConfigGuarded, type AuditInsert } from "./config-sql";
 import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
 
 // The one write path for security intent (ARCHITECTURE: "One write path, one transaction").
@@ -307,4 +307,45 @@ async function writeMirrorAndAudit(
 /** Records on a change's audit row what the runtime did with it (applied after N ms, failed, superseded). */
 export async function recordRuntimeResult(db: Db, auditId: number, result: unknown): Promise<void> {
   await db.$executeRaw`UPDATE "security_audits" SET "runtime_result" = ${JSON.stringify(result)} WHERE "id" = ${auditId}`;
+}
+
+/**
+ * The settings mirror disagrees with the security config (the `store` drift surface): rewrite the
+ * mirror from the config, which is the authoritative copy, and drop security.* keys the config does
+ * not have. One commit (global version + 1, per-protection versions unchanged) with an audit row
+ * listing what differed.
+ */
+export async function repairMirror(db: Db, ctx: ChangeContext): Promise<{ version: number; rewritten: string[] }> {
+  const requestId = ctx.requestId ?? randomUUID();
+  const outcome = await withTransientRetry(() =>
+    db.$transaction(async (tx) => {
+      const now = new Date();
+      const row = await bumpGlobalVersion(tx, now);
+      if (!row) throw new ValidationError("The security config row is missing: it is recreated from the settings mirror the next time it is read (open the Security page).");
+      const intent = rowToIntent(row);
+      const wanted = fullMirror(intent);
+      const present = await tx.setting.findMany({ where: { key: { startsWith: "security." } } });
+      const have = new Map(present.map((s) => [s.key, `${s.type}:${s.value}`]));
+      const differing = wanted.filter((e) => e.key !== GLOBAL_VERSION_KEY && have.get(e.key) !== `${e.type}:${e.value}`).map((e) => e.key);
+      const stray = present.map((s) => s.key).filter((key) => !wanted.some((e) => e.key === key));
+      await writeMirror(tx, wanted, now);
+      if (stray.length) await tx.setting.deleteMany({ where: { key: { in: stray } } });
+      await insertAudit(tx, {
+        at: now,
+        actor: ctx.actor,
+        action: "repair_mirror",
+        protection: null,
+        before: JSON.stringify(Object.fromEntries([...differing, ...stray].map((key) => [key, have.get(key) ?? null]))),
+        after: JSON.stringify(Object.fromEntries(differing.map((key) => [key, wanted.find((e) => e.key === key)!.value]))),
+        outcome: "committed",
+        error: null,
+        requestId,
+        configVersion: intent.version,
+      });
+      return { version: intent.version, rewritten: [...differing, ...stray] };
+    }, TX_OPTIONS),
+  );
+  announceCommit({ kind: "mirror", version: outcome.version });
+  log.info({ event: "mirror_repaired", source: "lib/security", actor: ctx.actor, version: outcome.version, keys: outcome.rewritten, requestId }, "settings mirror rewritten from the security config");
+  return outcome;
 }

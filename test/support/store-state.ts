@@ -90,8 +90,8 @@ export async function storeInvariants(db: Db): Promise<StoreInvariants> {
   const versions = audits.map((a) => a.configVersion);
   const latest: Partial<Record<Protection, unknown>> = {};
   for (const audit of audits) {
-    // Scenario switches and their adoption take a version but are not a protection's intent.
-    if (audit.action === "scenario" || audit.action === "adopt_scenarios") continue;
+    // Scenario switches, their adoption and mirror repairs take a version but are not a protection's intent.
+    if (audit.action === "scenario" || audit.action === "adopt_scenarios" || audit.action === "repair_mirror") continue;
     const after = JSON.parse(audit.after ?? "null") as Record<string, unknown>;
     if (audit.protection === null) for (const p of PROTECTIONS) latest[p] = after[p];
     else latest[audit.protection as Protection] = after;

@@ -15,7 +15,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   // Precedence: schema-degraded > first-run setup > login. While degraded, sign-in stays open if the
   // account tables are intact, and leads to the full migration report.
   const gate = await schemaGate();
-  if (!gate.ok && !sessionsUsable(gate)) return <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />;
+  if (!gate.ok && !sessionsUsable(gate)) return <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />;
   const target = gate.ok ? safeNextPath(next) : "/migrations";
   if (!(await adminExists(db()))) redirect("/setup");
   if (await currentAdmin()) redirect(target);

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 export default async function SetupPage({ searchParams }: { searchParams: Promise<{ token?: string | string[] }> }) {
   const gate = await schemaGate();
-  if (!gate.ok) return <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />;
+  if (!gate.ok) return <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />;
   // Gone for good once an admin exists.
   if (await adminExists(db())) notFound();
   const { token } = await searchParams;

@@ -13,11 +13,11 @@ export const dynamic = "force-dynamic";
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<{ required?: string }> }) {
   const guard = await guardPage("/account");
-  if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedy={guard.remedy} />;
+  if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedies={guard.remedies} />;
   const { admin } = guard;
   const { required } = await searchParams;
   const loaded = await orDegraded(() => Promise.all([listSessions(db(), admin), listAuthEvents(db(), 15)]));
-  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedy={loaded.gate.report.remedy} />;
+  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedies={loaded.gate.report.remedies} />;
   const [sessions, events] = loaded.value;
   return (
     <div className="space-y-8">

@@ -29,7 +29,7 @@ export default async function MigrationsPage() {
             {healthBody(gate).summary}
           </p>
         ) : (
-          <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />
+          <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />
         )}
         <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
           This is the reduced view.{" "}
@@ -44,7 +44,7 @@ export default async function MigrationsPage() {
   if (!gate.ok) {
     return (
       <div className="space-y-4">
-        <DegradedNotice initial={healthBody(gate)} remedy={gate.report.remedy} />
+        <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />
         <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
           This is the reduced view shown without signing in.{" "}
           {sessionsUsable(gate) ? (

@@ -12,6 +12,7 @@ import { engine, engineCrowdsecSettings } from "@/lib/engine/registry";
 import { MalformedRequestError } from "@/lib/errors";
 import type { SecurityIntent } from "@/lib/security/intent";
 import { parseScenarioInput, setScenarioIntent, type ScenarioIntentRow } from "@/lib/security/scenarios";
+import { repairMirror } from "@/lib/security/store";
 
 // Thin: runAction checks the session; the input is untrusted and validated in lib/security, which
 // owns the one write path. The actor is the signed-in admin. Each change waits for the runtime
@@ -30,6 +31,18 @@ export async function setScenarioAction(input: unknown): Promise<ActionResult<Sc
     const parsed = parseScenarioInput(input); // malformed → refused before anything is read or written
     const known = await prepareScenarioSwitch(db(), engineCrowdsecSettings());
     return setScenarioIntent(db(), parsed, ctx, known);
+  });
+}
+
+/** The banner's remedy for store drift: rewrite the settings mirror from the security config. No input. */
+export async function repairMirrorAction(input?: unknown): Promise<ActionResult<{ version: number; rewritten: string[] }>> {
+  return runAction("repairMirror", async (ctx) => {
+    if (input !== undefined && input !== null && !(typeof input === "object" && Object.keys(input).length === 0)) {
+      throw new MalformedRequestError("Rewriting the mirror takes no input.");
+    }
+    const result = await repairMirror(db(), { actor: ctx.actor, requestId: ctx.requestId });
+    await runningDetector()?.request(["store"]);
+    return result;
   });
 }
 

@@ -14,13 +14,13 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
   const { tab } = await searchParams;
   const initialTab = parseSecurityTab(tab);
   const guard = await guardPage(initialTab === "overview" ? "/security" : `/security?tab=${initialTab}`);
-  if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedy={guard.remedy} />;
+  if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedies={guard.remedies} />;
   // Rendered with the current status and the detector's cached drift snapshot, so the first paint
   // is real data (banner included); then the client polls both.
   const loaded = await orDegraded(async () => {
     const [status, drift] = await Promise.all([getSecurityStatus(db()), driftReport()]);
     return { status, drift };
   });
-  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedy={loaded.gate.report.remedy} />;
-  return <SecurityView initialStatus={loaded.value.status} initialDrift={loaded.value.drift} initialTab={initialTab} />;
+  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedies={loaded.gate.report.remedies} />;
+  return <SecurityView initialStatus={loaded.value.status} initialDrift={loaded.value.drift} />;
 }

@@ -4,6 +4,7 @@ import { openRawConnection } from "../../migrations/connection";
 import { describeDatabaseError } from "../../migrations/db-errors";
 import { resolveMigration, type ResolveAs } from "../../migrations/resolve";
 import { migrateDatabase } from "../../migrations/run";
+import { plural } from "../../plural";
 
 /** `migrate`: apply pending migrations. `migrate resolve --applied|--rolled-back <name>`: as Prisma's. */
 export async function migrateCommand(args: string[]): Promise<number> {
@@ -20,8 +21,8 @@ export async function migrateCommand(args: string[]): Promise<number> {
   });
   console.log(
     result.applied.length === 0
-      ? `Database is up to date: ${result.alreadyApplied} migration(s) already applied, none pending.`
-      : `Applied ${result.applied.length} migration(s); ${result.alreadyApplied} were already applied.`,
+      ? `Database is up to date: ${plural(result.alreadyApplied, "migration")} already applied, none pending.`
+      : `Applied ${plural(result.applied.length, "migration")}; ${result.alreadyApplied} ${result.alreadyApplied === 1 ? "was" : "were"} already applied.`,
   );
   return 0;
 }

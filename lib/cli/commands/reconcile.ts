@@ -2,6 +2,7 @@ import { db } from "../../db";
 import { createEngine } from "../../engine/registry";
 import { schemaGate } from "../../migrations/gate";
 import { reconcile } from "../../reconcile/reconcile";
+import { plural } from "../../plural";
 
 /**
  * `reconcile [--json]`: make the runtime match the stored intent now (what the panel does at boot).
@@ -27,7 +28,7 @@ export async function reconcileCommand(args: string[]): Promise<number> {
       for (const d of tally.decisions) {
         console.log(`${d.protection.padEnd(10)} desired ${d.desired.padEnd(18)} observed ${d.observed.padEnd(13)} → ${d.action.padEnd(6)} ${d.result}: ${d.reason}${d.ms !== undefined ? ` (${d.ms} ms)` : ""}`);
       }
-      console.log(tally.failed === 0 ? "Runtime matches the intent." : `FAILED: ${tally.failed} runtime(s) do not match the intent.`);
+      console.log(tally.failed === 0 ? "Runtime matches the intent." : `FAILED: ${plural(tally.failed, "runtime")} ${tally.failed === 1 ? "does" : "do"} not match the intent.`);
     }
     return tally.failed === 0 ? 0 : 1;
   } finally {

@@ -1,4 +1,5 @@
 import { readStdin } from "../read-secret";
+import { plural } from "../../plural";
 
 /** `reset-password <username>`: a password piped on stdin (one line) is used as is; else one is generated and printed. */
 export async function resetPasswordCommand(args: string[]): Promise<number> {
@@ -12,7 +13,7 @@ export async function resetPasswordCommand(args: string[]): Promise<number> {
   const password = piped || generateOneTimePassword();
   try {
     const result = await resetPassword(db(), username, password);
-    console.log(`Password of "${result.username}" reset; ${result.sessionsEnded} session(s) ended.`);
+    console.log(`Password of "${result.username}" reset; ${plural(result.sessionsEnded, "session")} ended.`);
     if (!piped) console.log(`One-time password: ${password}`);
     console.log("The admin must choose a new password at next sign-in.");
     return 0;

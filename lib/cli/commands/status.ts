@@ -8,6 +8,10 @@ function printTable(report: MigrationReport, url: string): void {
   console.log(`Database: ${redactUrl(url)} (${report.provider}) — ${report.database.reachable ? `reachable, ${report.database.latencyMs} ms` : "UNREACHABLE"}`);
   console.log(report.summary);
   for (const reason of report.reasons.slice(1)) console.log(`  - ${reason}`);
+  if (report.remedies.length > 0) {
+    console.log(report.remedies.length === 1 ? "\nTo fix it, run:" : "\nTo fix it, run one of:");
+    for (const r of report.remedies) console.log(`  ${r.command}\n      ${r.when}`);
+  }
   if (report.migrations.length > 0) {
     console.log("");
     const width = Math.max(...report.migrations.map((m) => m.name.length), 9);

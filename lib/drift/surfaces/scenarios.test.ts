@@ -158,7 +158,7 @@ name: "me/custom-bf_user-enum"   # quoted
     symlinkSync(hubLinkTarget(other.hub, "crowdsecurity/ssh-bf"), path.join(d.etc, "ssh-bf.yaml"));
     const r = ok(readRuntimeScenarios(d.etc, d.hub));
     expect(summary(r)).toEqual({ "crowdsecurity/ssh-bf": "hub" });
-    expect(r.problems).toEqual([`1 link(s) point outside the hub ${path.join(d.hub, "scenarios")} (ssh-bf.yaml); they are counted by their target's name`]);
+    expect(r.problems).toEqual([`1 link points outside the hub ${path.join(d.hub, "scenarios")} (ssh-bf.yaml); they are counted by their target's name`]);
   });
 
   it("ignores (and counts) unknown extra files; a directory named *.yaml is a problem", () => {

@@ -22,6 +22,7 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Difference, SurfaceCheck } from "../types";
+import { plural } from "../../plural";
 
 export interface RuntimeScenarioItem {
   /** The entry's absolute path in the scenarios directory (the link itself for a hub item). */
@@ -446,7 +447,7 @@ export function readRuntimeScenarios(configScenariosDir: string, hubDir?: string
   if (outsideHub.length > 0) {
     const shown = outsideHub.slice(0, 5).join(", ");
     problems.push(
-      `${outsideHub.length} link(s) point outside the hub ${hub!.prefix.slice(0, -1)} (${shown}${outsideHub.length > 5 ? ", …" : ""}); they are counted by their target's name`,
+      `${plural(outsideHub.length, "link")} ${outsideHub.length === 1 ? "points" : "point"} outside the hub ${hub!.prefix.slice(0, -1)} (${shown}${outsideHub.length > 5 ? ", …" : ""}); they are counted by their target's name`,
     );
   }
   for (const name of enabled.keys()) broken.delete(name);
