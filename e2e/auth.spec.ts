@@ -3,6 +3,7 @@ import { formAlert, snapshot, submitLogin, submitSetup } from "./helpers";
 import { spawnSync } from "node:child_process";
 import { OFF_SITE_NEXT } from "../test/support/redirect-corpus";
 import { databaseUrl } from "./database";
+import { expectAccessible } from "./a11y";
 
 // Tags pick the server (playwright.config.ts):
 //  @first-run: the "first-run" server, which starts without an admin (after the crawl of the fresh
@@ -24,6 +25,7 @@ test.describe.serial("first-run server: setup, then lockout", () => {
     await expect(page.getByTestId("setup-needs-token")).toContainText("setup_token");
     await expect(page.getByLabel("Username")).toHaveCount(0);
     await snapshot(page, testInfo, "setup-needs-token");
+    await expectAccessible(page, "/setup without its token (no admin yet)");
     await page.goto("/setup?token=not-the-token");
     await expect(page.getByRole("alert").filter({ hasText: "The token in this link is not valid" })).toBeVisible();
     await expect(page.getByLabel("Username")).toHaveCount(0);
@@ -31,6 +33,7 @@ test.describe.serial("first-run server: setup, then lockout", () => {
     await page.goto(`/setup?token=${E2E_SETUP_TOKEN}`);
     await expect(page.getByRole("heading", { name: "Create the first admin" })).toBeVisible();
     await snapshot(page, testInfo, "setup-form");
+    await expectAccessible(page, "/setup form");
 
     // A second browser holding the form open: its submission must find setup closed.
     const late = await (await newContext({ session: "none" })).newPage();

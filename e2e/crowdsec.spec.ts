@@ -68,10 +68,20 @@ test.describe("CrowdSec agent", () => {
     await page.close();
   });
 
-  test("switched on, a real crowdsec agent runs with the instance's config; switched off, it is gone", async ({ page }, testInfo) => {
+  test("switched on, a real crowdsec agent runs with the instance's config (no drift flashes while it starts); switched off, it is gone", async ({ page }, testInfo) => {
     await page.goto("/security");
     const crowdsec = card(page, "crowdsec");
+    // Watch for the drift banner from before the click: a runtime being started is settling, not drift.
+    await page.evaluate(() => {
+      const w = window as unknown as { __driftBannerSeen?: boolean };
+      w.__driftBannerSeen = document.querySelector('[data-testid="drift-banner"]') !== null;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid="drift-banner"]')) w.__driftBannerSeen = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     const pid = await switchOn(page);
+    await page.waitForTimeout(2_500); // the drift poll after the start has answered
+    expect(await page.evaluate(() => (window as unknown as { __driftBannerSeen?: boolean }).__driftBannerSeen), "the drift banner appeared during the start").toBe(false);
 
     // The pid on the card is a crowdsec process running this instance's config (checked from Node).
     const config = agentConfig(pid);

@@ -76,7 +76,7 @@ async function setInboundThreshold(page: Page, value: number): Promise<void> {
   const waf = card(page, "waf");
   await waf.getByLabel("Inbound anomaly threshold").fill(String(value));
   await waf.getByRole("button", { name: "Save settings" }).click();
-  await expect(waf.getByTestId("intent-settings")).toContainText(`inboundThreshold: ${value}`);
+  await expect(waf.getByTestId("intent-settings")).toContainText(`Inbound anomaly threshold: ${value.toLocaleString("en")}`);
 }
 
 async function applyToRuntime(page: Page) {

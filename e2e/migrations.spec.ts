@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { databaseUrl, MIGRATIONS_DIR, runSql } from "./database";
 import { apiLogin, E2E_SETUP_TOKEN, expect, test, type Credentials } from "./fixtures";
 import { snapshot, submitSetup } from "./helpers";
+import { expectAccessible } from "./a11y";
 
 // Migration health end to end, on the "schema" server (WARDEN_MIGRATE_ON_BOOT=false): healthy → a
 // table dropped by hand → repaired; then an old database (the auth migration not applied) → pending,
@@ -61,6 +62,7 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
   // The header never shows green beside the notice.
   await expect(page.getByTestId("schema-pill")).toContainText("degraded");
   await snapshot(page, testInfo, "security-degraded-missing-table");
+  await expectAccessible(page, "/security while degraded (signed in)");
 
   const health = await page.request.get("/api/health");
   expect(health.status()).toBe(503);
@@ -101,6 +103,7 @@ test("@schema a failed migration is named everywhere; its error only for a signe
     await expect(notice.getByTestId("remedy")).toHaveText([new RegExp(`npm run cli -- migrate resolve --rolled-back ${drift}`), new RegExp(`npm run cli -- migrate resolve --applied ${drift}`)]);
     await expect(page.locator("body")).not.toContainText("secret-ish");
     await snapshot(page, testInfo, "migrations-failed-reduced");
+    await expectAccessible(page, "/migrations reduced view while degraded (signed out)");
 
     // The auth tables are intact: sign-in works, and the admin sees the full report with the error.
     await apiLogin(context.request, SCHEMA_ADMIN);
@@ -109,6 +112,7 @@ test("@schema a failed migration is named everywhere; its error only for a signe
     await expect(page.getByTestId("migration-row").filter({ hasText: drift })).toContainText("failed");
     await expect(page.locator("body")).toContainText("secret-ish");
     await snapshot(page, testInfo, "migrations-failed-full");
+    await expectAccessible(page, "/migrations full report while degraded (signed in)");
 
     const status = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "status"], {
       env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER) },

@@ -1,4 +1,5 @@
 import { ADMIN, expect, test } from "./fixtures";
+import { runSql } from "./database";
 import { card, readStatus, snapshot } from "./helpers";
 
 // Every test starts signed in as the seeded admin (by API: fixtures.ts); audit rows and conflict
@@ -79,11 +80,11 @@ test.describe("security toggles", () => {
     await card(second, "waf").getByLabel("Paranoia level").fill(String(secondValue));
     await card(first, "waf").getByLabel("Paranoia level").fill(String(firstValue));
     await card(first, "waf").getByRole("button", { name: "Save settings" }).click();
-    await expect(card(first, "waf").getByTestId("intent-settings")).toContainText(`paranoia: ${firstValue}`);
+    await expect(card(first, "waf").getByTestId("intent-settings")).toContainText(`Paranoia level: ${firstValue}`);
 
     // The second tab's poll brings the new version: the intent row follows it, the unsaved edit is
     // kept (not wiped by a remount) and the admin is told that saving will ask for a review.
-    await expect(card(second, "waf").getByTestId("intent-settings")).toContainText(`paranoia: ${firstValue}`);
+    await expect(card(second, "waf").getByTestId("intent-settings")).toContainText(`Paranoia level: ${firstValue}`);
     await expect(card(second, "waf").getByTestId("form-overtaken")).toContainText(
       new RegExp(`WAF was changed by ${ADMIN.username} at \\d{1,2}:\\d{2}.*since you started editing`),
     );
@@ -227,7 +228,8 @@ test.describe("security toggles", () => {
     await expect(newest.locator("td").nth(1)).toHaveText(ADMIN.username);
     await expect(page.getByTestId("audit-row").filter({ hasText: "local-admin" })).toHaveCount(0);
     await expect(newest).toContainText("Rate limiting");
-    await expect(newest).toContainText(`enabled: ${before.enabled} → ${!before.enabled}`);
+    // Labels, not code keys.
+    await expect(newest).toContainText(`Enabled: ${before.enabled ? "on" : "off"} → ${before.enabled ? "off" : "on"}`);
     await expect(newest).toContainText("committed");
     await expect(page.getByTestId("audit-page")).toContainText("Page 1 of");
     await snapshot(page, testInfo, "audit-tab");
@@ -246,4 +248,83 @@ test.describe("security toggles", () => {
     await snapshot(phone, testInfo, "security-phone");
     await phone.close();
   });
+});
+
+test.describe("tabs and the address bar", () => {
+  test("the tab lives in the URL both ways: sidebar links select it, a tab click is a history entry, Back returns", async ({ page }, testInfo) => {
+    await page.goto("/security");
+    const nav = page.getByRole("navigation", { name: "Main" });
+    const tab = (name: string) => page.getByRole("tab", { name, exact: true });
+    await expect(tab("Overview")).toHaveAttribute("aria-selected", "true");
+    await expect(nav.getByRole("link", { name: "Security" })).toHaveAttribute("aria-current", "page");
+
+    await nav.getByRole("link", { name: "Audit" }).click();
+    await expect(page).toHaveURL(/\/security\?tab=audit$/);
+    await expect(tab("Audit")).toHaveAttribute("aria-selected", "true");
+    await expect(nav.getByRole("link", { name: "Audit" })).toHaveAttribute("aria-current", "page");
+    await expect(nav.getByRole("link", { name: "Security" })).not.toHaveAttribute("aria-current", "page");
+
+    await nav.getByRole("link", { name: "Security" }).click();
+    await expect(page).toHaveURL(/\/security$/);
+    await expect(tab("Overview")).toHaveAttribute("aria-selected", "true");
+
+    await tab("Scenarios").click();
+    await expect(page).toHaveURL(/\?tab=scenarios$/);
+    await tab("AppSec").click();
+    await expect(page).toHaveURL(/\?tab=appsec$/);
+    await page.goBack();
+    await expect(page).toHaveURL(/\?tab=scenarios$/);
+    await expect(tab("Scenarios")).toHaveAttribute("aria-selected", "true");
+    await page.goBack();
+    await expect(tab("Overview")).toHaveAttribute("aria-selected", "true");
+    await page.goForward();
+    await expect(tab("Scenarios")).toHaveAttribute("aria-selected", "true");
+    await snapshot(page, testInfo, "tabs-after-history");
+
+    await page.goto("/account");
+    await expect(nav.getByRole("link", { name: "Account" })).toHaveAttribute("aria-current", "page");
+  });
+
+  test("when every poll fails, the view says it is stale once, naming what could not be refreshed", async ({ page }, testInfo) => {
+    await page.goto("/security");
+    await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
+    await page.route("**/api/security/**", (route) => route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "SCHEMA_DEGRADED", message: "down for the test" } }) }));
+    const notice = page.getByTestId("stale-notice");
+    await expect(notice).toContainText("security status", { timeout: 15_000 });
+    await expect(notice).toContainText("drift status", { timeout: 20_000 });
+    await expect(page.getByText(/stale since/i)).toHaveCount(1);
+    // The last good data stays on screen.
+    await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
+    await snapshot(page, testInfo, "stale-once");
+    await page.unroute("**/api/security/**");
+  });
+});
+
+test("store drift says the two stored copies disagree (not the runtime) and 'Rewrite the mirror from the config' mends it, audited", async ({ page }, testInfo) => {
+  await page.goto("/security");
+  const status = await readStatus(page);
+  const stored = status.intent.rate_limit!.enabled;
+  // An operator (or an old tool) edits the settings mirror behind the panel's back.
+  await runSql("panel", `UPDATE "settings" SET "value" = '${String(!stored)}' WHERE "key" = 'security.rate_limit.enabled'`);
+  // Any commit makes the detector look at the store at once (otherwise its ticker would, within a minute).
+  const waf = page.getByRole("switch", { name: "WAF" });
+  const wafOn = (await readStatus(page)).intent.waf!.enabled;
+  await waf.click();
+  await expect(waf).toHaveAttribute("aria-checked", String(!wafOn));
+  await expect(waf).toHaveAttribute("aria-busy", "false");
+
+  const banner = page.getByTestId("drift-banner");
+  await expect(banner).toContainText("The two stored copies of the security settings disagree", { timeout: 15_000 });
+  await expect(banner).not.toContainText("The runtime does not match");
+  await expect(banner.getByTestId("drift-surface-store")).toContainText("security.rate_limit.enabled");
+  await snapshot(page, testInfo, "store-drift");
+  await banner.getByTestId("drift-repair-mirror").click();
+  await expect(banner).toHaveCount(0, { timeout: 15_000 });
+
+  await page.goto("/security?tab=audit");
+  await expect(page.getByTestId("audit-row").first()).toContainText("mirror rewritten from the config");
+  // Put the WAF back.
+  await page.goto("/security");
+  await page.getByRole("switch", { name: "WAF" }).click();
+  await expect(page.getByRole("switch", { name: "WAF" })).toHaveAttribute("aria-checked", String(wafOn));
 });

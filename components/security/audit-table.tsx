@@ -7,6 +7,8 @@ import { useAudit } from "../hooks/use-audit";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
 import { plural } from "@/lib/plural";
+import { fieldLabel, fieldValue } from "@/lib/security/labels";
+import { useStaleReport } from "../ui/stale-notice";
 
 export const AUDIT_PAGE_SIZE = 20;
 
@@ -20,7 +22,7 @@ const ACTION_WORDS: Record<string, string> = {
   repair_mirror: "mirror rewritten from the config",
 };
 
-const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+const show = fieldValue;
 
 /** Only the fields that changed, as "field: before → after". */
 function changeSummary(entry: AuditEntry): string {
@@ -31,22 +33,23 @@ function changeSummary(entry: AuditEntry): string {
     return Object.entries(after)
       .map(([p, v]) => {
         const { enabled, ...settings } = (v ?? {}) as Record<string, unknown>;
-        return `${PROTECTION_LABELS[p as Protection] ?? p}: ${enabled ? "on" : "off"} (${Object.entries(settings).map(([k, x]) => `${k} ${show(x)}`).join(", ")})`;
+        return `${PROTECTION_LABELS[p as Protection] ?? p}: ${enabled ? "on" : "off"} (${Object.entries(settings).map(([k, x]) => `${fieldLabel(p, k)} ${show(x)}`).join(", ")})`;
       })
       .join("; ");
   }
   if (entry.before === null) return Object.keys(after).length ? `→ ${show(after)}` : "—";
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k in after && show(before[k]) !== show(after[k]));
-  return keys.length ? keys.map((k) => `${k}: ${show(before[k])} → ${show(after[k])}`).join("; ") : "no change";
+  return keys.length ? keys.map((k) => `${fieldLabel(entry.protection, k)}: ${show(before[k])} → ${show(after[k])}`).join("; ") : "no change";
 }
 
 export function AuditTable() {
   const [page, setPage] = useState(1);
   const audit = useAudit(page, AUDIT_PAGE_SIZE);
   const data = audit.data;
+  const staleReported = useStaleReport("audit", "audit log", audit);
   return (
     <section aria-label="Audit log" className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-      {audit.isError && (
+      {audit.isError && (!data || !staleReported) && (
         <p role="alert" className="border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
           Could not refresh the audit log ({audit.error.message}); {data ? "showing the last entries loaded." : "try again shortly."}
         </p>

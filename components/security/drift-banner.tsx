@@ -7,10 +7,11 @@ import { useRepairMirror } from "../hooks/use-repair-mirror";
 import { useDrift } from "../hooks/use-drift";
 import { ActionFailure } from "../hooks/use-protection-mutation";
 import { useSecurityStatus } from "../hooks/use-security-status";
-import { ClockTime, clockTime, RelativeTime } from "../ui/relative-time";
+import { clockTime, RelativeTime } from "../ui/relative-time";
 import { useToast } from "../ui/toast";
 import { ApplyResult } from "./apply-result";
 import { applyCanHelp, plural, SURFACE_LABELS, surfaceLines, surfacesNeedingAttention } from "./drift-lines";
+import { useStaleReport } from "../ui/stale-notice";
 
 /**
  * The top of /security whenever a surface drifts or cannot be verified: what differs, surface by
@@ -30,7 +31,9 @@ export function DriftBanner() {
   if (report && surfaces.length === 0 && !apply.isPending && apply.submittedAt > settledAt) setSettledAt(apply.submittedAt);
   const forThisDrift = apply.submittedAt > settledAt;
   const pollError = drift.isError && report ? drift.error.message : null;
-  const staleNotice = pollError ? (
+  // Inside a view with one stale notice (/security), the banner reports there instead of saying it again.
+  const reported = useStaleReport("drift", "drift status", drift);
+  const staleNotice = pollError && !reported ? (
     <p data-testid="drift-stale" className="text-sm font-medium text-amber-800 dark:text-amber-200">
       Drift status stale since {clockTime(new Date(drift.dataUpdatedAt).toISOString())}: {pollError}
     </p>
@@ -124,8 +127,7 @@ function SurfaceItem({ surface, report }: { surface: Surface; report: DriftRepor
         <span className="text-xs opacity-80">
           {snap.since && (
             <>
-              since{" "}
-              <ClockTime iso={snap.since} />{" "}
+              since <RelativeTime iso={snap.since} />{" "}
               ·{" "}
             </>
           )}

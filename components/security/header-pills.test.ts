@@ -55,4 +55,13 @@ describe("enginePill", () => {
     expect(enginePill(runtime("running"), "HTTP 500")).toMatchObject({ word: "running (stale)", tone: "grey" });
     expect(enginePill(undefined, null).word).toBe("checking…");
   });
+  it("while the schema is degraded it says the state is not read, never 'checking…'", () => {
+    expect(enginePill(undefined, null, true)).toMatchObject({ word: "not read", tone: "grey", title: expect.stringContaining("schema is degraded") });
+    expect(enginePill(runtime("running"), "HTTP 503", true)).toMatchObject({ word: "running (stale)", tone: "grey" });
+  });
+  it("a settling runtime is neither drift nor green", () => {
+    const snap = (verdict: "in_sync" | "settling") => ({ surface: "engine" as const, verdict, differences: [], expected: null, actual: null, reason: verdict === "settling" ? "CrowdSec is being brought to version 2" : null, since: null, checkedAt: "2025-03-01T12:00:00.000Z" });
+    const report = { surfaces: { engine: snap("settling"), scenarios: snap("in_sync"), appsec: snap("in_sync"), store: snap("in_sync") }, drift: false, cannotVerify: false, checkedAt: "2025-03-01T12:00:00.000Z", ageMs: 0 };
+    expect(driftPill(report, { pollError: null, fetchedAt: 0, now: 0 })).toMatchObject({ word: "settling…", tone: "grey", title: expect.stringContaining("version 2") });
+  });
 });

@@ -21,8 +21,15 @@ export interface PillState {
  */
 export const DRIFT_SNAPSHOT_STALE_MS = 5 * 60_000;
 
-/** The Engine pill: CrowdSec's observed runtime state, in the runtime row's words. */
-export function enginePill(runtime: RuntimeObservation | undefined, pollError: string | null): PillState {
+/**
+ * The Engine pill: CrowdSec's observed runtime state, in the runtime row's words. `schemaDegraded`: the
+ * panel reads nothing while its schema is degraded, so say that rather than "checking…" forever.
+ */
+export function enginePill(runtime: RuntimeObservation | undefined, pollError: string | null, schemaDegraded = false): PillState {
+  if (schemaDegraded) {
+    const title = "The panel reads no runtime state while its schema is degraded (see Migrations).";
+    return runtime ? { word: `${runtimeBadge(runtime, null).word.toLowerCase()} (stale)`, tone: "grey", title: `${title} Last observed: ${runtime.summary}` } : { word: "not read", tone: "grey", title };
+  }
   if (!runtime) return pollError ? { word: "unknown", tone: "grey", title: `Could not read the engine's state: ${pollError}` } : { word: "checking…", tone: "grey", title: "Reading the engine's state…" };
   const badge = runtimeBadge(runtime, null);
   const word = badge.word.toLowerCase();

@@ -1,15 +1,17 @@
 import type { ProtectionIntent } from "@/lib/security/intent";
 import { Badge } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
+import { fieldLabel, fieldValue } from "@/lib/security/labels";
+import type { Protection } from "@/lib/security/protections";
 
-function describe(settings: Record<string, unknown>): string {
+function describe(protection: Protection, settings: Record<string, unknown>): string {
   return Object.entries(settings)
-    .map(([k, v]) => `${k}: ${v === null ? "—" : String(v)}`)
+    .map(([k, v]) => `${fieldLabel(protection, k)}: ${fieldValue(v)}`)
     .join(" · ");
 }
 
 /** What the panel stores: value, version, who and when. Not a statement about the runtime. */
-export function IntentRow({ intent }: { intent: ProtectionIntent }) {
+export function IntentRow({ protection, intent }: { protection: Protection; intent: ProtectionIntent }) {
   return (
     <div className="grid grid-cols-[5.5rem_1fr] gap-2 text-sm" data-testid="intent-row">
       <dt className="font-medium text-slate-500 dark:text-slate-400">Intent</dt>
@@ -33,7 +35,7 @@ export function IntentRow({ intent }: { intent: ProtectionIntent }) {
           </span>
         </div>
         <p className="break-words text-slate-700 dark:text-slate-300" data-testid="intent-settings">
-          {describe(intent.settings as unknown as Record<string, unknown>)}
+          {describe(protection, intent.settings as unknown as Record<string, unknown>)}
         </p>
       </dd>
     </div>

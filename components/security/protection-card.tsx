@@ -125,7 +125,7 @@ export function ProtectionCard({
         </div>
       )}
       <dl className="mb-4 space-y-3">
-        <IntentRow intent={intent} />
+        <IntentRow protection={protection} intent={intent} />
         <RuntimeRow runtime={runtime} transition={requested === null ? null : requested ? "starting" : "stopping"} />
       </dl>
       <details className="group" open>

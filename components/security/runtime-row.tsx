@@ -1,6 +1,5 @@
 "use client";
 
-import { Fragment } from "react";
 import type { RuntimeObservation } from "@/lib/engine/types";
 import { useNow } from "../hooks/use-now";
 import { Badge } from "../ui/badge";
@@ -49,14 +48,15 @@ export function RuntimeRow({ runtime, transition = null }: { runtime: RuntimeObs
           </span>
         </div>
         {facts.length > 0 && (
-          <p data-testid="runtime-facts" className="break-words tabular-nums text-slate-700 dark:text-slate-300">
+          // A list: a screen reader reads each fact on its own ("LAPI ready", "7 ms", "v1.4.6"), not run together.
+          <ul data-testid="runtime-facts" aria-label="Observed facts" className="flex flex-wrap break-words tabular-nums text-slate-700 dark:text-slate-300">
             {facts.map((fact, i) => (
-              <Fragment key={i}>
-                {i > 0 && <span aria-hidden> · </span>}
+              <li key={i}>
+                {i > 0 && <span aria-hidden="true"> · </span>}
                 <Fact fact={fact} />
-              </Fragment>
+              </li>
             ))}
-          </p>
+          </ul>
         )}
         <p data-testid="runtime-summary" className="break-words">
           {runtime.summary}

@@ -6,6 +6,7 @@ import { useScenarios } from "../hooks/use-scenarios";
 import { clockTime } from "../ui/relative-time";
 import { scenarioCounts } from "./scenario-facts";
 import { ScenarioRow } from "./scenario-row";
+import { useStaleReport } from "../ui/stale-notice";
 
 /** Typing pauses this long before the search goes to the server (one request per pause, not per key). */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -15,6 +16,7 @@ export function ScenariosTab() {
   const [search, setSearch] = useState("");
   const q = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const list = useScenarios(q);
+  const staleReported = useStaleReport("scenarios", "scenario list", list);
   const data = list.data;
 
   return (
@@ -46,7 +48,7 @@ export function ScenariosTab() {
           {data ? scenarioCounts(data, q) : list.isError ? null : "Loading scenarios…"}
         </p>
       </div>
-      {list.isError && (
+      {list.isError && (!data || !staleReported) && (
         <p role="alert" className="text-sm font-medium text-amber-800 dark:text-amber-200">
           {data
             ? `Stale since ${clockTime(new Date(list.dataUpdatedAt).toISOString())}: ${list.error.message}`

@@ -7,7 +7,7 @@ import { PROTECTIONS } from "@/lib/security/protections";
 import type { SecurityStatus } from "@/lib/security/status";
 import { useDrift } from "../hooks/use-drift";
 import { useSecurityStatus } from "../hooks/use-security-status";
-import { clockTime, RelativeTime } from "../ui/relative-time";
+import { RelativeTime } from "../ui/relative-time";
 import { AppsecTab } from "./appsec-tab";
 import { AuditTable } from "./audit-table";
 import { DriftBanner } from "./drift-banner";
@@ -15,15 +15,25 @@ import { DriftDot } from "./drift-dot";
 import { ProtectionCard } from "./protection-card";
 import { ScenariosTab } from "./scenarios-tab";
 import { parseSecurityTab, SECURITY_TABS, tabForKey, type SecurityTab } from "./security-tabs";
+import { StaleNotice, StaleProvider, useStaleReport } from "../ui/stale-notice";
 
 const isDriftTab = (tab: SecurityTab): tab is DriftTab => (DRIFT_TABS as readonly string[]).includes(tab);
 
-export function SecurityView({ initialStatus, initialDrift }: { initialStatus?: SecurityStatus; initialDrift?: DriftReport }) {
+export function SecurityView(props: { initialStatus?: SecurityStatus; initialDrift?: DriftReport }) {
+  return (
+    <StaleProvider>
+      <SecurityViewContent {...props} />
+    </StaleProvider>
+  );
+}
+
+function SecurityViewContent({ initialStatus, initialDrift }: { initialStatus?: SecurityStatus; initialDrift?: DriftReport }) {
   // The tab lives in the URL (?tab=), both ways: a link to /security?tab=audit (the sidebar's Audit)
   // selects it, a click on a tab is a history entry, and Back returns to the tab before.
   const searchParams = useSearchParams();
   const tab = parseSecurityTab(searchParams.get("tab") ?? undefined);
   const status = useSecurityStatus(initialStatus);
+  useStaleReport("status", "security status", status);
   // Seeds the one drift query (banner, dots, header pill) with the server-rendered snapshot.
   useDrift(initialDrift);
   const tabRefs = useRef<Partial<Record<SecurityTab, HTMLButtonElement | null>>>({});
@@ -45,11 +55,8 @@ export function SecurityView({ initialStatus, initialDrift }: { initialStatus?: 
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-2xl font-semibold">Security</h1>
         <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="status-freshness">
-          {status.isError && data ? (
-            <span role="alert" className="font-medium text-amber-700 dark:text-amber-300">
-              Stale since {clockTime(new Date(status.dataUpdatedAt).toISOString())}: {status.error.message}
-            </span>
-          ) : data ? (
+          <StaleNotice />
+          {status.isError && data ? null : data ? (
             <>
               Status checked <RelativeTime iso={new Date(status.dataUpdatedAt || Date.parse(data.checkedAt)).toISOString()} />
             </>

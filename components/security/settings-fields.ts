@@ -1,3 +1,4 @@
+import { fieldLabel } from "@/lib/security/labels";
 import { BOUNDS, CROWDSEC_MODES, WAF_MODES, type Protection } from "@/lib/security/protections";
 
 export interface FieldSpec {
@@ -12,11 +13,11 @@ const range = (b: { min: number; max: number }) => `${b.min.toLocaleString("en")
 
 export const SETTINGS_FIELDS: Record<Protection, FieldSpec[]> = {
   crowdsec: [
-    { name: "mode", label: "Mode", kind: "select", options: CROWDSEC_MODES, hint: "local: Warden manages an agent; external: probe a LAPI run elsewhere" },
-    { name: "lapiUrl", label: "LAPI URL", kind: "url", hint: "Needed for external mode, e.g. http://127.0.0.1:8080" },
+    { name: "mode", label: fieldLabel("crowdsec", "mode"), kind: "select", options: CROWDSEC_MODES, hint: "local: Warden manages an agent; external: probe a LAPI run elsewhere" },
+    { name: "lapiUrl", label: fieldLabel("crowdsec", "lapiUrl"), kind: "url", hint: "Needed for external mode, e.g. http://127.0.0.1:8080" },
   ],
   waf: [
-    { name: "mode", label: "Mode when on", kind: "select", options: WAF_MODES, hint: "detect logs matches; block refuses them" },
+    { name: "mode", label: fieldLabel("waf", "mode"), kind: "select", options: WAF_MODES, hint: "When on: detect logs matches; block refuses them" },
     { name: "paranoia", label: BOUNDS.waf.paranoia.label, kind: "integer", hint: range(BOUNDS.waf.paranoia) },
     { name: "inboundThreshold", label: BOUNDS.waf.inboundThreshold.label, kind: "integer", hint: range(BOUNDS.waf.inboundThreshold) },
     { name: "outboundThreshold", label: BOUNDS.waf.outboundThreshold.label, kind: "integer", hint: range(BOUNDS.waf.outboundThreshold) },

@@ -39,13 +39,3 @@ export function RelativeTime({ iso }: { iso: string }) {
 export function clockTime(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
-
-/** A clock time ("12:03:10"), local once hydrated, with the date on hover. */
-export function ClockTime({ iso }: { iso: string }) {
-  const now = useNow();
-  return (
-    <time dateTime={iso} title={now === null ? utc(iso, true) : new Date(iso).toLocaleString()} className="tabular-nums">
-      {now === null ? utc(iso, false) : clockTime(iso)}
-    </time>
-  );
-}
