@@ -168,7 +168,7 @@ describe("self-heal", () => {
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ event: "self_heal_gave_up", attempts: 3 }), expect.any(String));
     const card = (await observeAll(engine)).crowdsec;
     expect(card.state).toBe("stopped");
-    expect(String(card.details?.selfHeal)).toMatch(/^gave up after 3 failed restart attempt\(s\): port 8180 is already in use/);
+    expect(String(card.details?.selfHeal)).toMatch(/^gave up after 3 failed restart attempts: port 8180 is already in use/);
     // The intent is never rolled back by a failed restart.
     expect((await readIntent(db)).crowdsec.enabled).toBe(true);
     // A start by the admin re-arms it.
