@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { cleanupTempDirs } from "../../test/support/databases";
+import { seedSetupToken } from "../../test/support/setup-token";
 import { ADMIN, ADMIN_PASSWORD, accountTables, authFixture, legacyPasswordHash, requestHeaders, seedAdmin, WRONG_PASSWORD } from "../../test/support/auth";
 import { log } from "../log";
 import { INVALID_CREDENTIALS, login } from "./login";
@@ -154,7 +155,8 @@ describe.each(["sqlite", "postgresql"] as const)("stored hashes on %s", (provide
 
   it("first-run setup stores the new format, and the admin signs in with it (no rewrite needed)", async () => {
     const { db } = fixture();
-    await createFirstAdmin(db, { username: ADMIN, password: ADMIN_PASSWORD, confirm: ADMIN_PASSWORD }, { ip: null, userAgent: null });
+    const token = await seedSetupToken(db);
+    await createFirstAdmin(db, { username: ADMIN, password: ADMIN_PASSWORD, confirm: ADMIN_PASSWORD, token }, { ip: null, userAgent: null });
     const stored = await storedHash(db);
     expect(stored).toMatch(NEW_FORMAT);
     expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: "198.51.100.1" }))).toMatchObject({ ok: true });
