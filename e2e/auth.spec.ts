@@ -151,7 +151,7 @@ test.describe("sign-in form", () => {
   });
 
   test("no `next` takes the browser off-site: signed in with each link of the corpus, the page is on the panel's origin", async ({ page, baseURL, context, newContext }) => {
-    test.setTimeout(120_000); // a sign-in per link of the corpus
+    test.setTimeout(240_000); // a sign-in per link of the corpus, twice: ~56 scrypt hashes at ~0.6 s each (ADR 009)
     const origin = new URL(baseURL!).origin;
     for (const next of OFF_SITE_NEXT) {
       await context.clearCookies();

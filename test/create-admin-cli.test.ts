@@ -45,6 +45,8 @@ describe.each(["sqlite", "postgresql"] as const)("npm run cli -- create-admin on
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Admin "ops" created (the first admin: the setup link no longer works).');
     expect(first.stdout).not.toContain(PASSWORD);
+    // Hashed by lib/auth/password-hash.ts like every other password (ADR 009).
+    expect((await db.account.findFirstOrThrow()).password).toMatch(/^\$scrypt\$v=1\$ln=17,r=8,p=1\$/);
     expect(await login(db, { username: "ops", password: PASSWORD }, requestHeaders({ ip: "203.0.113.81" }))).toMatchObject({ ok: true });
     expect(await db.setupToken.count()).toBe(0);
     expect(existsSync(join(dataDir, "setup-token"))).toBe(false);

@@ -6,6 +6,7 @@ import { username } from "better-auth/plugins";
 import { db, dbProvider } from "../db";
 import { log } from "../log";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from "./credentials-schema";
+import { hashPassword, verifyPassword } from "./password-hash";
 import { authSecret } from "./secret";
 import { authSettings } from "./settings";
 
@@ -36,6 +37,9 @@ function createAuth() {
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
       revokeSessionsOnPasswordReset: true,
+      // Warden's scrypt (ADR 009): OWASP's parameters in a self-describing format, bounded concurrency.
+      // The library calls it for sign-in (and for an unknown user's dummy hash) and password changes.
+      password: { hash: hashPassword, verify: verifyPassword },
     },
     session: {
       // Sliding expiry = idle expiry: every use after `updateAge` moves expiresAt to now + idle.

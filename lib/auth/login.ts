@@ -5,6 +5,7 @@ import { auth } from "./auth";
 import { clientIp, userAgent } from "./client-info";
 import { recordAuthEvent } from "./events";
 import { lockoutState, normalizeUsername } from "./lockout";
+import { upgradePasswordHashOnSignIn } from "./password-hash";
 
 export const INVALID_CREDENTIALS = "Invalid username or password.";
 
@@ -68,6 +69,7 @@ async function attempt(
 
   try {
     const { headers } = await auth().api.signInUsername({ body: { username, password }, headers: requestHeaders, returnHeaders: true });
+    await upgradePasswordHashOnSignIn(db, username, password);
     await recordAuthEvent(db, { username, event: "login_succeeded", ipAddress: ip, userAgent: ua });
     return { ok: true, username, next: safeNextPath(next), setCookies: headers.getSetCookie() };
   } catch (error) {

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { hashPassword } from "better-auth/crypto";
 import type { Db } from "../db";
 import { ValidationError } from "../errors";
 import { ZNewPassword, ZUsername } from "./credentials-schema";
 import { recordAuthEvent } from "./events";
 import { plural } from "../plural";
+import { hashPassword } from "./password-hash";
 
 /** A one-time password: 20 characters from an unambiguous alphabet (~115 bits). */
 export function generateOneTimePassword(): string {

@@ -139,6 +139,8 @@ describe.each(["sqlite", "postgresql"] as const)("sessions on %s", (provider) =>
     expect(remaining).toHaveLength(1);
     expect(remaining[0]!.id).not.toBe(otherSession.session.id);
     expect((await authEvents(db)).at(-1)).toMatchObject({ event: "password_changed", username: ADMIN });
+    // The library hashed the new password with Warden's scrypt (ADR 009), not its own.
+    expect((await db.account.findFirstOrThrow()).password).toMatch(/^\$scrypt\$v=1\$ln=17,r=8,p=1\$/);
 
     expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: "203.0.113.43" }))).toMatchObject({ ok: false, status: 401 });
     expect(await login(db, { username: ADMIN, password: newPassword }, requestHeaders({ ip: "203.0.113.44" }))).toMatchObject({ ok: true });

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { hashPassword } from "better-auth/crypto";
 import { advisoryLockSql } from "../advisory-locks";
 import { dbProvider, type Db, type Tx } from "../db";
 import { DomainError, ValidationError } from "../errors";
@@ -7,6 +6,7 @@ import { fieldErrors } from "../security/input-schema";
 import { ZNewPassword, ZSetupInput, ZUsername } from "./credentials-schema";
 import { recordAuthEvent } from "./events";
 import { consumeSetupToken, discardSetupToken, removeTokenFile, SetupTokenError } from "./setup-token";
+import { hashPassword } from "./password-hash";
 
 export class SetupClosedError extends DomainError {
   constructor() {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { hashPassword } from "better-auth/crypto";
+import { hashPassword as betterAuthHashPassword } from "better-auth/crypto";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { db as globalDb, dbProvider, type Db } from "../../lib/db";
 import type { Provider } from "../../lib/db-url";
@@ -7,6 +7,7 @@ import { resetEnvCache } from "../../lib/env";
 import { resetFastPathForTests } from "../../lib/auth/session-fast-path";
 import { resetAuthSettingsForTests } from "../../lib/auth/settings";
 import { recordAuthEvent } from "../../lib/auth/events";
+import { hashPassword } from "../../lib/auth/password-hash";
 import { placeholderEmail } from "../../lib/auth/setup";
 import { freshPostgres, freshSqliteUrl, tempDir } from "./databases";
 
@@ -126,12 +127,21 @@ export function cookieFrom(setCookies: string[]): string {
 const hashes = new Map<string, Promise<string>>();
 
 /**
- * The first admin, as createFirstAdmin leaves it (user, credential account, `setup` audit row), with
- * the scrypt hash of a password computed once per test file: tests of setup itself call createFirstAdmin.
+ * A hash as rows written before ADR 009 hold it: better-auth 1.7's own scrypt (`<salt hex>:<key hex>`,
+ * N=16384, r=16, p=1). Only tests make these now, to check that such rows still sign in and are upgraded.
  */
-export async function seedAdmin(db: Db, username = ADMIN, password = ADMIN_PASSWORD): Promise<void> {
-  if (!hashes.has(password)) hashes.set(password, hashPassword(password));
-  const hash = await hashes.get(password)!;
+export const legacyPasswordHash = (password: string): Promise<string> => betterAuthHashPassword(password);
+
+/**
+ * The first admin, as createFirstAdmin leaves it (user, credential account, `setup` audit row), with
+ * the product's scrypt hash of a password computed once per test file (tests of setup itself call
+ * createFirstAdmin). `legacy: true` stores better-auth's old format instead, as an install from before
+ * ADR 009 has it.
+ */
+export async function seedAdmin(db: Db, username = ADMIN, password = ADMIN_PASSWORD, { legacy = false }: { legacy?: boolean } = {}): Promise<void> {
+  const cacheKey = `${legacy ? "legacy" : "current"}:${password}`;
+  if (!hashes.has(cacheKey)) hashes.set(cacheKey, legacy ? legacyPasswordHash(password) : hashPassword(password));
+  const hash = await hashes.get(cacheKey)!;
   const userId = randomUUID();
   const now = new Date();
   await db.user.create({
