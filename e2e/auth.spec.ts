@@ -151,7 +151,7 @@ test.describe("sign-in form", () => {
   });
 
   test("no `next` takes the browser off-site: signed in with each link of the corpus, the page is on the panel's origin", async ({ page, baseURL, context, newContext }) => {
-    test.setTimeout(240_000); // a sign-in per link of the corpus, twice: ~56 scrypt hashes at ~0.6 s each (ADR 009)
+    test.setTimeout(180_000); // a sign-in per link of the corpus: ~35 scrypt hashes at ~0.6 s each (ADR 009)
     const origin = new URL(baseURL!).origin;
     for (const next of OFF_SITE_NEXT) {
       await context.clearCookies();
@@ -160,9 +160,10 @@ test.describe("sign-in form", () => {
       await expect(page, next).toHaveURL(`${origin}/security`);
     }
 
-    // The server sanitises `next` too, whatever a client posts (the form could be bypassed).
+    // The server sanitises `next` too, whatever a client posts (the form could be bypassed): the route
+    // runs the same safeNextPath the unit test drives through the whole corpus; a few raw ones here.
     const api = (await newContext({ session: "none" })).request;
-    for (const next of [...OFF_SITE_NEXT, "/login?next=//evil.example"]) {
+    for (const next of ["/..//evil.example", "/\t/evil.example", "/%2f%2fevil.example", "javascript:alert(1)", "/login?next=//evil.example"]) {
       const response = await api.post("/api/auth/login", { data: { ...ADMIN, next } });
       expect(response.status(), next).toBe(200);
       expect((await response.json()).data.next, next).toBe("/security");
