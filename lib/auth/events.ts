@@ -19,6 +19,8 @@ export interface AuthEventInput {
   ipAddress?: string | null;
   userAgent?: string | null;
   detail?: string | null;
+  /** The device id of a valid device cookie for this account (lib/auth/device-cookie.ts), if any. */
+  deviceId?: string | null;
   at?: Date;
 }
 
@@ -34,10 +36,11 @@ export async function recordAuthEvent(db: Db, e: AuthEventInput): Promise<void> 
       ipAddress: clip(e.ipAddress, 64),
       userAgent: clip(e.userAgent, 256),
       detail: clip(e.detail, 512),
+      deviceId: clip(e.deviceId, 64),
     },
   });
   const level = e.event === "login_failed" || e.event === "login_locked" || e.event === "setup_refused" ? "warn" : "info";
-  log[level]({ event: `auth_${e.event}`, username: clip(e.username, 128), ip: e.ipAddress ?? null, detail: e.detail ?? null }, `auth: ${e.event}`);
+  log[level]({ event: `auth_${e.event}`, username: clip(e.username, 128), ip: e.ipAddress ?? null, device: e.deviceId ?? null, detail: e.detail ?? null }, `auth: ${e.event}`);
 }
 
 export async function listAuthEvents(db: Db, limit = 20) {
