@@ -84,3 +84,12 @@ export class NotFoundError extends DomainError {
     super("NOT_FOUND", message);
   }
 }
+
+/** Too many failed attempts (sign-in throttle): refused at once, to be retried after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super("RATE_LIMITED", message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

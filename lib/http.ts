@@ -62,7 +62,9 @@ export async function jsonRoute(
     return NextResponse.json(result.value, { headers: NO_STORE });
   } catch (error) {
     if (isDomainError(error) && error.expected) {
-      return NextResponse.json({ error: { code: error.code, message: error.message, requestId } }, { status: STATUS[error.code] ?? 422, headers: NO_STORE });
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      const headers = error.code === "RATE_LIMITED" && typeof retryAfter === "number" ? { ...NO_STORE, "Retry-After": String(retryAfter) } : NO_STORE;
+      return NextResponse.json({ error: { code: error.code, message: error.message, requestId } }, { status: STATUS[error.code] ?? 422, headers });
     }
     log.error({ event: "route_failed", route: name, requestId, err: error }, "route handler failed unexpectedly");
     return NextResponse.json({ error: { code: "INTERNAL", message: `Internal error. Reference: ${requestId}`, requestId } }, { status: 500, headers: NO_STORE });

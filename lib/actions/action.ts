@@ -18,6 +18,8 @@ export interface ActionError {
   conflict?: ConflictDetails;
   /** The runtime's last log lines, for RUNTIME_FAILED. */
   logTail?: string[];
+  /** RATE_LIMITED: seconds before another attempt can pass. */
+  retryAfterSeconds?: number;
   requestId: string;
 }
 export type ActionResult<T> = { data: T } | { error: ActionError };
@@ -75,6 +77,8 @@ function actionError(name: string, requestId: string, error: unknown): ActionRes
     if (error instanceof ConflictError) result.conflict = error.details;
     const logTail = (error as { logTail?: unknown }).logTail;
     if (Array.isArray(logTail) && logTail.length) result.logTail = logTail.map(String);
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (error.code === "RATE_LIMITED" && typeof retryAfter === "number") result.retryAfterSeconds = retryAfter;
     if (error.code === "UNAUTHENTICATED") log.warn({ event: "action_refused", action: name, requestId, code: error.code }, "server action refused without a session");
     return { error: result };
   }

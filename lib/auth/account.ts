@@ -1,11 +1,12 @@
 import { isAuthApiError } from "./api-error";
 import type { Db } from "../db";
-import { ValidationError } from "../errors";
+import { RateLimitedError, ValidationError } from "../errors";
 import { fieldErrors } from "../security/input-schema";
 import { auth } from "./auth";
 import { ZChangePasswordInput } from "./credentials-schema";
 import { clientIp, userAgent } from "./client-info";
 import { recordAuthEvent } from "./events";
+import { attemptKeys, describeLock, oneAtATime, throttleState, trustedDeviceId } from "./lockout";
 import type { AdminSession } from "./guard";
 import { plural } from "../plural";
 
@@ -63,6 +64,12 @@ export async function revokeOtherSessions(db: Db, admin: AdminSession, headers: 
 /**
  * Changes the admin's own password (current password required) and ends every other session; the
  * library issues a fresh session for this browser. Clears the "must change password" mark.
+ *
+ * The current-password check is a sign-in attempt: a session (stolen, or a browser left open) must not
+ * become a password oracle. It goes through the sign-in throttle for this account and client (address
+ * or device cookie), serialised with sign-ins; a wrong current password is a `login_failed` row (from
+ * change-password) that counts like a failed sign-in; while locked the answer is RATE_LIMITED with the
+ * seconds to wait, and the password is not checked.
  */
 export async function changeOwnPassword(db: Db, admin: AdminSession, input: unknown, headers: Headers): Promise<void> {
   const parsed = ZChangePasswordInput.safeParse(input);
@@ -70,19 +77,31 @@ export async function changeOwnPassword(db: Db, admin: AdminSession, input: unkn
     const fields = fieldErrors(parsed.error);
     throw new ValidationError(Object.values(fields)[0] ?? "Invalid request", fields);
   }
-  try {
-    await auth().api.changePassword({
-      body: { currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword, revokeOtherSessions: true },
-      headers,
-    });
-  } catch (error) {
-    if (isAuthApiError(error) && error.statusCode < 500) {
-      throw new ValidationError("The current password is not correct", { currentPassword: "The current password is not correct" });
+  const username = admin.user.username;
+  const ip = clientIp(headers);
+  const ua = userAgent(headers);
+  const deviceId = trustedDeviceId(headers, username, { ip, source: "change-password" });
+  await oneAtATime(attemptKeys(username, ip), async () => {
+    const lock = await throttleState(db, { username, ip, deviceId });
+    if (lock.locked) {
+      await recordAuthEvent(db, { username, event: "login_locked", ipAddress: ip, userAgent: ua, deviceId, detail: `change-password: ${describeLock(lock)}` });
+      throw new RateLimitedError(`Too many failed password checks. Try again in ${lock.retryAfterSeconds} s.`, lock.retryAfterSeconds);
     }
-    throw error;
-  }
-  await db.user.update({ where: { id: admin.user.id }, data: { mustChangePassword: false } });
-  await recordAuthEvent(db, { username: admin.user.username, event: "password_changed", ipAddress: clientIp(headers), userAgent: userAgent(headers), detail: "other sessions revoked" });
+    try {
+      await auth().api.changePassword({
+        body: { currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword, revokeOtherSessions: true },
+        headers,
+      });
+    } catch (error) {
+      if (isAuthApiError(error) && error.statusCode < 500) {
+        await recordAuthEvent(db, { username, event: "login_failed", ipAddress: ip, userAgent: ua, deviceId, detail: "change-password: wrong current password" });
+        throw new ValidationError("The current password is not correct", { currentPassword: "The current password is not correct" });
+      }
+      throw error;
+    }
+    await db.user.update({ where: { id: admin.user.id }, data: { mustChangePassword: false } });
+    await recordAuthEvent(db, { username, event: "password_changed", ipAddress: ip, userAgent: ua, deviceId, detail: "other sessions revoked" });
+  });
 }
 
 /** Ends the current session on the server and clears the cookie. */

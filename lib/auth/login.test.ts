@@ -14,14 +14,15 @@ import {
 } from "../../test/support/auth";
 import { auth } from "./auth";
 import { getAdminSession } from "./guard";
-import { lockoutState } from "./lockout";
+import { throttleState } from "./lockout";
 import { INVALID_CREDENTIALS, login } from "./login";
 import { createFirstAdmin } from "./setup";
 import { seedSetupToken } from "../../test/support/setup-token";
 
-// Sign-in as an admin meets it: lockout per account and per IP (5 failures a minute, then 429 with a
+// Sign-in as an admin meets it: lockout per (account, address) and per IP (5 failures, then 429 with a
 // Retry-After, also for the right password), one message for unknown users and wrong passwords (and
 // similar timing), and bad input refused clearly with nothing written but a failed login's audit row.
+// Growing windows, device cookies and the per-account ceiling: throttle.test.ts.
 
 afterAll(() => cleanupTempDirs());
 afterEach(() => {
@@ -77,42 +78,45 @@ describe.each(["sqlite", "postgresql"] as const)("login on %s", (provider) => {
     });
   });
 
-  it("5 failures on one account (from 5 addresses) lock it: the 6th attempt and the right password get 429; after the minute it works", async () => {
+  it("5 failures on one account from one address lock that (account, address): the 6th attempt and the right password get 429; other addresses are not locked out; after the minute it works", async () => {
     const { db } = fixture();
     await seedAdmin(db);
     vi.useFakeTimers({ toFake: ["Date"] });
     const t0 = new Date("2030-01-01T10:00:00Z").getTime();
     vi.setSystemTime(t0);
+    const address = "192.0.2.10";
 
     for (let i = 0; i < 5; i++) {
       vi.setSystemTime(t0 + i * 1000);
-      expect(await login(db, { username: ADMIN, password: WRONG_PASSWORD }, requestHeaders({ ip: freshIp() }))).toEqual({
+      expect(await login(db, { username: ADMIN, password: WRONG_PASSWORD }, requestHeaders({ ip: address }))).toEqual({
         ok: false,
         status: 401,
         message: INVALID_CREDENTIALS,
       });
     }
+    // Locked for 60 s from the 5th failure (t0 + 4 s), which reached the first level.
     vi.setSystemTime(t0 + 5000);
-    const sixth = await login(db, { username: ADMIN, password: WRONG_PASSWORD }, requestHeaders({ ip: freshIp() }));
-    expect(sixth).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 55 });
-    expect(sixth.ok === false && sixth.message).toBe("Too many failed sign-ins. Try again in 55 s.");
+    const sixth = await login(db, { username: ADMIN, password: WRONG_PASSWORD }, requestHeaders({ ip: address }));
+    expect(sixth).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 59 });
+    expect(sixth.ok === false && sixth.message).toBe("Too many failed sign-ins. Try again in 59 s.");
 
-    // The right password, even from yet another address, is refused while locked (and not even checked).
+    // The right password from that address is refused while locked (and not even checked).
     const signIn = vi.spyOn(auth().api, "signInUsername");
-    vi.setSystemTime(t0 + 59_000);
-    const correct = await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: freshIp() }));
-    expect(correct).toMatchObject({ ok: false, status: 429 });
-    expect(correct.ok === false && correct.retryAfterSeconds).toBeGreaterThan(0);
+    vi.setSystemTime(t0 + 63_000);
+    const correct = await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: address }));
+    expect(correct).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 1 });
     expect(signIn).not.toHaveBeenCalled();
     expect(await db.session.count()).toBe(0);
 
     // Refused attempts are audited as login_locked and do not extend the lock.
     expect((await authEvents(db)).map((e) => e.event)).toEqual(["setup", ...Array(5).fill("login_failed"), "login_locked", "login_locked"]);
 
-    // The oldest failure (t0) leaves the 60 s window at t0 + 60 s.
-    vi.setSystemTime(t0 + 60_001);
+    // The account itself is not locked: another address signs in.
     expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: freshIp() }))).toMatchObject({ ok: true });
-    expect(signIn).toHaveBeenCalledTimes(1);
+    // And the locked address, once its 60 s have passed.
+    vi.setSystemTime(t0 + 64_000);
+    expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: address }))).toMatchObject({ ok: true });
+    expect(signIn).toHaveBeenCalledTimes(2);
   });
 
   it("5 failures from one IP on different (unknown) usernames lock that IP, for the real admin too; other IPs are unaffected", async () => {
@@ -133,17 +137,19 @@ describe.each(["sqlite", "postgresql"] as const)("login on %s", (provider) => {
 
     expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: "192.0.2.67" }))).toMatchObject({ ok: true });
 
-    const state = await lockoutState(db, ADMIN, attacker);
-    expect(state).toMatchObject({ locked: true, failuresForIp: 5, failuresForAccount: 0 });
+    const state = await throttleState(db, { username: ADMIN, ip: attacker, deviceId: null });
+    expect(state).toMatchObject({ locked: true, limits: ["address"], failuresForIp: 5, failuresForAccount: 0, failuresForPair: 0 });
     // The window ends 60 s after the oldest failure.
-    expect(await lockoutState(db, ADMIN, attacker, new Date(Date.now() + 61_000))).toMatchObject({ locked: false, retryAfterSeconds: 0 });
+    expect(await throttleState(db, { username: ADMIN, ip: attacker, deviceId: null }, new Date(Date.now() + 61_000))).toMatchObject({ locked: false, retryAfterSeconds: 0 });
   });
 
   it("an unknown username counts toward lockout and gets exactly the answer a wrong password gets", async () => {
     // WARDEN_LOGIN_MAX_FAILURES is configurable; 2 keeps this test short.
     const db = await fixture().reconfigure({ WARDEN_LOGIN_MAX_FAILURES: "2" });
     await seedAdmin(db);
-    const attempt = (username: string) => login(db, { username, password: WRONG_PASSWORD }, requestHeaders({ ip: freshIp() }));
+    // Each account from an address of its own: (account, address) is what locks.
+    const addresses: Record<string, string> = { nobody: "192.0.2.31", [ADMIN]: "192.0.2.32" };
+    const attempt = (username: string) => login(db, { username, password: WRONG_PASSWORD }, requestHeaders({ ip: addresses[username] }));
     const unknown = [await attempt("nobody"), await attempt("nobody"), await attempt("nobody")];
     const known = [await attempt(ADMIN), await attempt(ADMIN), await attempt(ADMIN)];
     expect(unknown.slice(0, 2)).toEqual([

@@ -3,8 +3,9 @@ import type { Db } from "../db";
 import { ZLoginInput, safeNextPath } from "./credentials-schema";
 import { auth } from "./auth";
 import { clientIp, userAgent } from "./client-info";
+import { newDeviceId, deviceSetCookie } from "./device-cookie";
 import { recordAuthEvent } from "./events";
-import { lockoutState, normalizeUsername } from "./lockout";
+import { attemptKeys, describeLock, normalizeUsername, oneAtATime, throttleState, trustedDeviceId } from "./lockout";
 import { upgradePasswordHashOnSignIn } from "./password-hash";
 
 export const INVALID_CREDENTIALS = "Invalid username or password.";
@@ -14,9 +15,10 @@ export type LoginOutcome =
   | { ok: false; status: 400 | 401 | 429; message: string; retryAfterSeconds?: number; fields?: Record<string, string> };
 
 /**
- * Signs an admin in. Order matters: shape check (no audit row: nothing was attempted), lockout (a
- * correct password is refused too), then the library's credential check, whose answer is the same
- * message for an unknown user and a wrong password (it hashes for unknown users, so timing matches).
+ * Signs an admin in. Order matters: shape check (no audit row: nothing was attempted), the throttle
+ * (lib/auth/lockout.ts; a correct password is refused too), then the library's credential check,
+ * whose answer is the same message for an unknown user and a wrong password (it hashes for unknown
+ * users, so timing matches). A success gives the browser a device cookie for the account.
  */
 export async function login(db: Db, input: unknown, requestHeaders: Headers): Promise<LoginOutcome> {
   const parsed = ZLoginInput.safeParse(input);
@@ -28,37 +30,17 @@ export async function login(db: Db, input: unknown, requestHeaders: Headers): Pr
   const username = normalizeUsername(parsed.data.username);
   const ip = clientIp(requestHeaders);
   const ua = userAgent(requestHeaders);
-  return oneAtATime([`user:${username}`, ...(ip ? [`ip:${ip}`] : [])], () => attempt(db, { username, password, next, ip, ua, requestHeaders }));
-}
-
-// Attempts on the same account or from the same IP run one after another in this process: the lockout
-// counts recorded failures, so N attempts in parallel would all pass the check before any failure is
-// recorded (N guesses instead of 5 per window). On globalThis, like the db and auth instances: the
-// login action and route may be bundled apart, and must still share one queue per key.
-const globalForLogin = globalThis as unknown as { wardenLoginQueues?: Map<string, Promise<void>> };
-const tails = (globalForLogin.wardenLoginQueues ??= new Map<string, Promise<void>>());
-
-async function oneAtATime<T>(keys: string[], run: () => Promise<T>): Promise<T> {
-  const earlier = keys.map((key) => tails.get(key));
-  let release!: () => void;
-  const done = new Promise<void>((resolve) => (release = resolve));
-  for (const key of keys) tails.set(key, done);
-  try {
-    await Promise.all(earlier);
-    return await run();
-  } finally {
-    release();
-    for (const key of keys) if (tails.get(key) === done) tails.delete(key);
-  }
+  const deviceId = trustedDeviceId(requestHeaders, username, { ip, source: "login" });
+  return oneAtATime(attemptKeys(username, ip), () => attempt(db, { username, password, next, ip, ua, deviceId, requestHeaders }));
 }
 
 async function attempt(
   db: Db,
-  { username, password, next, ip, ua, requestHeaders }: { username: string; password: string; next?: string; ip: string | null; ua: string | null; requestHeaders: Headers },
+  { username, password, next, ip, ua, deviceId, requestHeaders }: { username: string; password: string; next?: string; ip: string | null; ua: string | null; deviceId: string | null; requestHeaders: Headers },
 ): Promise<LoginOutcome> {
-  const lock = await lockoutState(db, username, ip);
+  const lock = await throttleState(db, { username, ip, deviceId });
   if (lock.locked) {
-    await recordAuthEvent(db, { username, event: "login_locked", ipAddress: ip, userAgent: ua, detail: `retry after ${lock.retryAfterSeconds} s` });
+    await recordAuthEvent(db, { username, event: "login_locked", ipAddress: ip, userAgent: ua, deviceId, detail: describeLock(lock) });
     return {
       ok: false,
       status: 429,
@@ -70,11 +52,13 @@ async function attempt(
   try {
     const { headers } = await auth().api.signInUsername({ body: { username, password }, headers: requestHeaders, returnHeaders: true });
     await upgradePasswordHashOnSignIn(db, username, password);
-    await recordAuthEvent(db, { username, event: "login_succeeded", ipAddress: ip, userAgent: ua });
-    return { ok: true, username, next: safeNextPath(next), setCookies: headers.getSetCookie() };
+    // This browser is now known to the account: a new device cookie, or the same one renewed.
+    const device = deviceId ?? newDeviceId();
+    await recordAuthEvent(db, { username, event: "login_succeeded", ipAddress: ip, userAgent: ua, deviceId: device });
+    return { ok: true, username, next: safeNextPath(next), setCookies: [...headers.getSetCookie(), deviceSetCookie(username, device)] };
   } catch (error) {
     if (!isAuthApiError(error) || error.statusCode >= 500) throw error;
-    await recordAuthEvent(db, { username, event: "login_failed", ipAddress: ip, userAgent: ua, detail: String(error.status) });
+    await recordAuthEvent(db, { username, event: "login_failed", ipAddress: ip, userAgent: ua, deviceId, detail: String(error.status) });
     return { ok: false, status: 401, message: INVALID_CREDENTIALS };
   }
 }

@@ -119,6 +119,11 @@ describe.each(["sqlite", "postgresql"] as const)("sessions on %s", (provider) =>
     const wrong = await changeOwnPassword(db, me, { currentPassword: "not my password", newPassword, confirm: newPassword }, headers).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(ValidationError);
     expect((wrong as ValidationError).fields).toEqual({ currentPassword: "The current password is not correct" });
+    // A wrong current password is a failed sign-in attempt (change-password.test.ts): its one audit row.
+    const afterWrong = await authEvents(db);
+    expect(afterWrong.slice(eventsBefore.length)).toEqual([
+      expect.objectContaining({ event: "login_failed", username: ADMIN, ipAddress: "203.0.113.7", detail: "change-password: wrong current password" }),
+    ]);
     for (const [input, field] of [
       [{ currentPassword: ADMIN_PASSWORD, newPassword: "short", confirm: "short" }, "newPassword"],
       [{ currentPassword: ADMIN_PASSWORD, newPassword, confirm: `${newPassword}.` }, "confirm"],
@@ -130,7 +135,7 @@ describe.each(["sqlite", "postgresql"] as const)("sessions on %s", (provider) =>
       expect(Object.keys((error as ValidationError).fields)).toEqual([field]);
     }
     expect(await accountTables(db), "a refused change changes nothing").toBe(before);
-    expect(await authEvents(db)).toEqual(eventsBefore);
+    expect(await authEvents(db), "input refused before the password check writes nothing").toEqual(afterWrong);
 
     await changeOwnPassword(db, me, { currentPassword: ADMIN_PASSWORD, newPassword, confirm: newPassword }, headers);
     expect(await check(db, other)).toBeNull();
