@@ -11,6 +11,16 @@ export async function register(): Promise<void> {
   if (state.wardenBooted) return;
   state.wardenBooted = true;
 
+  // Authentication settings are otherwise read at the first sign-in: a bad value (e.g.
+  // WARDEN_LOGIN_ACCOUNT_CEILING=lots) stops the process now, with the variable's name.
+  const { authSettings } = await import("./lib/auth/settings");
+  try {
+    authSettings();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+
   const { runBootGate } = await import("./lib/migrations/gate");
   const { log } = await import("./lib/log");
   const { behindWardenServer } = await import("./lib/auth/client-info");

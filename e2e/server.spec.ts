@@ -2,6 +2,9 @@ import { request as httpRequest } from "node:http";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { hashPassword } from "better-auth/crypto";
+import { runSqlAt } from "./database";
+import { submitLogin } from "./helpers";
 import { freePort, startRefused, startServer, type SpawnedServer } from "./spawned-server";
 
 // Request trust, end to end through server.mjs on the production build, each case on a server of
@@ -207,4 +210,76 @@ test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in
   } finally {
     await server.stop();
   }
+});
+
+/**
+ * An admin written straight into a spawned server's database (as first-run setup leaves one: user and
+ * credential account with the library's scrypt hash), so a test needs no setup flow of its own.
+ */
+async function createAdmin(server: SpawnedServer, { username, password }: { username: string; password: string }): Promise<void> {
+  const hash = await hashPassword(password);
+  const q = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  await runSqlAt(
+    server.databaseUrl,
+    `INSERT INTO "users" ("id", "name", "email", "email_verified", "username", "display_username", "must_change_password", "created_at", "updated_at")
+       VALUES (${q(`user-${username}`)}, ${q(username)}, ${q(`${username}@admin.warden.invalid`)}, false, ${q(username)}, ${q(username)}, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+     INSERT INTO "accounts" ("id", "account_id", "provider_id", "user_id", "password", "created_at", "updated_at")
+       VALUES (${q(`account-${username}`)}, ${q(`user-${username}`)}, 'credential', ${q(`user-${username}`)}, ${q(hash)}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);`,
+  );
+}
+
+const signIn = (server: SpawnedServer, credentials: { username: string; password: string }, forwardedFor: string) =>
+  fetch(`${server.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+    body: JSON.stringify(credentials),
+  });
+
+test("@server sign-in throttle: guesses from 24 other addresses reach the account's ceiling and unknown clients get 429 at once, but the admin's browser (device cookie) signs in from a new address", async ({ browser }) => {
+  // Behind a trusted proxy (127.0.0.1) every request names its client; a ceiling of 20 failures an hour.
+  const server = await startServer({ WARDEN_TRUSTED_PROXIES: "127.0.0.1", WARDEN_LOGIN_ACCOUNT_CEILING: "20" });
+  const admin = { username: "throttle-admin", password: "throttle admin passphrase" };
+  const context = await browser.newContext({ baseURL: server.url, extraHTTPHeaders: { "x-forwarded-for": "203.0.113.10" } });
+  try {
+    await createAdmin(server, admin);
+    const page = await context.newPage();
+    await page.goto("/login");
+    expect(await submitLogin(page, admin)).toBe(200);
+    await expect(page).toHaveURL(/\/security$/);
+    expect((await context.cookies()).find((c) => c.name === "warden.device")).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+    // The session ends; the browser keeps its device cookie.
+    await context.clearCookies({ name: "warden.session_token" });
+
+    // An attacker without the password: one guess from each of 127.0.0.2–25. The 21st on is refused.
+    const statuses: number[] = [];
+    for (let host = 2; host <= 25; host++) statuses.push((await signIn(server, { ...admin, password: `guess ${host}` }, `127.0.0.${host}`)).status);
+    expect(statuses).toEqual([...Array(20).fill(401), ...Array(4).fill(429)]);
+
+    // A client the account does not know is refused at once, even with the right password, and told when to retry.
+    const started = performance.now();
+    const refused = await signIn(server, admin, "203.0.113.11");
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(3000);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(refused.headers.get("set-cookie")).toBeNull();
+
+    // The admin's browser, from that same new address, signs in through the form.
+    await context.setExtraHTTPHeaders({ "x-forwarded-for": "203.0.113.11" });
+    await page.goto("/login");
+    expect(await submitLogin(page, admin)).toBe(200);
+    await expect(page).toHaveURL(/\/security$/);
+    await expect(page.getByTestId("signed-in-as")).toContainText(admin.username);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
+test("@server a bad sign-in throttle setting stops the server at boot, naming the variable", async () => {
+  const refused = await startRefused({ WARDEN_LOGIN_ACCOUNT_CEILING: "lots" });
+  expect(refused.code).toBe(1);
+  expect(refused.output).toContain("WARDEN_LOGIN_ACCOUNT_CEILING");
 });

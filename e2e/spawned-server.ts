@@ -15,6 +15,8 @@ export interface SpawnedServer {
   pid: number;
   /** Its WARDEN_DATA_DIR. */
   dataDir: string;
+  /** Its DATABASE_URL (a scratch database of the run's E2E_DB), for tests that write to it directly. */
+  databaseUrl: string;
   /** Everything the server printed so far (stdout and stderr). */
   output: () => string;
   /** Resident memory of the server process, in MiB (from /proc). */
@@ -34,7 +36,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function launch(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; dataDir: string; cleanup: () => Promise<void> }> {
+async function launch(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; dataDir: string; databaseUrl: string; cleanup: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-e2e-server-"));
   const database = await scratchDatabase(dataDir);
   let text = "";
@@ -59,12 +61,12 @@ async function launch(env: Record<string, string>, port: number): Promise<{ chil
     rmSync(dataDir, { recursive: true, force: true });
     await database.drop();
   };
-  return { child, output: () => text, dataDir, cleanup };
+  return { child, output: () => text, dataDir, databaseUrl: env.DATABASE_URL ?? database.url, cleanup };
 }
 
 export async function startServer(env: Record<string, string> = {}): Promise<SpawnedServer> {
   const port = await freePort();
-  const { child, output, dataDir, cleanup } = await launch(env, port);
+  const { child, output, dataDir, databaseUrl, cleanup } = await launch(env, port);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -82,6 +84,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
         url,
         pid: child.pid!,
         dataDir,
+        databaseUrl,
         output,
         rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
         stop,
