@@ -7,7 +7,7 @@ import { snapshot, submitSetup } from "./helpers";
 import { expectAccessible } from "./a11y";
 
 // Migration health end to end, on the "schema" server (WARDEN_MIGRATE_ON_BOOT=false): healthy → a
-// table dropped by hand → repaired; then an old database (the auth migration not applied) → pending,
+// table dropped by hand → repaired; then an old database (the auth migrations not applied) → pending,
 // reduced view without login → `npm run cli -- migrate` → the notice goes away on the next poll.
 // The tests change that server's database directly (SQLite file or PostgreSQL database, whichever
 // the run uses: e2e/database.ts), as an operator's mistake would.
@@ -128,18 +128,20 @@ test("@schema a failed migration is named everywhere; its error only for a signe
   await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 15_000 }).toBe(200);
 });
 
-test("@schema an old database (auth migration not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
+test("@schema an old database (auth migrations not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
   // Children before "users" (sessions and accounts reference it on both providers), in one script:
   // a transaction on PostgreSQL (pg sends it as one simple query), so a failure changes nothing there.
+  // A database from before authentication has neither the auth migration nor the one that later
+  // added auth_events.device_id.
   await runSql(
     SCHEMA_SERVER,
     `DROP TABLE "auth_events"; DROP TABLE "verifications"; DROP TABLE "accounts"; DROP TABLE "sessions"; DROP TABLE "users";
-     DELETE FROM "_prisma_migrations" WHERE "migration_name" LIKE '%_auth';`,
+     DELETE FROM "_prisma_migrations" WHERE "migration_name" LIKE '%_auth' OR "migration_name" LIKE '%_auth_event_device';`,
   );
 
   // No session can exist now: every page shows the notice, /migrations its reduced view.
   await page.goto("/security");
-  await expect(page.getByTestId("degraded-notice")).toContainText(/Pending: 1 migration not applied: \d+_auth/);
+  await expect(page.getByTestId("degraded-notice")).toContainText(/Pending: 2 migrations not applied: \d+_auth, \d+_auth_event_device/);
   await page.goto("/migrations");
   const notice = page.getByTestId("degraded-notice");
   await expect(notice).toContainText("Missing tables: users, sessions, accounts, verifications, auth_events");
@@ -152,7 +154,7 @@ test("@schema an old database (auth migration not applied): pending, reduced vie
     encoding: "utf8",
   });
   expect(migrate.status, migrate.stderr).toBe(0);
-  expect(migrate.stdout).toMatch(/Applied 1 migration;/);
+  expect(migrate.stdout).toMatch(/Applied 2 migrations;/);
 
   // The page polls /api/health and reloads itself: the auth tables are back, and empty.
   await expect(notice).toHaveCount(0, { timeout: 15_000 });
