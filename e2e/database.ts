@@ -48,11 +48,7 @@ export const MIGRATIONS_DIR = resolve("prisma", E2E_DB === "sqlite" ? "sqlite" :
  * PostgreSQL (so several statements may be sent at once).
  */
 export async function runSql(server: string, sql: string): Promise<void> {
-  await runSqlAt(databaseUrl(server), sql);
-}
-
-/** runSql on a database given by its URL (a spawned server's scratch database). */
-export async function runSqlAt(url: string, sql: string): Promise<void> {
+  const url = databaseUrl(server);
   if (E2E_DB === "sqlite") {
     const db = new Database(resolve(url.replace(/^file:/, "")), { fileMustExist: true });
     try {

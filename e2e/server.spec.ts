@@ -1,9 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { hashPassword } from "better-auth/crypto";
-import { runSqlAt } from "./database";
 import { submitLogin } from "./helpers";
 import { freePort, startRefused, startServer, type SpawnedServer } from "./spawned-server";
 
@@ -212,20 +211,14 @@ test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in
   }
 });
 
-/**
- * An admin written straight into a spawned server's database (as first-run setup leaves one: user and
- * credential account with the library's scrypt hash), so a test needs no setup flow of its own.
- */
-async function createAdmin(server: SpawnedServer, { username, password }: { username: string; password: string }): Promise<void> {
-  const hash = await hashPassword(password);
-  const q = (text: string) => `'${text.replace(/'/g, "''")}'`;
-  await runSqlAt(
-    server.databaseUrl,
-    `INSERT INTO "users" ("id", "name", "email", "email_verified", "username", "display_username", "must_change_password", "created_at", "updated_at")
-       VALUES (${q(`user-${username}`)}, ${q(username)}, ${q(`${username}@admin.warden.invalid`)}, false, ${q(username)}, ${q(username)}, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
-     INSERT INTO "accounts" ("id", "account_id", "provider_id", "user_id", "password", "created_at", "updated_at")
-       VALUES (${q(`account-${username}`)}, ${q(`user-${username}`)}, 'credential', ${q(`user-${username}`)}, ${q(hash)}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);`,
-  );
+/** An admin on a spawned server, made as a headless install would: `npm run cli -- create-admin` (password on stdin). */
+function createAdmin(server: SpawnedServer, { username, password }: { username: string; password: string }): void {
+  const created = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "create-admin", username], {
+    env: { ...process.env, DATABASE_URL: server.databaseUrl, WARDEN_DATA_DIR: server.dataDir, WARDEN_LOG_LEVEL: "error" },
+    input: `${password}\n`,
+    encoding: "utf8",
+  });
+  expect(created.status, created.stderr).toBe(0);
 }
 
 const signIn = (server: SpawnedServer, credentials: { username: string; password: string }, forwardedFor: string) =>
@@ -241,7 +234,7 @@ test("@server sign-in throttle: guesses from 24 other addresses reach the accoun
   const admin = { username: "throttle-admin", password: "throttle admin passphrase" };
   const context = await browser.newContext({ baseURL: server.url, extraHTTPHeaders: { "x-forwarded-for": "203.0.113.10" } });
   try {
-    await createAdmin(server, admin);
+    createAdmin(server, admin);
     const page = await context.newPage();
     await page.goto("/login");
     expect(await submitLogin(page, admin)).toBe(200);
