@@ -229,6 +229,8 @@ const signIn = (server: SpawnedServer, credentials: { username: string; password
   });
 
 test("@server sign-in throttle: guesses from 24 other addresses reach the account's ceiling and unknown clients get 429 at once, but the admin's browser (device cookie) signs in from a new address", async ({ browser }) => {
+  // 20 password hashes, a CLI run and two sign-ins in a browser: more than the default 30 s on a busy machine.
+  test.setTimeout(120_000);
   // Behind a trusted proxy (127.0.0.1) every request names its client; a ceiling of 20 failures an hour.
   const server = await startServer({ WARDEN_TRUSTED_PROXIES: "127.0.0.1", WARDEN_LOGIN_ACCOUNT_CEILING: "20" });
   const admin = { username: "throttle-admin", password: "throttle admin passphrase" };
