@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -18,6 +20,10 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 20_000,
-    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error" },
+    env: {
+      WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error",
+      // An engine built without its own WAF settings renders the tuning file here, never in ./data.
+      WARDEN_WAF_TUNING_FILE: path.join(tmpdir(), `warden-vitest-${process.pid}`, "crs-tuning.conf"),
+    },
   },
 });

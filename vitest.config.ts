@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
 
@@ -21,6 +23,11 @@ export default defineConfig({
     // Tests assert on log calls through spies; the JSON lines themselves would only bury the report.
     // WARDEN_HTTP_SERVER: the code under test runs as it does behind server.mjs, which writes the
     // client address into X-Forwarded-For (tests pass that header as the server would).
-    env: { WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error", WARDEN_HTTP_SERVER: "warden" },
+    env: {
+      WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error",
+      // An engine built without its own WAF settings renders the tuning file here, never in ./data.
+      WARDEN_WAF_TUNING_FILE: path.join(tmpdir(), `warden-vitest-${process.pid}`, "crs-tuning.conf"),
+      WARDEN_HTTP_SERVER: "warden",
+    },
   },
 });

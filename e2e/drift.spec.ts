@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import type { DriftReport, Surface } from "../lib/drift/types";
@@ -106,7 +106,7 @@ test.describe("drift: intent against the runtime", () => {
     await page.close();
   });
 
-  test("a scenario switched off, a WAF threshold changed and a hand edit on disk each show as drift, and Apply to runtime clears it", async ({ page }, testInfo) => {
+  test("a scenario switched off and hand edits on disk (a link, the tuning file) each show as drift, a saved WAF threshold does not, and Apply to runtime clears it", async ({ page }, testInfo) => {
     test.setTimeout(180_000);
     await page.goto("/security");
     originalInbound = (await readStatus(page)).intent.waf!.settings.inboundThreshold as number;
@@ -155,14 +155,19 @@ test.describe("drift: intent against the runtime", () => {
     await expect(page.getByTestId("drift-pill")).toContainText(/surfaces? drifted/);
     await snapshot(page, testInfo, "drift-scenario-switched-off");
 
-    // 4. The WAF inbound threshold changed in the WAF card (intent): the tuning file still has the old one.
-    const onDisk = fileInboundThreshold();
-    const wanted = [onDisk + 7, onDisk + 8].find((v) => v !== originalInbound)!;
+    // 4. The WAF inbound threshold changed in the WAF card: the engine renders the tuning file at once,
+    //    so the panel's own change is never drift. Then someone edits the file by hand: that is drift.
+    const before = fileInboundThreshold();
+    const wanted = [before + 7, before + 8].find((v) => v !== originalInbound)!;
     t0 = Date.now();
     await setInboundThreshold(page, wanted);
+    expect(fileInboundThreshold(), "saving a WAF setting renders the tuning file").toBe(wanted);
+    await expect.poll(() => verdict(page, "appsec"), { message: "the panel's own change is not drift", ...CHANGE_WAIT }).toBe("in_sync");
+    const onDisk = wanted + 1;
+    writeFileSync(TUNING_FILE, readFileSync(TUNING_FILE, "utf8").replace(/inbound_anomaly_score_threshold=\d+/, `inbound_anomaly_score_threshold=${onDisk}`));
     const appsecItem = page.getByTestId("drift-surface-appsec");
-    await expect(appsecItem).toContainText(`inbound threshold — panel ${wanted}, runtime ${onDisk}`, CHANGE_WAIT);
-    testInfo.annotations.push({ type: "threshold saved → banner", description: `${Date.now() - t0} ms` });
+    await expect(appsecItem).toContainText(`inbound threshold — panel ${wanted}, runtime ${onDisk}`, POLL_WAIT);
+    testInfo.annotations.push({ type: "tuning file edited by hand → banner", description: `${Date.now() - t0} ms` });
     await expect(page.getByTestId("drift-dot-appsec")).toContainText("drift detected");
     await expect(scenariosItem).toBeVisible();
     await snapshot(page, testInfo, "drift-two-surfaces");

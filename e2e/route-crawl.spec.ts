@@ -60,17 +60,17 @@ const ROUTES: Record<string, RouteRule> = {
 // Server actions by file#export. "admin": refused without a session through the action helper.
 // "setup": open only while no admin exists (createFirstAdmin refuses afterwards).
 const ACTIONS: Record<string, "admin" | "setup"> = {
-  "app/(panel)/security/actions.ts#toggleProtectionAction": "admin",
-  "app/(panel)/security/actions.ts#updateProtectionAction": "admin",
-  "app/(panel)/security/actions.ts#setScenarioAction": "admin",
-  "app/(panel)/security/actions.ts#applyRuntimeAction": "admin",
-  "app/(panel)/security/actions.ts#repairMirrorAction": "admin",
-  "app/(panel)/account/actions.ts#changePasswordAction": "admin",
-  "app/(panel)/account/actions.ts#revokeSessionAction": "admin",
-  "app/(panel)/account/actions.ts#revokeOtherSessionsAction": "admin",
+  "lib/actions/security/toggle.ts#toggleProtectionAction": "admin",
+  "lib/actions/security/update.ts#updateProtectionAction": "admin",
+  "lib/actions/security/set-scenario.ts#setScenarioAction": "admin",
+  "lib/actions/security/apply.ts#applyRuntimeAction": "admin",
+  "lib/actions/security/repair-mirror.ts#repairMirrorAction": "admin",
+  "lib/actions/auth/change-password.ts#changePasswordAction": "admin",
+  "lib/actions/auth/revoke-session.ts#revokeSessionAction": "admin",
+  "lib/actions/auth/revoke-session.ts#revokeOtherSessionsAction": "admin",
   // Invoked last in the signed-in crawl: it ends the crawl's session.
-  "app/(panel)/account/actions.ts#logoutAction": "admin",
-  "app/(auth)/setup/actions.ts#setupAction": "setup",
+  "lib/actions/auth/sign-out.ts#logoutAction": "admin",
+  "lib/actions/auth/setup.ts#setupAction": "setup",
 };
 
 // ---------------------------------------------------------------------------------------------------

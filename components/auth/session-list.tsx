@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { revokeOtherSessionsAction, revokeSessionAction } from "@/app/(panel)/account/actions";
+import { revokeOtherSessionsAction, revokeSessionAction } from "@/lib/actions/auth/revoke-session";
 import type { SessionView } from "@/lib/auth/account";
 import { RelativeTime } from "../ui/relative-time";
 import { plural } from "@/lib/plural";

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { setupAction } from "@/app/(auth)/setup/actions";
+import { setupAction } from "@/lib/actions/auth/setup";
 import { PASSWORD_MIN_LENGTH, ZSetupInput } from "@/lib/auth/credentials-schema";
 import { fieldErrors } from "@/lib/security/input-schema";
 import { Field } from "./field";

@@ -3,7 +3,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { logoutAction } from "@/app/(panel)/account/actions";
+import { logoutAction } from "@/lib/actions/auth/sign-out";
 
 export function SignOutButton() {
   const router = useRouter();

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { repairMirrorAction } from "@/app/(panel)/security/actions";
+import { repairMirrorAction } from "@/lib/actions/security/repair-mirror";
 import { securityKeys } from "@/lib/client/security-keys";
 import { ActionFailure } from "./use-protection-mutation";
 import { refreshDrift } from "./use-drift";

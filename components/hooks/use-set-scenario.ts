@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { setScenarioAction } from "@/app/(panel)/security/actions";
+import { setScenarioAction } from "@/lib/actions/security/set-scenario";
 import { securityKeys } from "@/lib/client/security-keys";
 import { ActionFailure } from "./use-protection-mutation";
 import { refreshDrift } from "./use-drift";

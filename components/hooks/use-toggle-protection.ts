@@ -1,6 +1,6 @@
 "use client";
 
-import { toggleProtectionAction } from "@/app/(panel)/security/actions";
+import { toggleProtectionAction } from "@/lib/actions/security/toggle";
 import type { ToggleInput } from "@/lib/security/input-schema";
 import { useProtectionMutation } from "./use-protection-mutation";
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { updateProtectionAction } from "@/app/(panel)/security/actions";
+import { updateProtectionAction } from "@/lib/actions/security/update";
 import type { UpdateInput } from "@/lib/security/input-schema";
 import { useProtectionMutation } from "./use-protection-mutation";
 

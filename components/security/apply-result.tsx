@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { ApplyReport } from "@/lib/drift/remediate";
+import type { ApplyReport } from "@/lib/engine/apply-all";
 import { applySummary } from "./drift-lines";
 
 /** What Apply to runtime did; for an external runtime, the commands to run there (copyable). */

@@ -184,7 +184,7 @@ function ApplySection({
           <span className="text-xs">
             {external
               ? "CrowdSec runs externally: Apply writes the WAF tuning file and lists the commands to run on the CrowdSec host."
-              : "Writes the WAF tuning file and the scenario links from the panel's intent, then reloads CrowdSec."}
+              : "Brings every runtime to the panel's intent: the CrowdSec agent, its scenario links (then reloads it) and the WAF tuning file."}
           </span>
         </div>
       )}

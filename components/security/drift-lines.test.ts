@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ApplyReport } from "@/lib/drift/remediate";
+import type { ApplyReport } from "@/lib/engine/apply-all";
 import type { DriftReport, Surface, SurfaceSnapshot } from "@/lib/drift/types";
 import { applyCanHelp, applySummary, capLines, differenceLine, MAX_BANNER_LINES, surfaceLines, surfacesNeedingAttention, tabVerdict } from "./drift-lines";
 
@@ -94,6 +94,7 @@ describe("applySummary", () => {
     scenarios: { enabled: [], disabled: ["crowdsecurity/ssh-bf"], missingFromHub: [] },
     reload: { reloaded: true, ms: 312, scenariosLoaded: 34 },
     commands: [],
+    errors: [],
     ms: 400,
   };
 

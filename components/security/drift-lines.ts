@@ -1,4 +1,4 @@
-import type { ApplyReport } from "@/lib/drift/remediate";
+import type { ApplyReport } from "@/lib/engine/apply-all";
 import { plural } from "@/lib/plural";
 import { storeBanner } from "@/lib/drift/surfaces/store";
 import { SURFACE_TAB, SURFACES, type Difference, type DriftReport, type DriftTab, type Surface, type SurfaceSnapshot } from "@/lib/drift/types";

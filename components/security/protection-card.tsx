@@ -72,7 +72,7 @@ export function ProtectionCard({
       { protection, on: next, expectedVersion: intent.version },
       {
         // A managed runtime has been driven there when the action returns; otherwise only the intent changed.
-        onSuccess: () => toast(`${label} turned ${next ? "on" : "off"}${runtime.state === "unmanaged" ? " (intent saved)" : ""}.`, "success"),
+        onSuccess: () => toast(`${label} turned ${next ? "on" : "off"}${runtime.state === "unmanaged" ? " (intent saved)" : runtime.state === "rendered" ? " (tuning file rendered; no proxy loads it yet)" : ""}.`, "success"),
         onError: (error) => onFailure(error, "toggle"),
       },
     );

@@ -14,6 +14,7 @@ const STATE_BADGE: Record<RuntimeState, { word: string; tone: BadgeTone }> = {
   failed: { word: "Failed", tone: "red" },
   external: { word: "External", tone: "blue" },
   not_installed: { word: "Not installed", tone: "amber" },
+  rendered: { word: "File only", tone: "grey" },
   unmanaged: { word: "Not managed", tone: "grey" },
 };
 

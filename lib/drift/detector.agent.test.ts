@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db";
@@ -9,8 +9,9 @@ import { listScenarioIntents, setScenarioIntent } from "../security/scenarios";
 import { readIntent } from "../security/store";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { agentFixture, cleanupAllFixtures, waitFor, type AgentFixture } from "../../test/support/crowdsec";
+import { applyAll } from "../engine/apply-all";
+import { reconcile } from "../reconcile/reconcile";
 import { DriftDetector } from "./detector";
-import { applyToRuntime } from "./remediate";
 import type { DriftSettings } from "./settings";
 import type { Surface } from "./types";
 
@@ -37,27 +38,24 @@ interface Setup {
   engine: Engine;
   detector: DriftDetector;
   settings: DriftSettings;
+  tuningFile: string;
 }
 
 async function setup(drift: Partial<DriftSettings> = {}): Promise<Setup> {
   const fx = await agentFixture({ selfHeal: false });
   const db = createDb(await freshSqliteUrl());
-  const engine = createEngine(db, { crowdsec: fx.settings });
+  const tuningFile = path.join(tempDir("warden-waf-"), "crs-tuning.conf");
+  const engine = createEngine(db, { crowdsec: fx.settings, waf: { tuningFile } });
   engine.supervisor.start();
   // CrowdSec on: the instance is created (its default scenarios enabled) and the agent runs.
   await changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: true, expectedVersion: (await readIntent(db)).crowdsec.version }, ADMIN);
-  const settings: DriftSettings = {
-    intervalMs: 3_600_000,
-    engineIntervalMs: 3_600_000,
-    watch: true,
-    debounceMs: 50,
-    tuningFile: path.join(tempDir("warden-waf-"), "crs-tuning.conf"),
-    ...drift,
-  };
-  const detector = new DriftDetector({ db, engine, crowdsec: fx.settings, settings });
+  // What boot does: the reconciler drives every protection (the WAF's tuning file is rendered).
+  await reconcile(db, engine, "boot");
+  const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: true, debounceMs: 50, ...drift };
+  const detector = new DriftDetector({ db, engine, settings });
   open.push({ engine, detector, db });
   await detector.start();
-  return { fx, db, engine, detector, settings };
+  return { fx, db, engine, detector, settings, tuningFile };
 }
 
 const verdict = (d: DriftDetector, s: Surface) => d.report().surfaces[s];
@@ -77,9 +75,9 @@ async function waitVerdict(d: DriftDetector, s: Surface, want: string, ms: numbe
 
 describe("scenarios and appsec against a real instance", () => {
   it("first init adopts the runtime's enabled set; disable in the panel → drift within 1 s; apply → link gone, agent reloaded, in sync", async () => {
-    const { fx, db, detector, settings } = await setup();
+    const { fx, db, detector, engine } = await setup();
     expect(verdict(detector, "scenarios").verdict).toBe("in_sync");
-    expect(verdict(detector, "appsec").verdict).toBe("in_sync"); // the tuning file was rendered at start
+    expect(verdict(detector, "appsec").verdict).toBe("in_sync"); // the boot reconcile rendered the tuning file
     const adopted = await listScenarioIntents(db);
     expect(adopted.length).toBeGreaterThan(10);
     expect(adopted.find((r) => r.name === SCENARIO)).toMatchObject({ enabled: true, changedBy: "system" });
@@ -89,7 +87,7 @@ describe("scenarios and appsec against a real instance", () => {
     expect(verdict(detector, "scenarios").differences).toEqual([{ item: `scenario ${SCENARIO}`, expected: "disabled", actual: "enabled" }]);
     expect(existsSync(linkOf(fx))).toBe(true); // intent only: the runtime follows on Apply
 
-    const report = await applyToRuntime(db, fx.settings, settings, ADMIN);
+    const report = await applyAll(engine, db, ADMIN);
     expect(report.scenarios.disabled).toEqual([SCENARIO]);
     expect(report.reload).toMatchObject({ reloaded: true, scenariosLoaded: expect.any(Number) });
     expect(existsSync(linkOf(fx))).toBe(false);
@@ -99,10 +97,10 @@ describe("scenarios and appsec against a real instance", () => {
   });
 
   it("a scenario the panel disabled, re-enabled by hand (link recreated) → drift within 1 s, by the file watch alone (ticker at 1 h)", async () => {
-    const { fx, db, detector, settings } = await setup();
+    const { fx, db, detector, engine } = await setup();
     const target = readlinkSync(linkOf(fx));
     await disableInPanel(db);
-    await applyToRuntime(db, fx.settings, settings, ADMIN);
+    await applyAll(engine, db, ADMIN);
     await waitVerdict(detector, "scenarios", "in_sync", 2_000);
     const checks = detector.checks;
     symlinkSync(target, linkOf(fx));
@@ -125,20 +123,22 @@ describe("scenarios and appsec against a real instance", () => {
     expect(detector.report().cannotVerify).toBe(true);
   });
 
-  it("the tuning file edited behind the panel → appsec drift naming the threshold; a WAF settings change is drift until applied", async () => {
-    const { db, detector, engine, settings, fx } = await setup();
+  it("a WAF settings change renders the tuning file at once (no drift); the file edited behind the panel → appsec drift naming the threshold, until Apply", async () => {
+    const { db, detector, engine, tuningFile } = await setup();
     await changeAndApply(engine, db, "update", { protection: "waf", changes: { inboundThreshold: 10 }, expectedVersion: (await readIntent(db)).waf.version }, ADMIN);
-    await waitVerdict(detector, "appsec", "drift", 1_000);
-    expect(verdict(detector, "appsec").differences).toContainEqual({ item: "inbound threshold", expected: "10", actual: "5" });
-    await applyToRuntime(db, fx.settings, settings, ADMIN);
-    await waitVerdict(detector, "appsec", "in_sync", 2_000);
+    expect(readFileSync(tuningFile, "utf8")).toContain("tx.inbound_anomaly_score_threshold=10");
+    await detector.request(["appsec"]);
+    expect(verdict(detector, "appsec").verdict).toBe("in_sync");
     // By hand, with a comment and the setvars reordered: the file watch sees it, the parser reads it.
     writeFileSync(
-      settings.tuningFile,
+      tuningFile,
       `# edited by hand\nSecRuleEngine DetectionOnly\nSecAction "id:900000,phase:1,nolog,pass,t:none,setvar:tx.blocking_paranoia_level=1"\nSecAction "id:900110,phase:1,nolog,pass,t:none,setvar:tx.outbound_anomaly_score_threshold=4,setvar:tx.inbound_anomaly_score_threshold=7"\n`,
     );
     await waitVerdict(detector, "appsec", "drift", 1_000);
     expect(verdict(detector, "appsec").differences).toEqual([{ item: "inbound threshold", expected: "10", actual: "7" }]);
+    const report = await applyAll(engine, db, ADMIN);
+    expect(report.tuningFile).toEqual({ path: tuningFile, written: true });
+    await waitVerdict(detector, "appsec", "in_sync", 2_000);
   });
 });
 
@@ -157,8 +157,8 @@ describe("engine and store", () => {
     const engine = createEngine(db, { crowdsec: fx.settings });
     engine.supervisor.start();
     await changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: true, expectedVersion: (await readIntent(db)).crowdsec.version }, ADMIN);
-    const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 20, tuningFile: path.join(tempDir("warden-waf-"), "t.conf") };
-    const detector = new DriftDetector({ db, engine, crowdsec: fx.settings, settings });
+    const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 20 };
+    const detector = new DriftDetector({ db, engine, settings });
     open.push({ engine, detector, db });
     await detector.start();
     expect(verdict(detector, "engine").verdict).toBe("in_sync");
@@ -172,7 +172,7 @@ describe("engine and store", () => {
   });
 
   it("a security.* settings row edited behind the panel's back → store drift naming the key; snapshots persist and keep `since` across a restart", async () => {
-    const { db, detector, engine, fx, settings } = await setup({ intervalMs: 300 });
+    const { db, detector, engine, settings } = await setup({ intervalMs: 300 });
     await db.setting.update({ where: { key: "security.waf.mode" }, data: { value: "block" } });
     await waitVerdict(detector, "store", "drift", 2_000);
     expect(verdict(detector, "store").differences.map((d) => d.item)).toContain("security.waf.mode");
@@ -180,7 +180,7 @@ describe("engine and store", () => {
     const rows = await db.driftSnapshot.findMany();
     expect(rows.map((r) => r.surface).sort()).toEqual(["appsec", "engine", "scenarios", "store"]);
     detector.stop();
-    const again = new DriftDetector({ db, engine, crowdsec: fx.settings, settings });
+    const again = new DriftDetector({ db, engine, settings });
     open.push({ engine, detector: again, db });
     await again.start();
     expect(verdict(again, "store")).toMatchObject({ verdict: "drift", since });

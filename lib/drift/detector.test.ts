@@ -6,6 +6,7 @@ import { createEngine, type Engine } from "../engine/registry";
 import { log } from "../log";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
+import { reconcile } from "../reconcile/reconcile";
 import { DriftDetector } from "./detector";
 import type { DriftSettings } from "./settings";
 
@@ -28,9 +29,9 @@ async function setup(schemaOk?: () => Promise<{ ok: boolean; reason: string }>, 
   const db = createDb(await freshSqliteUrl());
   const dir = tempDir("warden-drift-");
   const crowdsec = { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), readyTimeoutMs };
-  const engine = createEngine(db, { drivers: { crowdsec: driver }, crowdsec });
-  const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 50, tuningFile: path.join(dir, "waf", "crs-tuning.conf") };
-  const detector = new DriftDetector({ db, engine, crowdsec, settings, schemaOk });
+  const engine = createEngine(db, { drivers: { crowdsec: driver }, crowdsec, waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") } });
+  const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 50 };
+  const detector = new DriftDetector({ db, engine, settings, schemaOk });
   open.push({ detector, engine, db });
   return { db, detector, settings, engine, driver };
 }
@@ -43,8 +44,10 @@ async function wantCrowdsec(db: Db): Promise<void> {
 }
 
 describe("drift detector", () => {
-  it("a fresh install (CrowdSec never enabled, no instance) is in sync on every surface, and the tuning file is rendered", async () => {
-    const { detector, db } = await setup();
+  it("a fresh install (CrowdSec never enabled, no instance) is in sync on every surface once the boot reconcile rendered the tuning file", async () => {
+    const { detector, db, engine } = await setup();
+    const tally = await reconcile(db, engine, "boot");
+    expect(tally.decisions.find((d) => d.protection === "waf")).toMatchObject({ observed: "rendered", action: "render", result: "ok" });
     await detector.start();
     const report = detector.report();
     expect(Object.fromEntries(Object.entries(report.surfaces).map(([k, v]) => [k, v.verdict]))).toEqual({ engine: "in_sync", scenarios: "in_sync", appsec: "in_sync", store: "in_sync" });

@@ -1,37 +1,31 @@
-import { existsSync, mkdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Db } from "../db";
 import type { DriftSnapshot as DriftSnapshotRow } from "../generated/sqlite/client";
-import { instancePaths, type CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
 import type { Engine } from "../engine/registry";
-import { observeAll } from "../engine/registry";
+import type { RuntimeDriver, RuntimeSurface } from "../engine/types";
 import { log } from "../log";
 import { checkStoreConsistency } from "../security/consistency";
 import { intentEvents } from "../security/events";
 import type { SecurityIntent } from "../security/intent";
-import { needsAdoption, scenarioIntentMap } from "../security/scenarios";
 import { readIntent } from "../security/store";
-import { ensureScenarioAdoption } from "./adoption";
-import { writeTuningFile } from "./remediate";
-import { readTuning, scenarioDirs } from "./runtime-paths";
 import type { DriftSettings } from "./settings";
-import { compareAppsec } from "./surfaces/appsec";
-import { compareEngine } from "./surfaces/engine";
-import { compareScenarios, readRuntimeScenarios } from "./surfaces/scenarios";
 import { compareStore } from "./surfaces/store";
 import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
 
 // The drift detector (mission 2, issue 6): it reads the runtime — never trusts a click — and keeps
-// one snapshot per surface, in memory and in `drift_snapshots`. It checks right after start (which
-// happens after the schema gate), on an interval, and on events: a debounced file watch on the
-// runtime's scenario directory and the tuning file's directory, the engine's process events, and
-// every intent commit. While the schema is degraded it pauses (WARN), since it reads tables that
-// may be missing. `GET /api/security/drift` only ever reads the snapshot.
+// one snapshot per surface, in memory and in `drift_snapshots`. It only reads (issue 14): each
+// runtime surface belongs to one of the engine's runtime drivers, which renders what the intent
+// needs, observes what is there and diffs the two; the store surface compares the panel's two
+// stored copies. It writes nothing but its snapshot. It checks right after start (which happens
+// after the schema gate), on an interval, and on events: a debounced watch on the paths each driver
+// names, the engine's process events, and every intent commit. While the schema is degraded it
+// pauses (WARN), since it reads tables that may be missing. `GET /api/security/drift` only ever
+// reads the snapshot.
 
 export interface DetectorDeps {
   db: Db;
   engine: Engine;
-  crowdsec: CrowdsecRuntimeSettings;
   settings: DriftSettings;
   /** Is the schema fit to read? (the migration gate); checks pause while it is not. */
   schemaOk?: () => Promise<{ ok: boolean; reason: string }>;
@@ -43,8 +37,6 @@ type Partial = Omit<SurfaceSnapshot, "since" | "checkedAt" | "surface">;
 const PERSIST_UNCHANGED_MS = 30_000;
 // While a runtime settles, its surfaces are checked again this often (an apply usually ends within a few s).
 const SETTLE_RECHECK_MS = 500;
-/** The scenario intent map is re-read at least this often even when the intent version did not move. */
-const INTENT_MAP_MAX_AGE_MS = 30_000;
 
 export class DriftDetector {
   private snapshots = new Map<Surface, SurfaceSnapshot>();
@@ -60,13 +52,13 @@ export class DriftDetector {
   private settleTimer: NodeJS.Timeout | null = null;
   private loaded = false;
   private persistedAt = 0;
-  private intentCache: { version: number; map: Map<string, boolean>; at: number } | null = null;
+  private settling = new Set<Surface>();
   /** Checks performed (tests and the bench read it). */
   checks = 0;
 
   constructor(private readonly deps: DetectorDeps) {}
 
-  /** Loads the persisted snapshots, renders a missing tuning file, starts the triggers and checks now. */
+  /** Loads the persisted snapshots, starts the triggers and checks now. */
   async start(): Promise<void> {
     await this.load();
     const s = this.deps.settings;
@@ -78,7 +70,6 @@ export class DriftDetector {
     this.unsubscribers.push(() => intentEvents.off("committed", onCommit));
     const off = this.deps.engine.drivers.crowdsec.onEvent?.(() => void this.request(["engine"]));
     if (off) this.unsubscribers.push(off);
-    await this.initTuningFile();
     await this.request(SURFACES);
   }
 
@@ -194,38 +185,39 @@ export class DriftDetector {
   }
 
   private async compute(surface: Surface, intent: SecurityIntent): Promise<Partial> {
-    switch (surface) {
-      case "engine": {
-        const observation = (await observeAll(this.deps.engine)).crowdsec;
-        return this.unlessSettling(compareEngine({ enabled: intent.crowdsec.enabled, mode: intent.crowdsec.settings.mode }, observation), observation.reconciling === true);
-      }
-      case "scenarios":
-        return this.unlessSettling(await this.scenarios(intent), false);
-      case "appsec":
-        return compareAppsec({ enabled: intent.waf.enabled, settings: intent.waf.settings }, readTuning(this.deps.settings.tuningFile), this.deps.settings.tuningFile);
-      case "store":
-        return compareStore(await checkStoreConsistency(this.deps.db));
-    }
+    if (surface === "store") return compareStore(await checkStoreConsistency(this.deps.db));
+    const driver = this.driverOf(surface);
+    const desired = await driver.render(intent);
+    const observed = await driver.observe(intent);
+    return this.unlessSettling(surface, driver, driver.diff(desired, observed, intent));
+  }
+
+  private driverOf(surface: RuntimeSurface): RuntimeDriver {
+    const driver = this.deps.engine.runtimes.find((d) => d.surface === surface);
+    if (!driver) throw new Error(`no runtime driver answers for the ${surface} surface`);
+    return driver;
   }
 
   /**
-   * Why the CrowdSec runtime is settling (the panel is starting, stopping or adopting it: boot
-   * reconciliation, or an apply under way for less than its readiness timeout), or null.
+   * Why a driver's runtime is settling (the panel is starting, stopping or adopting it: boot
+   * reconciliation, or an apply of its protection under way for less than the driver's settle time), or null.
    */
-  private settlingReason(reconciling: boolean): string | null {
-    const applier = this.deps.engine.appliers.crowdsec;
-    if (applier.inFlight !== null && applier.inFlightSince !== null && Date.now() - applier.inFlightSince < this.deps.crowdsec.readyTimeoutMs) {
-      return `CrowdSec is being brought to version ${applier.inFlight} of the intent; it is judged again when that ends (at most ${Math.round(this.deps.crowdsec.readyTimeoutMs / 1000)} s).`;
+  private settlingReason(driver: RuntimeDriver): string | null {
+    const applier = this.deps.engine.appliers[driver.protection];
+    const settleMs = driver.settleMs ?? 0;
+    if (applier.inFlight !== null && applier.inFlightSince !== null && Date.now() - applier.inFlightSince < settleMs) {
+      return `${driver.name}: being brought to version ${applier.inFlight} of the intent; judged again when that ends (at most ${Math.round(settleMs / 1000)} s).`;
     }
-    if (reconciling) return "The panel is reconciling CrowdSec with the intent after its start; it is judged again when that ends.";
+    if (this.deps.engine.reconciling && settleMs > 0) return `${driver.name}: the panel is reconciling it with the intent after its start; judged again when that ends.`;
     return null;
   }
 
   /** A difference seen while the runtime settles is not drift yet: reported as settling, checked again soon. */
-  private unlessSettling(result: Partial, reconciling: boolean): Partial {
+  private unlessSettling(surface: Surface, driver: RuntimeDriver, result: Partial): Partial {
     if (result.verdict !== "drift") return result;
-    const reason = this.settlingReason(reconciling);
+    const reason = this.settlingReason(driver);
     if (!reason) return result;
+    this.settling.add(surface);
     this.scheduleSettledCheck();
     return { verdict: "settling", differences: [], expected: result.expected, actual: { ...result.actual, differences: result.differences.length }, reason };
   }
@@ -235,51 +227,11 @@ export class DriftDetector {
     if (this.settleTimer || this.stopped) return;
     this.settleTimer = setTimeout(() => {
       this.settleTimer = null;
-      void this.request(["engine", "scenarios"]);
+      const surfaces = [...this.settling];
+      this.settling.clear();
+      void this.request(surfaces);
     }, SETTLE_RECHECK_MS);
     this.settleTimer.unref?.();
-  }
-
-  private async scenarios(intent: SecurityIntent): Promise<Partial> {
-    const dirs = scenarioDirs(this.deps.crowdsec, intent);
-    if ("reason" in dirs) {
-      // A fresh install: CrowdSec never enabled, no instance, no scenario intent. Nothing is wanted and
-      // nothing exists: that is in sync, said as such. Once anything is intended, a missing instance is
-      // "cannot verify".
-      if (dirs.notCreated && !intent.crowdsec.enabled && (await needsAdoption(this.deps.db))) {
-        return { verdict: "in_sync", differences: [], expected: { scenarios: "none intended yet" }, actual: { instance: "not created" }, reason: null };
-      }
-      return cannotVerify(dirs.reason);
-    }
-    const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
-    if (!runtime.ok) return cannotVerify(runtime.reason);
-    await ensureScenarioAdoption(this.deps.db, this.deps.crowdsec, intent, runtime);
-    const wanted = await this.intentMap(intent.version);
-    return compareScenarios(wanted, runtime);
-  }
-
-  /**
-   * Scenario intent (thousands of rows), read again whenever the global intent version moved (every
-   * scenario switch and adoption bumps it) and at least every INTENT_MAP_MAX_AGE_MS.
-   */
-  private async intentMap(version: number): Promise<Map<string, boolean>> {
-    const c = this.intentCache;
-    if (c && c.version === version && Date.now() - c.at < INTENT_MAP_MAX_AGE_MS) return c.map;
-    const map = await scenarioIntentMap(this.deps.db);
-    this.intentCache = { version, map, at: Date.now() };
-    return map;
-  }
-
-  private async initTuningFile(): Promise<void> {
-    const file = this.deps.settings.tuningFile;
-    if (existsSync(file)) return;
-    try {
-      const intent = await readIntent(this.deps.db);
-      writeTuningFile(file, intent.waf.settings);
-      log.info({ event: "tuning_file_created", source: "lib/drift", file }, "WAF tuning file created from the intent (first start)");
-    } catch (error) {
-      log.warn({ event: "tuning_file_create_failed", source: "lib/drift", file, reason: (error as Error).message }, "could not create the WAF tuning file; the appsec surface cannot be verified");
-    }
   }
 
   private async load(): Promise<void> {
@@ -326,11 +278,7 @@ export class DriftDetector {
 
   private ensureWatchers(): void {
     if (!this.deps.settings.watch || this.stopped) return;
-    const targets: [string, readonly Surface[]][] = [
-      [instancePaths(this.deps.crowdsec).etc, ["scenarios"]],
-      [path.join(instancePaths(this.deps.crowdsec).etc, "scenarios"), ["scenarios"]],
-      [path.dirname(this.deps.settings.tuningFile), ["appsec"]],
-    ];
+    const targets: [string, readonly Surface[]][] = this.deps.engine.runtimes.flatMap((d) => (d.watchPaths?.() ?? []).map((p): [string, readonly Surface[]] => [p, [d.surface]]));
     for (const [target, surfaces] of targets) {
       const watched = nearestExisting(target);
       const ino = inode(watched);
@@ -409,6 +357,3 @@ export function buildReport(snapshots: SurfaceSnapshot[], now = Date.now()): Dri
   };
 }
 
-export function ensureDir(file: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-}

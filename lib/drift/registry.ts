@@ -1,5 +1,5 @@
 import { db as defaultDb } from "../db";
-import { engine as defaultEngine, engineCrowdsecSettings } from "../engine/registry";
+import { engine as defaultEngine } from "../engine/registry";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
 import { buildReport, DriftDetector, snapshotFromRow } from "./detector";
@@ -17,7 +17,6 @@ export function startDriftDetector(): Promise<void> {
   const detector = new DriftDetector({
     db: defaultDb(),
     engine: eng,
-    crowdsec: engineCrowdsecSettings(eng),
     settings: driftSettings(),
     schemaOk: async () => {
       const gate = await schemaGate();

@@ -4,9 +4,9 @@ import type { CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
 import { DomainError, MalformedRequestError } from "../errors";
 import { listScenarioIntents } from "../security/scenarios";
 import { readIntent } from "../security/store";
-import { ensureScenarioAdoption } from "./adoption";
-import { scenarioDirs } from "./runtime-paths";
-import { readHubScenarios, readRuntimeScenarios } from "./surfaces/scenarios";
+import { ensureScenarioAdoption } from "../engine/crowdsec/adoption";
+import { scenarioDirs } from "../engine/crowdsec/scenarios";
+import { readHubScenarios, readRuntimeScenarios } from "../engine/crowdsec/scenario-files";
 
 // The Scenarios tab: every scenario available to the runtime (its hub, plus local items enabled on
 // disk, plus any name with an intent row), with the panel's intent beside the runtime's state.

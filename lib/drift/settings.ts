@@ -1,4 +1,3 @@
-import path from "node:path";
 import { z } from "zod";
 import { parseEnvironment } from "../env";
 
@@ -10,23 +9,19 @@ export interface DriftSettings {
   intervalMs: number;
   /** The engine surface alone, this often: a pid probe and one loopback HTTP GET (default 2 s). */
   engineIntervalMs: number;
-  /** File watches on the runtime's scenario directory and the tuning file's directory. */
+  /** File watches on the runtime's scenario directory and the paths the runtime drivers name. */
   watch: boolean;
   /** Events closer together than this make one check. */
   debounceMs: number;
-  /** The OWASP CRS tuning file Warden renders from the WAF intent (what a WAF would load). */
-  tuningFile: string;
 }
 
 const bool = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1" || v === "");
 
 const ZDriftEnv = z.object({
-  WARDEN_DATA_DIR: z.string().min(1).default("./data"),
   WARDEN_DRIFT_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   WARDEN_DRIFT_ENGINE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   WARDEN_DRIFT_WATCH: bool.default(true),
   WARDEN_DRIFT_DEBOUNCE_MS: z.coerce.number().int().min(0).max(10_000).default(100),
-  WARDEN_WAF_TUNING_FILE: z.string().min(1).optional(),
 });
 
 export function driftSettings(): DriftSettings {
@@ -36,6 +31,5 @@ export function driftSettings(): DriftSettings {
     engineIntervalMs: e.WARDEN_DRIFT_ENGINE_INTERVAL_MS,
     watch: e.WARDEN_DRIFT_WATCH,
     debounceMs: e.WARDEN_DRIFT_DEBOUNCE_MS,
-    tuningFile: path.resolve(e.WARDEN_WAF_TUNING_FILE ?? path.join(e.WARDEN_DATA_DIR, "waf", "crs-tuning.conf")),
   };
 }

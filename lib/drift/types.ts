@@ -1,6 +1,6 @@
 // Drift: what the runtime actually has, compared with the stored intent, per surface
 // (shared/DECISIONS.md "Drift semantics"). This module is shared by server and browser: it holds
-// no server code (the readers that touch the disk live in lib/drift/surfaces/).
+// no server code (the runtime readers live with their drivers in lib/engine; the store compare in lib/drift/surfaces/).
 
 export const SURFACES = ["engine", "scenarios", "appsec", "store"] as const;
 export type Surface = (typeof SURFACES)[number];

@@ -29,6 +29,8 @@ export class Applier {
   private running: Promise<void> | null = null;
   private again = false;
   private readonly abort = new AbortController();
+  /** The tail of this protection's queue: applies and exclusive work run one at a time, in order. */
+  private turn: Promise<void> = Promise.resolve();
   /** The last intent the runtime confirmed, for rollback (DECISIONS: restore the last applied intent). */
   lastApplied: { version: number; intent: ProtectionIntent } | null = null;
   /** The protection version currently being applied, for the status ("Starting…"). */
@@ -57,6 +59,36 @@ export class Applier {
     return promise;
   }
 
+  /**
+   * Runs `fn` alone in this protection's queue: no apply of the loop (a toggle) interleaves with it,
+   * and it waits for the one in progress. "Apply to runtime" drives every runtime driver this way.
+   * With `version`, the status and drift see the runtime as being brought to that version meanwhile.
+   */
+  exclusive<T>(fn: () => Promise<T>, version?: number): Promise<T> {
+    const run = this.turn.then(async () => {
+      if (version !== undefined) {
+        this.inFlight = version;
+        this.inFlightSince = Date.now();
+      }
+      try {
+        return await fn();
+      } finally {
+        this.inFlight = null;
+        this.inFlightSince = null;
+      }
+    });
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The abort signal of this applier's work (closed on shutdown). */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
   /** Stops waiting for new work (shutdown, tests). An apply in progress is told to abort. */
   close(): void {
     this.abort.abort();
@@ -72,21 +104,18 @@ export class Applier {
         for (const w of this.waiters.splice(0)) w.reject(error);
         return;
       }
-      this.inFlight = intent[this.protection].version;
-      const started = Date.now();
-      this.inFlightSince = started;
-      let result: ApplyResult;
-      try {
-        // The driver may re-read the intent under its own lock (`latest`): what it applied is in the result.
-        result = await this.driver.apply(intent, this.abort.signal, () => readIntent(this.db));
-      } catch (error) {
-        // A driver must report runtime failures as results; a throw is a bug, still shown as a failure.
-        log.error({ event: "apply_threw", protection: this.protection, version: intent[this.protection].version, err: error }, "driver threw while applying intent");
-        result = { status: "failed", version: intent[this.protection].version, ms: Date.now() - started, error: (error as Error).message };
-      } finally {
-        this.inFlight = null;
-        this.inFlightSince = null;
-      }
+      const read = intent;
+      const result: ApplyResult = await this.exclusive(async () => {
+        const started = Date.now();
+        try {
+          // The driver may re-read the intent under its own lock (`latest`): what it applied is in the result.
+          return await this.driver.apply(read, this.abort.signal, () => readIntent(this.db));
+        } catch (error) {
+          // A driver must report runtime failures as results; a throw is a bug, still shown as a failure.
+          log.error({ event: "apply_threw", protection: this.protection, version: read[this.protection].version, err: error }, "driver threw while applying intent");
+          return { status: "failed", version: read[this.protection].version, ms: Date.now() - started, error: (error as Error).message } satisfies ApplyResult;
+        }
+      }, read[this.protection].version);
       if (result.status !== "not_managed" && result.intent) intent = result.intent;
       const target = intent[this.protection];
       if (result.status === "applied") this.lastApplied = { version: target.version, intent: target };

@@ -7,6 +7,7 @@ import { readIntent, toggleProtection } from "../security/store";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { agentFixture, cleanupAllFixtures, holdPort, PROJECT_ROOT, waitFor, type AgentFixture } from "../../test/support/crowdsec";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
+import { applyAll } from "./apply-all";
 import { changeAndApply, RuntimeFailedError } from "./changes";
 import { cmdline } from "./crowdsec/proc";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
@@ -103,6 +104,59 @@ describe("a click starts and stops the real agent", () => {
     expect(fx.agentPids()).toHaveLength(intent.crowdsec.enabled ? 1 : 0);
     expect((await observeAll(engine)).crowdsec.state).toBe(intent.crowdsec.enabled ? "running" : "stopped");
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
+describe("Apply to runtime goes through the same queue as a click", () => {
+  it("a toggle and an Apply racing on a real agent: one agent at the end, the runtime at the latest intent, both audited", async () => {
+    const { fx, db, engine } = await setup();
+    // The instance exists (created by a first start), so Apply always has scenario links to read.
+    await toggle(engine, db, true);
+    await toggle(engine, db, false);
+    const baseline = await db.securityAudit.count();
+    // Every change of the CrowdSec runtime (the agent, its scenario links), timed: none may overlap another.
+    const spans: { what: string; from: number; to: number }[] = [];
+    const timed = (target: { apply: (...args: never[]) => Promise<unknown> }, what: string) => {
+      const original = target.apply.bind(target) as (...args: unknown[]) => Promise<unknown>;
+      vi.spyOn(target, "apply").mockImplementation((async (...args: unknown[]) => {
+        const from = performance.now();
+        try {
+          return await original(...args);
+        } finally {
+          spans.push({ what, from, to: performance.now() });
+        }
+      }) as never);
+    };
+    timed(engine.drivers.crowdsec, "agent");
+    timed(engine.runtimes.find((d) => d.surface === "scenarios")!, "scenario links");
+
+    // Off → on while an Apply runs: whichever enters the queue first, neither interleaves with the other.
+    const [on, applied] = await Promise.all([toggle(engine, db, true), applyAll(engine, db, ADMIN)]);
+    expect(on.crowdsec.enabled).toBe(true);
+    expect(applied.errors).toEqual([]);
+    expect(fx.agentPids()).toHaveLength(1);
+    expect((await observeAll(engine)).crowdsec.state).toBe("running");
+
+    // And the other way round: an Apply entered first, then a switch off.
+    const applying = applyAll(engine, db, ADMIN);
+    const off = toggle(engine, db, false);
+    await Promise.all([applying, off]);
+    expect((await readIntent(db)).crowdsec.enabled).toBe(false);
+    expect(fx.agentPids()).toEqual([]);
+    expect((await observeAll(engine)).crowdsec.state).toBe("stopped");
+
+    const rows = (await db.securityAudit.findMany({ orderBy: { id: "asc" } })).slice(baseline);
+    const toggles = rows.filter((r) => r.action === "toggle");
+    expect(toggles.map((r) => JSON.parse(r.runtimeResult!).status)).toEqual(["applied", "applied"]);
+    const applies = rows.filter((r) => r.action === "apply_runtime");
+    expect(applies.map((r) => ({ actor: r.actor, outcome: r.outcome }))).toEqual([
+      { actor: "admin", outcome: "applied" },
+      { actor: "admin", outcome: "applied" },
+    ]);
+    expect(await storeInvariants(db)).toEqual(healthyAt((await readIntent(db)).version));
+    spans.sort((a, b) => a.from - b.from);
+    expect(spans.length).toBeGreaterThanOrEqual(6); // 2 toggles + 2 Applies × (agent, links)
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.from, `${spans[i]!.what} began before ${spans[i - 1]!.what} ended`).toBeGreaterThanOrEqual(spans[i - 1]!.to);
   });
 });
 

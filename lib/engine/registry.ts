@@ -1,15 +1,22 @@
 import { db as defaultDb, type Db } from "../db";
 import { PROTECTIONS, type Protection } from "../security/protections";
+import type { SecurityIntent } from "../security/intent";
 import { Applier } from "./applier";
+import { compareEngine, type EngineIntent } from "./crowdsec/agent-diff";
 import { CrowdsecDriver } from "./crowdsec/driver";
+import { CrowdsecScenarios } from "./crowdsec/scenarios";
 import { crowdsecSettings, type CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import { Supervisor } from "./supervisor";
-import type { ProtectionDriver, RuntimeObservation } from "./types";
+import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation } from "./types";
 import { unmanagedDriver } from "./unmanaged-driver";
+import { WafDriver, WafTuningFile } from "./waf/driver";
+import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 
-// The engine of one process: one driver and one applier per protection, and the supervisor that
-// restarts a dead agent. Exactly one per process (globalThis survives Next.js hot reload), created
-// on first use; the CLI creates its own for its own process.
+// The engine of one process (issue 14: the only owner of the runtime): one protection driver and one
+// applier queue per protection, the runtime drivers (render / observe / diff / apply) that drift reads
+// and "Apply to runtime" drives, and the supervisor that restarts a dead agent. Exactly one per
+// process (globalThis survives Next.js hot reload), created on first use; the CLI creates its own.
+// A new runtime (the edge, its blocklist) is one more entry in `runtimes`.
 
 export interface Engine {
   drivers: Record<Protection, ProtectionDriver>;
@@ -19,22 +26,26 @@ export interface Engine {
   crowdsec: CrowdsecRuntimeSettings;
   /** True until the boot reconciler has run once (the status says "reconciling"). */
   reconciling: boolean;
+  /** Every runtime driver, in apply order within a protection (the agent before its scenario links). */
+  runtimes: RuntimeDriver[];
   close(): void;
 }
 
 export interface EngineOptions {
   crowdsec?: CrowdsecRuntimeSettings;
+  waf?: WafRuntimeSettings;
   /** Replace a driver (tests; named fakes only where a runtime cannot exist). */
   drivers?: Partial<Record<Protection, ProtectionDriver>>;
 }
 
 export function createEngine(database: Db, options: EngineOptions = {}): Engine {
-  const drivers = Object.fromEntries(
-    PROTECTIONS.map((p) => [
-      p,
-      options.drivers?.[p] ?? (p === "crowdsec" ? new CrowdsecDriver(options.crowdsec ?? crowdsecSettings()) : unmanagedDriver(p)),
-    ]),
-  ) as Record<Protection, ProtectionDriver>;
+  const tuning = new WafTuningFile(options.waf ?? wafSettings());
+  const defaults: Record<Protection, () => ProtectionDriver> = {
+    crowdsec: () => new CrowdsecDriver(options.crowdsec ?? crowdsecSettings()),
+    waf: () => new WafDriver(tuning),
+    rate_limit: () => unmanagedDriver("rate_limit"),
+  };
+  const drivers = Object.fromEntries(PROTECTIONS.map((p) => [p, options.drivers?.[p] ?? defaults[p]()])) as Record<Protection, ProtectionDriver>;
   const appliers = Object.fromEntries(PROTECTIONS.map((p) => [p, new Applier(p, drivers[p], database)])) as Record<Protection, Applier>;
   const driverSettings = (drivers.crowdsec as { settings?: CrowdsecRuntimeSettings }).settings;
   const settings = options.crowdsec ?? driverSettings ?? crowdsecSettings();
@@ -45,6 +56,7 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     supervisor,
     crowdsec: settings,
     reconciling: false,
+    runtimes: [],
     close() {
       supervisor.close();
       for (const p of PROTECTIONS) {
@@ -53,7 +65,45 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
       }
     },
   };
+  engine.runtimes = [agentRuntime(engine), new CrowdsecScenarios(database, settings), tuning];
   return engine;
+}
+
+/** The CrowdSec agent as a runtime driver: the protection driver's observation, judged against the intent. */
+function agentRuntime(eng: Engine): RuntimeDriver<EngineIntent, RuntimeObservation, ApplyResult> {
+  return {
+    name: "CrowdSec agent",
+    protection: "crowdsec",
+    surface: "engine",
+    get settleMs() {
+      return eng.crowdsec.readyTimeoutMs;
+    },
+    async render(intent: SecurityIntent) {
+      return { enabled: intent.crowdsec.enabled, mode: intent.crowdsec.settings.mode };
+    },
+    async observe() {
+      return observeProtection(eng, "crowdsec");
+    },
+    diff(desired: EngineIntent, observed: RuntimeObservation) {
+      return compareEngine(desired, observed);
+    },
+    apply(intent: SecurityIntent, signal: AbortSignal) {
+      return eng.drivers.crowdsec.apply(intent, signal);
+    },
+  };
+}
+
+/** One protection's runtime, observed now. A driver that throws is reported as failed, never skipped. */
+async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObservation> {
+  let observation: RuntimeObservation;
+  try {
+    observation = await eng.drivers[p].observe();
+  } catch (error) {
+    observation = { protection: p, state: "failed", summary: `Could not observe the runtime: ${(error as Error).message}`, observedAt: new Date().toISOString() };
+  }
+  if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
+  if (eng.reconciling) observation = { ...observation, reconciling: true };
+  return observation;
 }
 
 const globalForEngine = globalThis as unknown as { wardenEngine?: Engine };
@@ -69,19 +119,7 @@ export function engine(): Engine {
 
 /** Observes every protection's runtime. A driver that throws is reported as failed, never skipped. */
 export async function observeAll(eng: Engine = engine()): Promise<Record<Protection, RuntimeObservation>> {
-  const entries = await Promise.all(
-    PROTECTIONS.map(async (p): Promise<[Protection, RuntimeObservation]> => {
-      let observation: RuntimeObservation;
-      try {
-        observation = await eng.drivers[p].observe();
-      } catch (error) {
-        observation = { protection: p, state: "failed", summary: `Could not observe the runtime: ${(error as Error).message}`, observedAt: new Date().toISOString() };
-      }
-      if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
-      if (eng.reconciling) observation = { ...observation, reconciling: true };
-      return [p, observation];
-    }),
-  );
+  const entries = await Promise.all(PROTECTIONS.map(async (p): Promise<[Protection, RuntimeObservation]> => [p, await observeProtection(eng, p)]));
   return Object.fromEntries(entries) as Record<Protection, RuntimeObservation>;
 }
 

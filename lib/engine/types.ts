@@ -1,3 +1,4 @@
+import type { Surface, SurfaceCheck } from "../drift/types";
 import type { SecurityIntent } from "../security/intent";
 import type { Protection } from "../security/protections";
 
@@ -7,7 +8,11 @@ import type { Protection } from "../security/protections";
 // A driver therefore never receives "turn on" / "turn off" commands: it receives the whole
 // intent it must converge to, and reports what it observes, never what it was asked.
 
-/** What was observed of a runtime. `unmanaged` means no runtime is connected to this protection. */
+/**
+ * What was observed of a runtime. `unmanaged` means no runtime is connected to this protection;
+ * `rendered` means Warden renders the protection's file from the intent but no process loads it yet
+ * (the WAF tuning file until the edge exists): never shown as enforced.
+ */
 export type RuntimeState =
   | "running"
   | "stopped"
@@ -16,6 +21,7 @@ export type RuntimeState =
   | "failed"
   | "external"
   | "not_installed"
+  | "rendered"
   | "unmanaged";
 
 export interface RuntimeObservation {
@@ -63,4 +69,36 @@ export interface ProtectionDriver {
   onEvent?(listener: (event: RuntimeEvent) => void): () => void;
   /** Stop timers and watchers (tests, hot reload). Never stops the runtime itself. */
   close?(): void;
+}
+
+/** A surface of the runtime a driver answers for (the drift surfaces minus the panel's own store). */
+export type RuntimeSurface = Exclude<Surface, "store">;
+
+/**
+ * One driver per runtime (issue 14): the only code that changes a runtime. The engine owns them;
+ * drift asks them to observe and diff and never writes. Adding a runtime (the edge, its blocklist)
+ * is one more driver registered in lib/engine/registry.ts.
+ *
+ *  render  — what the runtime must hold for an intent (file contents, links, processes). Reads only.
+ *  observe — what is really there, where this intent says to look. Reads only, never spawns.
+ *  diff    — desired vs observed, as drift lines for an admin.
+ *  apply   — make it so. Called only from the protection's applier queue (lib/engine/applier.ts),
+ *            under the instance lock where the runtime has one. Throws a DomainError on failure.
+ */
+export interface RuntimeDriver<Desired = unknown, Observed = unknown, Report = unknown> {
+  /** e.g. "CrowdSec agent", "CrowdSec scenarios", "WAF tuning file": names it in logs and reports. */
+  readonly name: string;
+  readonly protection: Protection;
+  readonly surface: RuntimeSurface;
+  render(intent: SecurityIntent): Promise<Desired>;
+  observe(intent: SecurityIntent): Promise<Observed>;
+  diff(desired: Desired, observed: Observed, intent: SecurityIntent): SurfaceCheck;
+  apply(intent: SecurityIntent, signal: AbortSignal): Promise<Report>;
+  /** Paths whose changes should trigger a check of this surface (directories or files; may not exist yet). */
+  watchPaths?(): string[];
+  /**
+   * How long a difference seen while this protection's applier is in flight is called settling rather
+   * than drift (the runtime's readiness timeout). Without it, differences are drift at once.
+   */
+  readonly settleMs?: number;
 }

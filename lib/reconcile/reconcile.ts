@@ -12,7 +12,7 @@ import { readIntent } from "../security/store";
 // config row from the settings mirror (or defaults), so the five cases of the toggle-fix seed all
 // go through one path. One INFO line per decision, with source/desired/observed/action/result.
 
-export type ReconcileAction = "none" | "start" | "adopt" | "stop" | "probe" | "skip";
+export type ReconcileAction = "none" | "start" | "adopt" | "stop" | "probe" | "render" | "skip";
 export type ReconcileResult = "ok" | "failed" | "not_installed" | "not_managed";
 
 export interface ReconcileDecision {
@@ -44,6 +44,8 @@ function desiredOf(intent: SecurityIntent, protection: Protection): string {
 function plan(intent: SecurityIntent, protection: Protection, observed: RuntimeObservation): { action: ReconcileAction; reason: string } {
   const p = intent[protection];
   if (observed.state === "unmanaged") return { action: "skip", reason: "no runtime is connected to this protection yet: intent only" };
+  // A rendered file (the WAF tuning file): rendering again is idempotent and cheap, and writes only a difference.
+  if (observed.state === "rendered") return { action: "render", reason: "the file is rendered from the intent (written only if it differs)" };
   if (observed.state === "not_installed") {
     return p.enabled
       ? { action: "skip", reason: observed.summary }
@@ -92,7 +94,7 @@ export async function reconcile(db: Db, engine: Engine, source: string): Promise
     else log.info(fields, "reconcile decision");
     decisions.push(decision);
   }
-  const counts = { none: 0, start: 0, adopt: 0, stop: 0, probe: 0, skip: 0 } satisfies Record<ReconcileAction, number>;
+  const counts = { none: 0, start: 0, adopt: 0, stop: 0, probe: 0, render: 0, skip: 0 } satisfies Record<ReconcileAction, number>;
   for (const d of decisions) counts[d.action] += 1;
   const failed = decisions.filter((d) => d.result === "failed" || (d.result === "not_installed" && intent[d.protection].enabled)).length;
   return { source, intentVersion: intent.version, decisions, counts, failed };

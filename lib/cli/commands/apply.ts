@@ -1,13 +1,14 @@
 import { db } from "../../db";
-import { applyToRuntime } from "../../drift/remediate";
-import { driftSettings } from "../../drift/settings";
-import { crowdsecSettings } from "../../engine/crowdsec/settings";
+import { applyAll } from "../../engine/apply-all";
+import { createEngine } from "../../engine/registry";
+import { isDomainError } from "../../errors";
 import { schemaGate } from "../../migrations/gate";
 
 /**
  * `apply [--json]`: make the runtime match the intent now (what the drift banner's button does):
- * the WAF tuning file rendered, scenario links added/removed in the managed instance, the agent
- * reloaded. For an external CrowdSec it prints the commands to run instead. Exit 0 only on success.
+ * this process's engine drives every runtime driver to the latest intent — the CrowdSec agent, the
+ * scenario links (the agent reloaded), the WAF tuning file — under the same instance lock as the
+ * panel's. For an external CrowdSec it prints the commands to run instead. Exit 0 only on success.
  */
 export async function applyCommand(args: string[]): Promise<number> {
   const unknown = args.filter((a) => a !== "--json");
@@ -20,12 +21,21 @@ export async function applyCommand(args: string[]): Promise<number> {
     console.error(`FAILED: not applying while the schema is degraded. ${gate.report.summary}`);
     return 1;
   }
+  const engine = createEngine(db());
   try {
-    const report = await applyToRuntime(db(), crowdsecSettings(), driftSettings(), { actor: "cli" });
+    let report;
+    try {
+      report = await applyAll(engine, db(), { actor: "cli" });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      console.error(`FAILED: ${error.message}`);
+      return 1;
+    }
     if (args.includes("--json")) {
       console.log(JSON.stringify(report, null, 2));
       return 0;
     }
+    if (report.agent) console.log(`CrowdSec agent: ${report.agent.summary}`);
     if (report.tuningFile) console.log(`WAF tuning file ${report.tuningFile.path}: ${report.tuningFile.written ? "written" : "already matches the intent"}`);
     if (report.mode === "external") {
       console.log("CrowdSec runs externally: Warden changes nothing there. Run:");
@@ -39,6 +49,7 @@ export async function applyCommand(args: string[]): Promise<number> {
     console.log(report.reload.reloaded ? `Agent reloaded in ${report.reload.ms} ms (${report.reload.scenariosLoaded ?? "?"} scenarios loaded).` : `Agent not reloaded: ${report.reload.reason}.`);
     return 0;
   } finally {
+    engine.close();
     await db().$disconnect();
   }
 }

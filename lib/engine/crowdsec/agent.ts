@@ -555,3 +555,39 @@ export async function stopAgent(
   log.info({ event: "crowdsec.agent.stopped", pid, how, ms }, "CrowdSec agent stopped");
   return { how, ms };
 }
+
+export interface ReloadResult {
+  reloaded: boolean;
+  ms?: number;
+  scenariosLoaded?: number;
+  reason?: string;
+}
+
+/**
+ * SIGHUP the instance's agent, then wait for its log to say the reload finished (and how many
+ * scenarios it loaded). A reload that is not confirmed throws: files changed but the agent may not
+ * run them. Called by drivers under the instance lock.
+ */
+export async function reloadAgent(s: CrowdsecRuntimeSettings, pid: number, timeoutMs = 20_000): Promise<ReloadResult> {
+  const t0 = Date.now();
+  // A SIGHUP before the agent installed its signal handlers kills it raw (as SIGTERM would).
+  while (!agentLoaded(s, pid)) {
+    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `The agent (pid ${pid}) exited before it could be reloaded; the files are changed and apply at its next start.`);
+    if (Date.now() - t0 > timeoutMs) throw new DomainError("ENGINE", `The agent (pid ${pid}) did not finish loading within ${timeoutMs / 1000} s, so it was not reloaded.`);
+    await sleep(50);
+  }
+  if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `pid ${pid} is no longer this instance's agent; not signalled.`);
+  const logFile = instancePaths(s).agentLog;
+  const offset = fileSize(logFile);
+  process.kill(pid, "SIGHUP");
+  while (Date.now() - t0 < timeoutMs) {
+    await sleep(50);
+    const tail = readFrom(logFile, offset);
+    if (tail.includes("Reload is finished")) {
+      const loaded = [...tail.matchAll(/Loaded (\d+) scenarios/g)].at(-1);
+      return { reloaded: true, ms: Date.now() - t0, scenariosLoaded: loaded ? Number(loaded[1]) : undefined };
+    }
+    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", "The agent exited during the reload (see its log on the CrowdSec card); the scenario files are changed.");
+  }
+  throw new DomainError("ENGINE", `The agent did not confirm the reload within ${timeoutMs / 1000} s.`);
+}

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import {
   accessSync,
   chmodSync,
@@ -12,7 +11,6 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
-  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -24,6 +22,7 @@ import { log } from "../../log";
 import { withInstanceLock } from "./lock";
 import { instanceAgentPids } from "./proc";
 import { instancePaths, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
+import { writeFileAtomic } from "../files";
 
 // The isolated CrowdSec instance Warden manages (shared/notes/crowdsec-offline.md): everything under
 // one directory D with its own ports, created offline from the Debian package's files.
@@ -156,12 +155,7 @@ labels:
 `;
 }
 
-/** Writes through a temp file and a rename: a reader never sees half a file. */
-export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeFileSync(tmp, content, { mode });
-  renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 function readOrNull(file: string): string | null {
   try {

@@ -16,7 +16,7 @@ import {
   stemCollisions,
   type RuntimeScenarios,
   type RuntimeScenariosOk,
-} from "./scenarios";
+} from "./scenario-files";
 
 // Real fixture directories: an instance D with D/hub/scenarios/<author>/<stem>.yaml and
 // D/etc/scenarios/ holding links and local files, as shared/notes/crowdsec-offline.md describes.
@@ -197,7 +197,7 @@ name: "me/custom-bf_user-enum"   # quoted
     const script = path.join(d.root, "probe.ts");
     writeFileSync(
       script,
-      `import { readRuntimeScenarios } from ${JSON.stringify(path.resolve("lib/drift/surfaces/scenarios.ts"))};\nconsole.log(JSON.stringify(readRuntimeScenarios(${JSON.stringify(d.etc)})));\n`,
+      `import { readRuntimeScenarios } from ${JSON.stringify(path.resolve("lib/engine/crowdsec/scenario-files.ts"))};\nconsole.log(JSON.stringify(readRuntimeScenarios(${JSON.stringify(d.etc)})));\n`,
     );
     chmodSync(script, 0o644);
     const run = spawnSync(

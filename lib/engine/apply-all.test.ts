@@ -2,20 +2,22 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db";
-import { crowdsecSettingsFrom, instancePaths, type CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
 import { listScenarioIntents, scenarioIntentMap, setScenarioIntent } from "../security/scenarios";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
-import { applyToRuntime } from "./remediate";
-import type { DriftSettings } from "./settings";
+import { applyAll } from "./apply-all";
+import { crowdsecSettingsFrom, instancePaths, type CrowdsecRuntimeSettings } from "./crowdsec/settings";
+import { createEngine, type Engine } from "./registry";
 
-// Apply to runtime over a hand-built instance layout (hub files, links, local files; no agent is
-// running, so nothing is reloaded): what it changes on disk, and what it must never touch.
-// lib/drift/detector.agent.test.ts runs it against a real agent (links removed, SIGHUP confirmed).
+// Apply to runtime over a hand-built instance layout (hub files, links, local files; CrowdSec's
+// intent is off and no agent runs, so nothing is started or reloaded): what the engine's drivers
+// change on disk, and what they must never touch. lib/drift/detector.agent.test.ts and
+// lib/engine/engine.agent.test.ts run it against a real agent (links removed, SIGHUP confirmed).
 
 const ADMIN = { actor: "admin" };
 let db: Db;
 let s: CrowdsecRuntimeSettings;
-let drift: DriftSettings;
+let engine: Engine;
+let tuningFile: string;
 let scenarios: string;
 let hub: string;
 
@@ -39,31 +41,35 @@ beforeEach(async () => {
   symlinkSync(hubItem("crowdsecurity/ssh-bf"), path.join(scenarios, "ssh-bf.yaml"));
   symlinkSync(hubItem("crowdsecurity/http-probing"), path.join(scenarios, "http-probing.yaml"));
   hubItem("crowdsecurity/http-xss");
-  drift = { intervalMs: 60_000, engineIntervalMs: 2_000, watch: false, debounceMs: 100, tuningFile: path.join(dir, "waf", "crs-tuning.conf") };
+  tuningFile = path.join(dir, "waf", "crs-tuning.conf");
+  engine = createEngine(db, { crowdsec: s, waf: { tuningFile } });
 });
-afterEach(async () => db.$disconnect());
+afterEach(async () => {
+  engine.close();
+  await db.$disconnect();
+});
 afterAll(() => cleanupTempDirs());
 
 describe("apply to runtime", () => {
   it("before any scenario intent exists, Apply adopts the runtime's set instead of disabling everything", async () => {
-    const report = await applyToRuntime(db, s, drift, ADMIN);
+    const report = await applyAll(engine, db, ADMIN);
     expect(report.scenarios).toMatchObject({ enabled: [], disabled: [] });
     expect(readdirSync(scenarios).sort()).toEqual(["http-probing.yaml", "ssh-bf.yaml"]);
     expect([...(await scenarioIntentMap(db))].sort()).toEqual([
       ["crowdsecurity/http-probing", true],
       ["crowdsecurity/ssh-bf", true],
     ]);
-    expect(readFileSync(drift.tuningFile, "utf8")).toContain("tx.inbound_anomaly_score_threshold=5");
+    expect(readFileSync(tuningFile, "utf8")).toContain("tx.inbound_anomaly_score_threshold=5");
     expect(report.reload).toMatchObject({ reloaded: false, reason: expect.stringContaining("not running") });
   });
 
   it("removes links the intent disables, adds the ones it enables, and audits what it did", async () => {
-    await applyToRuntime(db, s, drift, ADMIN); // adoption
+    await applyAll(engine, db, ADMIN); // adoption
     const known = new Set(["crowdsecurity/ssh-bf", "crowdsecurity/http-xss"]);
     const version = (n: string) => listScenarioIntents(db).then((rows) => rows.find((r) => r.name === n)?.version ?? 0);
     await setScenarioIntent(db, { name: "crowdsecurity/ssh-bf", enabled: false, expectedVersion: await version("crowdsecurity/ssh-bf") }, ADMIN, known);
     await setScenarioIntent(db, { name: "crowdsecurity/http-xss", enabled: true, expectedVersion: 0 }, ADMIN, known);
-    const report = await applyToRuntime(db, s, drift, ADMIN);
+    const report = await applyAll(engine, db, ADMIN);
     expect(report.scenarios).toMatchObject({ enabled: ["crowdsecurity/http-xss"], disabled: ["crowdsecurity/ssh-bf"] });
     expect(readdirSync(scenarios).sort()).toEqual(["http-probing.yaml", "http-xss.yaml"]);
     expect(lstatSync(path.join(scenarios, "http-xss.yaml")).isSymbolicLink()).toBe(true);
@@ -74,11 +80,11 @@ describe("apply to runtime", () => {
   it("never deletes an admin's local file: a local file holding a link's name is reported, a disabled one is moved aside without overwriting", async () => {
     writeFileSync(path.join(scenarios, "http-xss.yaml"), "type: leaky\nname: me/http-xss\n");
     writeFileSync(path.join(scenarios, "mine.yaml"), "type: leaky\nname: me/mine\n---\ntype: trigger\nname: me/mine-too\n");
-    await applyToRuntime(db, s, drift, ADMIN); // adoption: me/http-xss, me/mine, me/mine-too are enabled
+    await applyAll(engine, db, ADMIN); // adoption: me/http-xss, me/mine, me/mine-too are enabled
     const known = new Set(["crowdsecurity/http-xss", "me/mine", "me/mine-too"]);
     await setScenarioIntent(db, { name: "crowdsecurity/http-xss", enabled: true, expectedVersion: 0 }, ADMIN, known);
     await setScenarioIntent(db, { name: "me/mine", enabled: false, expectedVersion: 1 }, ADMIN, known);
-    let report = await applyToRuntime(db, s, drift, ADMIN);
+    let report = await applyAll(engine, db, ADMIN);
     expect(report.scenarios.collisions).toEqual([expect.stringContaining("crowdsecurity/http-xss")]);
     expect(readFileSync(path.join(scenarios, "http-xss.yaml"), "utf8")).toContain("me/http-xss");
     // me/mine-too still wants the shared file: it stays.
@@ -87,7 +93,7 @@ describe("apply to runtime", () => {
     const aside = path.join(instancePaths(s).etc, "scenarios.disabled-by-warden");
     mkdirSync(aside, { recursive: true });
     writeFileSync(path.join(aside, "mine.yaml"), "an older copy");
-    report = await applyToRuntime(db, s, drift, ADMIN);
+    report = await applyAll(engine, db, ADMIN);
     expect(report.scenarios.disabled).toEqual(["me/mine", "me/mine-too"]);
     expect(readFileSync(path.join(aside, "mine.yaml"), "utf8")).toBe("an older copy");
     expect(readFileSync(path.join(aside, "mine.yaml.1"), "utf8")).toContain("name: me/mine");
@@ -96,7 +102,7 @@ describe("apply to runtime", () => {
   it("an unreadable runtime fails the apply with the reason and an audit row saying so", async () => {
     const { rmSync } = await import("node:fs");
     rmSync(scenarios, { recursive: true });
-    await expect(applyToRuntime(db, s, drift, ADMIN)).rejects.toMatchObject({ message: expect.stringContaining("Cannot apply scenarios") });
+    await expect(applyAll(engine, db, ADMIN)).rejects.toMatchObject({ message: expect.stringContaining("Cannot apply scenarios") });
     expect(await db.securityAudit.findFirst({ where: { action: "apply_runtime" } })).toMatchObject({ outcome: "failed", error: expect.stringContaining("Cannot apply scenarios") });
   });
 });

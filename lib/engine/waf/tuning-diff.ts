@@ -8,8 +8,8 @@
 // accepts only the mode's own value. A missing file is cannot_verify whatever the switch says:
 // nothing was observed, and nothing observed is never shown as green.
 import { readFileSync } from "node:fs";
-import type { Difference, SurfaceCheck } from "../types";
-import { ENGINE_FOR_MODE, MODE_FOR_ENGINE, parseTuningFile, type TuningSettings, type WafEngineMode } from "./secaction";
+import type { Difference, SurfaceCheck } from "../../drift/types";
+import { ENGINE_FOR_MODE, MODE_FOR_ENGINE, parseTuningFile, type TuningSettings, type WafEngineMode } from "./tuning-file";
 
 /** What was found at the tuning file's path. */
 export type TuningFileObservation = { kind: "missing" } | { kind: "unreadable"; reason: string } | { kind: "text"; text: string };
@@ -57,7 +57,7 @@ export function compareAppsec(intent: AppsecIntent, file: TuningFileObservation,
   };
   const cannot = (reason: string): SurfaceCheck => ({ surface: "appsec", verdict: "cannot_verify", differences: [], expected, actual: null, reason });
 
-  if (file.kind === "missing") return cannot(`the tuning file ${filePath} does not exist (it is written on Apply)`);
+  if (file.kind === "missing") return cannot(`the tuning file ${filePath} does not exist (Warden writes it at boot, when the WAF settings are saved, and on Apply)`);
   if (file.kind === "unreadable") return cannot(`the tuning file cannot be read: ${file.reason}`);
   const parsed = parseTuningFile(file.text);
   if (!parsed.ok) return cannot(`the tuning file ${filePath} cannot be parsed: ${parsed.reason}`);

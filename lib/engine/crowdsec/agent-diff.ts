@@ -11,8 +11,8 @@
 //
 // With the intent off, drift means a process is there: `running`, or `failed` with a pid (an
 // agent alive whose Local API does not answer). Nothing running is in sync, whatever the reason.
-import type { RuntimeObservation } from "../../engine/types";
-import type { SurfaceCheck } from "../types";
+import type { RuntimeObservation } from "../types";
+import type { SurfaceCheck } from "../../drift/types";
 
 export interface EngineIntent {
   enabled: boolean;
@@ -56,7 +56,7 @@ export function compareEngine(intent: EngineIntent, observation: EngineObservati
     actual.changing = true;
     return result("in_sync");
   }
-  if (o.state === "unmanaged") {
+  if (o.state === "unmanaged" || o.state === "rendered") {
     return intent.enabled ? result("cannot_verify", [], o.summary || "no runtime is connected to CrowdSec") : result("in_sync");
   }
 

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compareAppsec, readTuningFile, type AppsecIntent } from "./appsec";
-import { renderTuningFile } from "./secaction";
+import { compareAppsec, readTuningFile, type AppsecIntent } from "./tuning-diff";
+import { renderTuningFile } from "./tuning-file";
 
 const FILE = "/srv/warden/waf/warden-crs-tuning.conf";
 const settings = { mode: "block" as const, paranoia: 2, inboundThreshold: 10, outboundThreshold: 8 };
@@ -78,7 +78,7 @@ describe("compareAppsec", () => {
   it("cannot verify a missing, unreadable or unparsable file, and says why", () => {
     const missing = compareAppsec(on, { kind: "missing" }, FILE);
     expect(missing).toMatchObject({ verdict: "cannot_verify", differences: [], actual: null });
-    expect(missing.reason).toBe(`the tuning file ${FILE} does not exist (it is written on Apply)`);
+    expect(missing.reason).toBe(`the tuning file ${FILE} does not exist (Warden writes it at boot, when the WAF settings are saved, and on Apply)`);
     expect(compareAppsec(off, { kind: "missing" }, FILE).verdict).toBe("cannot_verify");
     expect(compareAppsec(on, { kind: "unreadable", reason: `${FILE} is a directory, not a file` }, FILE).reason).toBe(
       `the tuning file cannot be read: ${FILE} is a directory, not a file`,

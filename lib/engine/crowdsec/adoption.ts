@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import type { Db } from "../db";
-import { instancePaths, type CrowdsecRuntimeSettings } from "../engine/crowdsec/settings";
-import type { SecurityIntent } from "../security/intent";
-import { adoptScenarios, needsAdoption } from "../security/scenarios";
-import type { RuntimeScenariosOk } from "./surfaces/scenarios";
+import type { Db } from "../../db";
+import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
+import type { SecurityIntent } from "../../security/intent";
+import { adoptScenarios, needsAdoption } from "../../security/scenarios";
+import type { RuntimeScenariosOk } from "./scenario-files";
 
 /**
  * First init of scenario intent (DECISIONS "Drift semantics"): the runtime's enabled set becomes the

@@ -1,4 +1,4 @@
-// Perf sanity for the scenarios surface (not a unit test): `npx tsx lib/drift/surfaces/__fixtures__/bench-scenarios.ts`.
+// Perf sanity for the scenarios surface (not a unit test): `npx tsx lib/engine/crowdsec/__fixtures__/bench-scenarios.ts`.
 // Builds an instance in /tmp with a hub of N scenario files (50 authors) and N symlinks to them in
 // etc/scenarios (plus 3 local files and a README), then times one full check,
 // readRuntimeScenarios + compareScenarios, RUNS times each (default 20), and prints medians:
@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync,
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { clearScenarioCaches, compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios } from "../scenarios";
+import { clearScenarioCaches, compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios } from "../scenario-files";
 
 const N = Number(process.env.BENCH_LINKS ?? 5000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);

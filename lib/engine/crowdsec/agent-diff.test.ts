@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RuntimeState } from "../../engine/types";
-import { compareEngine, type EngineObservation } from "./engine";
+import type { RuntimeState } from "../types";
+import { compareEngine, type EngineObservation } from "./agent-diff";
 
 const local = { enabled: true, mode: "local" as const };
 const external = { enabled: true, mode: "external" as const };

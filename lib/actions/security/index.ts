@@ -1,0 +1,6 @@
+// The security area's use cases, one per file (issue 14). Components import them from here.
+export { applyRuntimeAction } from "./apply";
+export { repairMirrorAction } from "./repair-mirror";
+export { setScenarioAction } from "./set-scenario";
+export { toggleProtectionAction } from "./toggle";
+export { updateProtectionAction } from "./update";
