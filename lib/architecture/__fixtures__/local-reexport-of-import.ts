@@ -1,0 +1,4 @@
+import { chmodSync, readFileSync } from "node:fs";
+
+export { chmodSync, readFileSync };
+export const write = process.kill;

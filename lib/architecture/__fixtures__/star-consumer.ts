@@ -1,0 +1,5 @@
+import { exec } from "./star-reexport";
+
+export function run(): void {
+  exec("systemctl reload crowdsec");
+}
