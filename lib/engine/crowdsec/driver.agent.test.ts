@@ -65,20 +65,11 @@ describe("CrowdsecDriver", () => {
     expect(f.agentPids()).toEqual([pid]);
     expect(events).toEqual([{ type: "started", pid }]);
 
-    // observe: no child process spawned, p50 well under 5 ms.
+    // observe spawns no child process (it is polled; its speed is bench:engine's "status poll" figure).
     const spawned = () => vi.mocked(childProcess.spawn).mock.calls.length + vi.mocked(childProcess.execFile).mock.calls.length;
     const before = spawned();
     expect(before).toBeGreaterThan(0); // the spies see the engine's spawns (the start above)
-    const times: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const t0 = performance.now();
-      const o = await d.observe();
-      times.push(performance.now() - t0);
-      expect(o.state).toBe("running");
-    }
-    times.sort((a, b) => a - b);
-    console.log(`[timing] observe (running) p50 ${times[20]!.toFixed(2)} ms, p95 ${times[38]!.toFixed(2)} ms`);
-    expect(times[20]).toBeLessThan(5);
+    for (let i = 0; i < 40; i++) expect((await d.observe()).state).toBe("running");
     expect(spawned()).toBe(before);
 
     // Applying the same intent again adopts, never starts a second agent.
