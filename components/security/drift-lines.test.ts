@@ -79,10 +79,11 @@ describe("surfacesNeedingAttention, tabVerdict, applyCanHelp", () => {
     expect(surfacesNeedingAttention(undefined)).toEqual([]);
   });
 
-  it("offers Apply only where it can help (files, not the agent's process or the mirror)", () => {
+  it("offers Apply only where it can help (the agent and the files, not the mirror)", () => {
     expect(applyCanHelp(report({ scenarios: { verdict: "drift" } }))).toBe(true);
     expect(applyCanHelp(report({ appsec: { verdict: "cannot_verify" } }))).toBe(true);
-    expect(applyCanHelp(report({ engine: { verdict: "drift" }, store: { verdict: "drift" } }))).toBe(false);
+    expect(applyCanHelp(report({ engine: { verdict: "drift" } }))).toBe(true);
+    expect(applyCanHelp(report({ engine: { verdict: "cannot_verify" }, store: { verdict: "drift" } }))).toBe(false);
     expect(applyCanHelp(report({ scenarios: { verdict: "cannot_verify" } }))).toBe(false);
   });
 });
@@ -109,6 +110,13 @@ describe("applySummary", () => {
   it("says when nothing needed a change and why there was no reload", () => {
     const lines = applySummary({ ...base, tuningFile: { path: "/f", written: false }, scenarios: { enabled: [], disabled: [], missingFromHub: [] }, reload: { reloaded: false, reason: "no scenario changed" } });
     expect(lines).toEqual(["WAF tuning file already matched: /f.", "No scenario link needed a change.", "CrowdSec not reloaded: no scenario changed."]);
+  });
+
+  it("says what became of the agent first, a failure in words", () => {
+    expect(applySummary({ ...base, agent: { status: "applied", summary: "The CrowdSec agent is running (pid 42); its Local API answers in 3 ms." } })[0]).toBe(
+      "CrowdSec: The CrowdSec agent is running (pid 42); its Local API answers in 3 ms.",
+    );
+    expect(applySummary({ ...base, agent: { status: "failed", summary: "port 8080 is in use." } })[0]).toBe("CrowdSec could not be brought to the intent: port 8080 is in use.");
   });
 
   it("names at most five scenarios", () => {

@@ -68,6 +68,7 @@ function names(list: readonly string[], max = 5): string {
 /** What an Apply did, one sentence per part, for the banner's result line. */
 export function applySummary(report: ApplyReport): string[] {
   const lines: string[] = [];
+  if (report.agent) lines.push(report.agent.status === "failed" ? `CrowdSec could not be brought to the intent: ${report.agent.summary}` : `CrowdSec: ${report.agent.summary}`);
   if (report.tuningFile) {
     lines.push(report.tuningFile.written ? `WAF tuning file written: ${report.tuningFile.path}.` : `WAF tuning file already matched: ${report.tuningFile.path}.`);
   }
@@ -100,12 +101,13 @@ export function tabVerdict(report: Pick<DriftReport, "surfaces"> | undefined, ta
 }
 
 /**
- * Whether Apply to runtime can help: it rewrites the tuning file and the scenario links. It neither
- * starts nor stops the agent (engine) nor rewrites the settings mirror (store).
+ * Whether Apply to runtime can help: it drives the CrowdSec agent to the intent and rewrites the scenario
+ * links and the tuning file. It does not rewrite the settings mirror (store: the banner has its own remedy).
  */
 export function applyCanHelp(report: Pick<DriftReport, "surfaces"> | undefined): boolean {
   if (!report) return false;
+  const engine = report.surfaces.engine?.verdict;
   const scenarios = report.surfaces.scenarios?.verdict;
   const appsec = report.surfaces.appsec?.verdict;
-  return scenarios === "drift" || (appsec !== undefined && appsec !== "in_sync");
+  return engine === "drift" || scenarios === "drift" || (appsec !== undefined && appsec !== "in_sync");
 }
