@@ -17,7 +17,9 @@ test.describe("security toggles", () => {
     await expect(wafSwitch).toHaveAttribute("aria-checked", String(expected));
     await expect(card(page, "waf").getByTestId("intent-row")).toContainText(expected ? "On" : "Off");
     await expect(card(page, "waf").getByTestId("intent-version")).toContainText(`version ${before.version + 1}`);
-    await expect(card(page, "waf").getByTestId("runtime-row")).toContainText("Not managed");
+    // The WAF's runtime is the tuning file the engine renders; the row says no proxy loads it yet.
+    await expect(card(page, "waf").getByTestId("runtime-row")).toContainText("File only");
+    await expect(card(page, "waf").getByTestId("runtime-row")).toContainText("no proxy loads it yet");
     await snapshot(page, testInfo, "security-after-toggle");
 
     await page.reload();
