@@ -212,14 +212,19 @@ export class DriftDetector {
     return null;
   }
 
-  /** A difference seen while the runtime settles is not drift yet: reported as settling, checked again soon. */
+  /**
+   * A difference seen while the runtime settles is not drift yet, and a runtime that cannot be read
+   * because the panel is creating it (the instance's marker not written yet) is not "cannot verify"
+   * yet: both are reported as settling and checked again soon. What outlives the settle time is reported.
+   */
   private unlessSettling(surface: Surface, driver: RuntimeDriver, result: Partial): Partial {
-    if (result.verdict !== "drift") return result;
+    if (result.verdict !== "drift" && result.verdict !== "cannot_verify") return result;
     const reason = this.settlingReason(driver);
     if (!reason) return result;
     this.settling.add(surface);
     this.scheduleSettledCheck();
-    return { verdict: "settling", differences: [], expected: result.expected, actual: { ...result.actual, differences: result.differences.length }, reason };
+    const seen = result.verdict === "drift" ? { differences: result.differences.length } : { unreadable: result.reason };
+    return { verdict: "settling", differences: [], expected: result.expected, actual: { ...result.actual, ...seen }, reason };
   }
 
   /** Re-checks the settling surfaces shortly, so drift that outlives the apply is reported promptly. */
