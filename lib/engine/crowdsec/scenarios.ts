@@ -92,14 +92,19 @@ export class CrowdsecScenarios implements RuntimeDriver<ScenariosDesired, Scenar
    * the runtime — so nothing reads "no rows yet" as "everything disabled".
    */
   async render(intent: SecurityIntent): Promise<ScenariosDesired> {
-    const observed = await this.observe(intent);
-    if ("reason" in observed.dirs) {
-      if (observed.dirs.notCreated && !intent.crowdsec.enabled && (await needsAdoption(this.db))) return { kind: "nothing_yet" };
-      return { kind: "unknown", reason: observed.dirs.reason };
+    const dirs = scenarioDirs(this.settings, intent);
+    if ("reason" in dirs) {
+      if (dirs.notCreated && !intent.crowdsec.enabled && (await needsAdoption(this.db))) return { kind: "nothing_yet" };
+      return { kind: "unknown", reason: dirs.reason };
     }
-    if (!observed.runtime?.ok) return { kind: "unknown", reason: observed.runtime?.reason ?? "the scenarios directory was not read" };
-    if (!(await ensureScenarioAdoption(this.db, this.settings, intent, observed.runtime))) {
-      return { kind: "unknown", reason: "the managed CrowdSec instance is incomplete (run `npm run cli -- crowdsec:init`)" };
+    // Only the first time is the runtime read here (a check reads it once more in observe: with 5,000
+    // links, a read right after a change is the expensive part of a check).
+    if (await needsAdoption(this.db)) {
+      const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
+      if (!runtime.ok) return { kind: "unknown", reason: runtime.reason };
+      if (!(await ensureScenarioAdoption(this.db, this.settings, intent, runtime))) {
+        return { kind: "unknown", reason: "the managed CrowdSec instance is incomplete (run `npm run cli -- crowdsec:init`)" };
+      }
     }
     return { kind: "wanted", wanted: await this.intentMap(intent.version) };
   }
