@@ -1,7 +1,8 @@
 // Runs once per server process (Next.js calls register() at boot): the data directory (0711), then the
 // schema gate checks migrations and schema before the panel serves (applying pending ones when
 // WARDEN_MIGRATE_ON_BOOT allows), else the panel runs in schema-degraded mode; while no admin exists,
-// the one-time setup link is printed. Then, in the background (boot never waits for the runtime), the
+// the one-time setup link is printed. The database is marked in use for the process's life (restore
+// refuses while a panel runs). Then, in the background (boot never waits for the runtime), the
 // reconciler makes the runtime match the intent. The flag on globalThis keeps
 // hot reload from running it twice.
 
@@ -34,6 +35,13 @@ export async function register(): Promise<void> {
   const { env } = await import("./lib/env");
   const { resolve } = await import("node:path");
   ensureDirectory(resolve(env().WARDEN_DATA_DIR), { tightenExisting: true });
+  // For the process's whole life: `npm run cli -- restore` refuses while a panel uses the database.
+  const { holdDatabaseInUse } = await import("./lib/migrations/backup/in-use");
+  try {
+    holdDatabaseInUse(env().DATABASE_URL);
+  } catch (error) {
+    log.warn({ event: "in_use_lock_failed", source: "instrumentation", reason: (error as Error).message }, "could not mark the database in use: a restore would not see this panel");
+  }
   let healthy = false;
   try {
     healthy = (await runBootGate()).ok;

@@ -13,6 +13,11 @@ export const ADVISORY_LOCKS = {
   leader: 727_073_701,
   /** First-admin setup: the check "no admin yet" and the insert, one submission at a time. */
   firstAdmin: 727_073_702,
+  /**
+   * "A panel uses this database": every replica holds it shared for its whole life; `restore` takes it
+   * exclusively (no wait), so it refuses while any panel runs.
+   */
+  panelInUse: 727_073_703,
 } as const;
 
 export type AdvisoryLockName = keyof typeof ADVISORY_LOCKS;
@@ -24,6 +29,8 @@ export const advisoryLockSql = {
   /** Session lock, no wait: one row `{ ok: boolean }`. */
   tryLock: (name: AdvisoryLockName) => `SELECT pg_try_advisory_lock(${ADVISORY_LOCKS[name]}) AS ok`,
   unlock: (name: AdvisoryLockName) => `SELECT pg_advisory_unlock(${ADVISORY_LOCKS[name]})`,
+  /** Shared session lock, waits (many holders at once; excludes an exclusive holder). */
+  lockShared: (name: AdvisoryLockName) => `SELECT pg_advisory_lock_shared(${ADVISORY_LOCKS[name]})`,
   /** Transaction lock, waits; released at COMMIT or ROLLBACK. */
   xactLock: (name: AdvisoryLockName) => `SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS[name]})`,
 };

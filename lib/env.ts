@@ -12,6 +12,10 @@ const ZEnv = z.object({
   WARDEN_DATA_DIR: z.string().min(1).default("./data"),
   WARDEN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WARDEN_MIGRATE_ON_BOOT: z.enum(["true", "false", "1", "0", ""]).optional(),
+  // Backups under <WARDEN_DATA_DIR>/backups: how many to keep (older ones are removed after a new one).
+  WARDEN_BACKUP_RETENTION: z.coerce.number().int().min(1).max(1000).default(10),
+  // Where pg_dump, pg_restore and psql are (unset: the PATH), e.g. /usr/lib/postgresql/16/bin.
+  WARDEN_PG_BIN_DIR: z.string().min(1).optional(),
   // How often the browser polls the status endpoint; the server only reports it.
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
 });

@@ -1,10 +1,12 @@
 import "./log-to-stderr";
 import { applyCommand } from "./commands/apply";
+import { backupCommand } from "./commands/backup";
 import { createAdminCommand } from "./commands/create-admin";
 import { crowdsecInitCommand } from "./commands/crowdsec-init";
 import { migrateCommand } from "./commands/migrate";
 import { reconcileCommand } from "./commands/reconcile";
 import { resetPasswordCommand } from "./commands/reset-password";
+import { restoreCommand } from "./commands/restore";
 import { statusCommand } from "./commands/status";
 
 // `npm run cli -- <command>`. Exit 0 only on success; never a success line after a failure.
@@ -12,9 +14,16 @@ import { statusCommand } from "./commands/status";
 const USAGE = `usage: npm run cli -- <command>
 
 commands:
-  migrate                                    apply pending migrations (DATABASE_URL, default file:./data/warden.db)
+  migrate [--no-backup]                      back up, then apply pending migrations (DATABASE_URL, default
+                                             file:./data/warden.db); --no-backup skips the backup (WARN)
+  migrate --dry-run [--json]                 apply the pending migrations to a throwaway copy and report each one;
+                                             the database itself is only read; exit 0 only when all would succeed
   migrate resolve --applied|--rolled-back N  mark failed migration N as applied / rolled back (as Prisma's migrate resolve)
   status [--json]                            migration and schema health; exit 0 only when healthy
+  backup [--json]                            back up the database now into <WARDEN_DATA_DIR>/backups
+  backup --list [--json]                     the backups there, newest first, each with its restore command
+  restore <file>|--latest [--force]          verify a backup's checksum and restore it (refused while a panel uses
+                                             the database unless --force); ends every session
   reconcile [--json]                         make the runtime (the CrowdSec agent) match the stored intent now, as the
                                              panel does at boot; exit 0 only when everything matches
   apply [--json]                             make the runtime match the intent (WAF tuning file, scenario links, agent
@@ -28,6 +37,8 @@ commands:
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   migrate: migrateCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
   status: statusCommand,
   reconcile: reconcileCommand,
   "crowdsec:init": crowdsecInitCommand,

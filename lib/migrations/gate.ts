@@ -3,7 +3,7 @@ import { providerOf, redactUrl, sqlitePath } from "../db-url";
 import { env } from "../env";
 import { log } from "../log";
 import { buildMigrationReport, type MigrationReport } from "./report";
-import { migrateDatabase } from "./run";
+import { migrateSafely } from "./safe-migrate";
 
 // The schema gate: is the database fit to serve? Every page, action and route asks it before
 // touching data. The report is cached for at most GATE_CACHE_MS, so a fix (`npm run cli -- migrate`)
@@ -76,7 +76,7 @@ export async function runBootGate(url: string = env().DATABASE_URL): Promise<Gat
   // A fresh install: no SQLite file yet. Migrating creates it; the report alone would call it unreachable.
   if (autoMigrate && providerOf(url) === "sqlite" && !existsSync(sqlitePath(url, { createDir: false }))) {
     try {
-      await migrateDatabase(url);
+      await migrateSafely(url);
       log.info({ event: "boot_migrate", source: "lib/migrations/gate", reason: "new database" }, "created and migrated a new SQLite database");
     } catch (error) {
       log.error({ event: "boot_migrate_failed", source: "lib/migrations/gate", reason: (error as Error).message }, "could not create the SQLite database");
@@ -85,8 +85,9 @@ export async function runBootGate(url: string = env().DATABASE_URL): Promise<Gat
   let report = await buildMigrationReport(url);
   if (report.status === "pending" && autoMigrate) {
     try {
-      const result = await migrateDatabase(url);
-      log.info({ event: "boot_migrate", source: "lib/migrations/gate", applied: result.applied.map((a) => a.name) }, "applied pending migrations at boot");
+      // A backup first (a failed backup applies nothing); its path and restore command are logged.
+      const result = await migrateSafely(url);
+      log.info({ event: "boot_migrate", source: "lib/migrations/gate", applied: result.applied.map((a) => a.name), backup: result.backup?.path ?? null, backupSkipped: result.backupSkipped }, "applied pending migrations at boot");
     } catch (error) {
       log.error({ event: "boot_migrate_failed", source: "lib/migrations/gate", reason: (error as Error).message }, "could not apply pending migrations at boot");
     }
