@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Warden's tests need and a fresh machine may lack: Chromium for
-# Playwright (which cannot download its own browser here), then CrowdSec for the managed agent and
+# Playwright (which cannot download its own browser here), PostgreSQL's client programs (pg_dump,
+# pg_restore, psql: backups, restores and dry runs of a PostgreSQL database), then CrowdSec for the managed agent and
 # its tests (scripts/install-crowdsec.sh: offline setup, no system service). Idempotent; needs root
 # (or sudo).
 set -euo pipefail
@@ -10,6 +11,9 @@ SUDO=""
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+for tool in pg_dump pg_restore psql; do
+  command -v "$tool" >/dev/null 2>&1 || { missing+=(postgresql-client); break; }
+done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
 else

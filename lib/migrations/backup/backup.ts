@@ -27,7 +27,8 @@ function describeFailure(error: unknown): string {
   const e = error as { code?: string; message?: string };
   const message = e?.message ?? String(error);
   if (e?.code === "ENOSPC" || e?.code === "SQLITE_FULL" || /no space left|database or disk is full|SQLITE_FULL/i.test(message)) return `the disk is full (${message})`;
-  if (e?.code === "EFBIG" || /file too large/i.test(message)) return `the file size limit was reached (${message})`;
+  if (e?.code === "EFBIG" || /file too large|SIGXFSZ/i.test(message)) return `the file size limit was reached (${message})`;
+  if (e?.code?.startsWith("SQLITE_IOERR")) return `writing the copy failed: the disk full, a file size limit or a failing disk (${message})`;
   return message;
 }
 
