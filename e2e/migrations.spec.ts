@@ -128,6 +128,109 @@ test("@schema a failed migration is named everywhere; its error only for a signe
   await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 15_000 }).toBe(200);
 });
 
+/** The CLI on the schema server's database and data directory (where the panel keeps its backups). */
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER), WARDEN_DATA_DIR: `./data/e2e-${SCHEMA_SERVER}`, WARDEN_LOG_LEVEL: "error" },
+    encoding: "utf8",
+  });
+}
+
+const SETUP_TOKEN_MIGRATION = () => MIGRATION_FOLDERS.find((folder) => folder.endsWith("_setup_token"))!;
+
+test("@schema a pending migration from the health page: Test on a copy, then Apply (password again): a backup first, healthy without a restart, the backup listed with its restore command", async ({ page, context }, testInfo) => {
+  const pendingName = SETUP_TOKEN_MIGRATION();
+  await runSql(SCHEMA_SERVER, `DROP TABLE "setup_tokens"; DELETE FROM "_prisma_migrations" WHERE "migration_name" = '${pendingName}';`);
+  await apiLogin(context.request, SCHEMA_ADMIN);
+  await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 5_000 }).toBe(503);
+
+  await page.goto("/migrations");
+  await expect(page.getByTestId("migration-summary")).toHaveAttribute("data-status", "pending");
+  const panel = page.getByTestId("pending-actions");
+  await expect(panel).toContainText("1 pending migration");
+  await expect(panel).toContainText(pendingName);
+
+  await panel.getByRole("button", { name: "Test on a copy" }).click();
+  const dryRun = panel.getByTestId("dry-run-result");
+  await expect(dryRun).toHaveAttribute("data-ok", "true", { timeout: 20_000 });
+  await expect(dryRun.getByTestId("dry-run-step")).toHaveText([new RegExp(`${pendingName}\\s*ok, \\d+ ms`)]);
+  await expect(dryRun.getByTestId("dry-run-verdict")).toContainText(`Healthy: ${MIGRATION_COUNT} migrations applied, schema complete.`);
+  // The test ran on a copy: the database itself is still pending.
+  expect((await page.request.get("/api/health")).status()).toBe(503);
+  await snapshot(page, testInfo, "migrations-pending-dry-run");
+
+  await panel.getByRole("button", { name: "Apply…" }).click();
+  await panel.getByLabel("Your password").fill("not the password at all");
+  await panel.getByRole("button", { name: "Back up and apply" }).click();
+  await expect(panel.getByRole("alert").filter({ hasText: "The password is not correct" })).toBeVisible();
+  expect((await page.request.get("/api/health")).status()).toBe(503);
+
+  await panel.getByLabel("Your password").fill(SCHEMA_ADMIN.password);
+  await panel.getByRole("button", { name: "Back up and apply" }).click();
+  const outcome = panel.getByTestId("apply-outcome");
+  await expect(outcome).toHaveAttribute("data-outcome", "applied", { timeout: 20_000 });
+  await expect(outcome).toContainText(`Applied 1 migration: ${pendingName}`);
+  await expect(outcome).toContainText("Backup taken first");
+  await expect(outcome).toContainText("npm run cli -- restore ");
+  // Out of degraded mode at once, without a restart.
+  await expect(page.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy");
+  expect((await page.request.get("/api/health")).status()).toBe(200);
+  await expect(page.getByTestId("schema-pill")).toContainText("healthy", { timeout: 10_000 });
+
+  const rows = page.getByTestId("backup-row");
+  await expect(rows.first()).toContainText("before migrating");
+  await expect(rows.first()).toContainText(/npm run cli -- restore \S+warden-\w+-\d{8}T\d+Z-before-migrate\.(db|dump)/);
+  await snapshot(page, testInfo, "migrations-applied-from-page");
+  await expectAccessible(page, "/migrations after Apply");
+});
+
+test("@schema a migration that fails on Apply: the dry run names the statement; Apply shows the failure, its backup and the restore command; restore refuses while the panel runs, --force restores", async ({ page, context }, testInfo) => {
+  const pendingName = SETUP_TOKEN_MIGRATION();
+  // Its table already exists (made by hand): the migration's CREATE TABLE fails.
+  await runSql(SCHEMA_SERVER, `DELETE FROM "_prisma_migrations" WHERE "migration_name" = '${pendingName}';`);
+  await apiLogin(context.request, SCHEMA_ADMIN);
+  await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 5_000 }).toBe(503);
+
+  await page.goto("/migrations");
+  const panel = page.getByTestId("pending-actions");
+  await panel.getByRole("button", { name: "Test on a copy" }).click();
+  const dryRun = panel.getByTestId("dry-run-result");
+  await expect(dryRun).toHaveAttribute("data-ok", "false", { timeout: 20_000 });
+  await expect(dryRun.getByTestId("dry-run-step")).toContainText("failed");
+  await expect(dryRun.getByTestId("dry-run-step")).toContainText('CREATE TABLE "setup_tokens"');
+  await expect(dryRun.getByTestId("dry-run-step")).toContainText(/already exists/);
+
+  await panel.getByRole("button", { name: "Apply…" }).click();
+  await panel.getByLabel("Your password").fill(SCHEMA_ADMIN.password);
+  await panel.getByRole("button", { name: "Back up and apply" }).click();
+  const outcome = panel.getByTestId("apply-outcome");
+  await expect(outcome).toHaveAttribute("data-outcome", "failed", { timeout: 20_000 });
+  await expect(outcome).toContainText(`Migration ${pendingName} failed`);
+  await expect(outcome).toContainText('CREATE TABLE "setup_tokens"');
+  const restoreCommand = (await outcome.locator("code", { hasText: "npm run cli -- restore" }).textContent())!;
+  expect(restoreCommand).toMatch(/^npm run cli -- restore \S+-before-migrate\.(db|dump)$/);
+  await expect(page.getByTestId("migration-summary")).toHaveAttribute("data-status", "degraded");
+  await snapshot(page, testInfo, "migrations-apply-failed");
+
+  const backupPath = restoreCommand.replace("npm run cli -- restore ", "");
+  const refused = cli("restore", backupPath);
+  expect(refused.status, refused.stderr).toBe(1);
+  expect(refused.stderr).toMatch(/running panel.*stop the panel first \(or pass --force/);
+
+  const restored = cli("restore", backupPath, "--force");
+  expect(restored.status, restored.stderr).toBe(0);
+  expect(restored.stdout).toContain("every session was ended");
+  expect(restored.stdout).toContain(`Migration state now: Pending: 1 migration not applied: ${pendingName}.`);
+
+  // Repair what made it fail, then migrate from the command line (a backup first, as always).
+  await runSql(SCHEMA_SERVER, `DROP TABLE "setup_tokens";`);
+  const migrate = cli("migrate");
+  expect(migrate.status, migrate.stderr).toBe(0);
+  expect(migrate.stdout).toMatch(/backing up … done: \S+before-migrate/);
+  expect(migrate.stdout).toMatch(/To undo: npm run cli -- restore /);
+  await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 15_000 }).toBe(200);
+});
+
 test("@schema an old database (auth migrations not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
   // Children before "users" (sessions and accounts reference it on both providers), in one script:
   // a transaction on PostgreSQL (pg sends it as one simple query), so a failure changes nothing there.
@@ -147,12 +250,12 @@ test("@schema an old database (auth migrations not applied): pending, reduced vi
   await expect(notice).toContainText("Missing tables: users, sessions, accounts, verifications, auth_events");
   await expect(notice).toContainText("npm run cli -- migrate");
   await expect(page.getByText("This is the reduced view shown without signing in.")).toBeVisible();
+  // Nobody can sign in to test or apply from the page: the same steps for the server's command line.
+  await expect(page.getByTestId("cli-safety-commands")).toContainText("npm run cli -- migrate --dry-run");
+  await expect(page.getByTestId("cli-safety-commands")).toContainText("npm run cli -- restore --latest");
   await snapshot(page, testInfo, "migrations-pending-reduced-view");
 
-  const migrate = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "migrate"], {
-    env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER) },
-    encoding: "utf8",
-  });
+  const migrate = cli("migrate");
   expect(migrate.status, migrate.stderr).toBe(0);
   expect(migrate.stdout).toMatch(/Applied 2 migrations;/);
 

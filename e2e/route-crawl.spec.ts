@@ -52,6 +52,8 @@ const ROUTES: Record<string, RouteRule> = {
   "/api/health/live/route": { access: "open", why: "liveness, no database", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/health/route": { access: "open", why: "readiness for load balancers: no secrets in it", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/migrations/route": { access: "admin", methods: ["GET", "HEAD"] },
+  // The backups under <WARDEN_DATA_DIR>/backups with their restore commands.
+  "/api/migrations/backups/route": { access: "admin", methods: ["GET", "HEAD"] },
   // An empty body fails the shape check: no audit row, so it does not count towards the lockout.
   "/api/auth/login/route": { access: "open", why: "sign-in", probes: { POST: { status: 400, body: {} } } },
   "/icon.svg/route": { access: "open", why: "static asset", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
@@ -71,6 +73,9 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   // Invoked last in the signed-in crawl: it ends the crawl's session.
   "lib/actions/auth/sign-out.ts#logoutAction": "admin",
   "lib/actions/auth/setup.ts#setupAction": "setup",
+  // The health page's: a dry run on a copy (no input), and Apply (the admin's password again).
+  "lib/actions/migrations/test-on-copy.ts#testMigrationsAction": "admin",
+  "lib/actions/migrations/apply.ts#applyMigrationsAction": "admin",
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -262,10 +267,10 @@ async function checkActions(request: APIRequestContext, baseURL: string, build: 
       }
       continue;
     }
-    // Without arguments most actions answer a validation error; "Apply to runtime" and "Rewrite the
-    // mirror" take none and would really run, so the crawl gives them one they must refuse (MALFORMED)
-    // after the guard.
-    const args = action.key.endsWith("#applyRuntimeAction") || action.key.endsWith("#repairMirrorAction") ? ["crawl"] : [];
+    // Without arguments most actions answer a validation error; "Apply to runtime", "Rewrite the
+    // mirror" and "Test on a copy" take none and would really run, so the crawl gives them one they
+    // must refuse (MALFORMED) after the guard.
+    const args = /#(applyRuntimeAction|repairMirrorAction|testMigrationsAction)$/.test(action.key) ? ["crawl"] : [];
     const reply = await invokeAction(request, baseURL, action, args);
     if (state !== "admin") {
       expect(reply.error?.code, what).toBe("UNAUTHENTICATED");

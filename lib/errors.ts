@@ -14,6 +14,7 @@ export type ErrorCode =
   | "ENGINE"
   | "NOT_INSTALLED"
   | "RUNTIME_FAILED"
+  | "MIGRATION"
   | "INTERNAL";
 
 // Next.js bundles instrumentation and routes separately, so this module can exist twice in one
@@ -91,5 +92,12 @@ export class RateLimitedError extends DomainError {
   constructor(message: string, retryAfterSeconds: number) {
     super("RATE_LIMITED", message);
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A backup, dry run or migration could not be done (tool missing, disk full, no CREATEDB): nothing was changed. */
+export class MigrationSafetyError extends DomainError {
+  constructor(message: string) {
+    super("MIGRATION", message);
   }
 }

@@ -1,7 +1,10 @@
 "use client";
 
+import { useState } from "react";
 import { useMigrationReport, type ReportWithSince } from "../hooks/use-migration-report";
 import { clockTime, RelativeTime } from "../ui/relative-time";
+import { BackupList } from "./backup-list";
+import { PendingActions } from "./pending-actions";
 import { RemedyList } from "./remedy-list";
 import { MigrationTable } from "./migration-table";
 import { SchemaIntegrityView } from "./schema-integrity";
@@ -13,8 +16,13 @@ const SUMMARY_STYLE = {
 };
 
 export function MigrationsView({ initial }: { initial: ReportWithSince }) {
-  const query = useMigrationReport(initial);
+  const [applying, setApplying] = useState(false);
+  // Once Apply was used here, the panel stays (with its outcome) after nothing is pending any more.
+  const [applied, setApplied] = useState(false);
+  const query = useMigrationReport(initial, { applying });
   const report = query.data;
+  const pending = report.migrations.filter((m) => m.state === "pending" || m.state === "rolled_back").map((m) => m.name);
+  const showPending = (report.status === "pending" && pending.length > 0) || applying || applied;
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -52,6 +60,14 @@ export function MigrationsView({ initial }: { initial: ReportWithSince }) {
           </p>
         )}
       </section>
+      {showPending && <PendingActions
+          pending={pending}
+          job={report.job}
+          onApplyingChange={(now) => {
+            setApplying(now);
+            if (now) setApplied(true);
+          }}
+        />}
       {report.migrations.length > 0 && (
         <section aria-labelledby="migrations-title">
           <h2 id="migrations-title" className="mb-2 text-lg font-semibold">Migration history</h2>
@@ -64,6 +80,10 @@ export function MigrationsView({ initial }: { initial: ReportWithSince }) {
           <SchemaIntegrityView schema={report.schema} />
         </section>
       )}
+      <section aria-labelledby="backups-title">
+        <h2 id="backups-title" className="mb-2 text-lg font-semibold">Backups</h2>
+        <BackupList />
+      </section>
     </div>
   );
 }

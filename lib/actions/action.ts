@@ -35,15 +35,22 @@ export interface ActionContext {
 export interface ActionOptions {
   /** Account actions stay available to an admin who must change a password. */
   allowPasswordChange?: boolean;
+  /**
+   * The actions that repair the schema (test and apply pending migrations) run while it is degraded;
+   * every other action is refused then. Their failures are their own, never "the schema is degraded".
+   */
+  allowDegraded?: boolean;
 }
 
 export async function runAction<T>(name: string, fn: (ctx: ActionContext) => Promise<T>, options: ActionOptions = {}): Promise<ActionResult<T>> {
   const requestId = randomUUID();
   try {
-    await refuseWhenDegraded();
+    if (!options.allowDegraded) await refuseWhenDegraded();
     const requestHeaders = await headers();
     const admin = await requireAdmin(db(), requestHeaders, options);
-    const result = await orDegraded(() => fn({ requestId, actor: admin.user.username, admin, headers: requestHeaders }));
+    const run = () => fn({ requestId, actor: admin.user.username, admin, headers: requestHeaders });
+    if (options.allowDegraded) return { data: await run() };
+    const result = await orDegraded(run);
     if (!result.ok) throw new SchemaDegradedError(result.gate.report.summary);
     return { data: result.value };
   } catch (error) {

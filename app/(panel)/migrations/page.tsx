@@ -7,6 +7,7 @@ import { db } from "@/lib/db";
 import { schemaGate } from "@/lib/migrations/gate";
 import { healthBody, sessionsUsable } from "@/lib/migrations/health";
 import Link from "next/link";
+import { CliSafetyCommands } from "@/components/migrations/cli-safety-commands";
 
 export const dynamic = "force-dynamic";
 
@@ -45,6 +46,7 @@ export default async function MigrationsPage() {
     return (
       <div className="space-y-4">
         <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />
+        {gate.report.status === "pending" && <CliSafetyCommands />}
         <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
           This is the reduced view shown without signing in.{" "}
           {sessionsUsable(gate) ? (

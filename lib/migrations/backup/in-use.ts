@@ -83,10 +83,23 @@ function holdPostgres(url: string): InUseHold {
   };
 }
 
+// Held here, not only by the caller: a connection nothing references is closed by the garbage
+// collector, and its lock goes with it. On globalThis: Next.js can load this module twice.
+const globalForHolds = globalThis as unknown as { wardenInUseHolds?: Set<InUseHold> };
+const holds = (globalForHolds.wardenInUseHolds ??= new Set<InUseHold>());
+
 /** For the panel's whole life (instrumentation.ts): marks the database in use. Never blocks boot. */
 export function holdDatabaseInUse(url: string): InUseHold {
   // Not the database file itself: a missing one is the boot gate's to create (or to report).
-  return providerOf(url) === "sqlite" ? holdSqlite(sqlitePath(url, { createDir: false })) : holdPostgres(url);
+  const hold = providerOf(url) === "sqlite" ? holdSqlite(sqlitePath(url, { createDir: false })) : holdPostgres(url);
+  const kept: InUseHold = {
+    release: async () => {
+      holds.delete(kept);
+      await hold.release();
+    },
+  };
+  holds.add(kept);
+  return kept;
 }
 
 /**

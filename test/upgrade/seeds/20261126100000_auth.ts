@@ -21,7 +21,7 @@ export const seed: Seed = {
   auth_events: [
     { at: daysAgo(3), username: "ops", event: "admin_created", ip_address: "192.0.2.10", user_agent: "curl/8", detail: "first admin (setup)" },
     { at: daysAgo(1), username: "ops", event: "login_failed", ip_address: "203.0.113.9", user_agent: "python-requests", detail: "wrong password" },
-    { at: daysAgo(0.5), username: "ops", event: "login", ip_address: "192.0.2.10", user_agent: "Mozilla/5.0 (X11; Linux x86_64)", detail: null },
+    { at: daysAgo(0.5), username: "ops", event: "login_succeeded", ip_address: "192.0.2.10", user_agent: "Mozilla/5.0 (X11; Linux x86_64)", detail: null },
     { at: daysAgo(1), username: "oncall", event: "password_reset", ip_address: null, user_agent: null, detail: "cli" },
   ],
 };
