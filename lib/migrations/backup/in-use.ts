@@ -4,6 +4,7 @@ import { advisoryLockSql } from "../../advisory-locks";
 import { providerOf, sqlitePath } from "../../db-url";
 import { log } from "../../log";
 import { createPrivateFile } from "../../private-files";
+import { describeDatabaseError } from "../db-errors";
 
 // "A panel uses this database", so `restore` can refuse while one runs. Every panel process holds a
 // lock for its whole life; the operating system or the server drops it when the process dies, so a
@@ -20,6 +21,7 @@ export interface InUseHold {
 }
 
 const RETRY_MS = 5_000;
+const MAX_RETRY_MS = 60_000;
 
 function holdSqlite(dbPath: string): InUseHold {
   const path = inUseLockPath(dbPath);
@@ -53,25 +55,34 @@ function holdSqlite(dbPath: string): InUseHold {
 function holdPostgres(url: string): InUseHold {
   let client: pg.Client | null = null;
   let released = false;
+  let delay = RETRY_MS;
+  // While the server is down: a WARN per attempt, the attempts further apart each time (up to a minute).
+  const retry = () => {
+    setTimeout(() => void connect(), delay).unref?.();
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
+  };
   const connect = async () => {
     if (released) return;
     const next = new pg.Client({ connectionString: url, application_name: "warden-in-use" });
     next.on("error", (error) => {
-      log.warn({ event: "in_use_lock_lost", source: "lib/migrations/backup", reason: error.message }, "lost the connection that marks the database in use: reconnecting");
+      // A failed connect is handled below; this is for a connection lost after the lock was taken.
+      if (client !== next || released) return;
+      log.warn({ event: "in_use_lock_lost", source: "lib/migrations/backup", reason: describeDatabaseError(url, error) }, "lost the connection that marks the database in use: reconnecting");
       client = null;
-      setTimeout(() => void connect(), RETRY_MS).unref?.();
+      retry();
     });
     try {
       await next.connect();
       // Waits while a restore holds it exclusively.
       await next.query(advisoryLockSql.lockShared("panelInUse"));
       client = next;
+      delay = RETRY_MS;
       if (released) await next.end();
     } catch (error) {
       await next.end().catch(() => undefined);
       if (released) return;
-      log.warn({ event: "in_use_lock_failed", source: "lib/migrations/backup", reason: (error as Error).message }, "could not mark the database in use: retrying");
-      setTimeout(() => void connect(), RETRY_MS).unref?.();
+      log.warn({ event: "in_use_lock_failed", source: "lib/migrations/backup", reason: describeDatabaseError(url, error), retryInMs: delay }, "could not mark the database in use: retrying");
+      retry();
     }
   };
   void connect();
