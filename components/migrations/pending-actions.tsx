@@ -50,7 +50,13 @@ export function PendingActions({ pending, job, onApplyingChange }: { pending: st
   return (
     <section aria-labelledby="pending-title" data-testid="pending-actions" className="space-y-3 rounded-lg border border-amber-300 bg-white p-4 dark:border-amber-800 dark:bg-slate-900">
       <h2 id="pending-title" className="text-lg font-semibold">
-        {pending.length === 0 ? "No pending migrations" : `${pending.length} pending migration${pending.length === 1 ? "" : "s"}`}
+        {pending.length > 0
+          ? `${pending.length} pending migration${pending.length === 1 ? "" : "s"}`
+          : apply.data?.outcome === "failed"
+            ? "A migration failed"
+            : apply.data?.outcome === "applied"
+              ? "Migrations applied"
+              : "No pending migrations"}
       </h2>
       {pending.length > 0 && (
         <>

@@ -140,7 +140,8 @@ export async function dryRunMigrations(url: string, options: DryRunOptions = {})
       provider,
       ok: steps.every((s) => s.status === "applied") && verdict.status === "healthy",
       steps,
-      verdict: { status: verdict.status, summary: verdict.summary, reasons: verdict.reasons },
+      // The copy's problems without the report's remedies ("run …"): they are the real database's to choose.
+      verdict: { status: verdict.status, summary: verdict.status === "healthy" ? verdict.summary : `${verdict.status === "pending" ? "Pending" : "Degraded"}: ${verdict.reasons.join("; ")}.`, reasons: verdict.reasons },
       copyMs,
       tookMs: Math.round(performance.now() - started),
     };
