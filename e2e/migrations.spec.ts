@@ -179,7 +179,7 @@ test("@schema a pending migration from the health page: Test on a copy, then App
 
   const rows = page.getByTestId("backup-row");
   await expect(rows.first()).toContainText("before migrating");
-  await expect(rows.first()).toContainText(/npm run cli -- restore \S+warden-\w+-\d{8}T\d+Z-before-migrate\.(db|dump)/);
+  await expect(rows.first()).toContainText(/npm run cli -- restore \S+warden-\w+-\d{8}T\d+Z-[0-9a-f]{4}-before-migrate\.(db|dump)/);
   await snapshot(page, testInfo, "migrations-applied-from-page");
   await expectAccessible(page, "/migrations after Apply");
 });

@@ -260,6 +260,19 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     if ("hold" in free) await free.hold.release();
   });
 
+  it("two migrators at once (two replicas): the migration is applied once; on PostgreSQL the second waits on the migration lock and takes no backup", async () => {
+    const url = await usedDatabase(provider);
+    const dir = join(tempDir(), "backups");
+    const migrations = migrationsWith(provider, { [GOOD]: GOOD_SQL });
+    const [a, b] = await Promise.all([migrateSafely(url, { migrationsDir: migrations, backupsDir: dir }), migrateSafely(url, { migrationsDir: migrations, backupsDir: dir })]);
+    expect([...a.applied, ...b.applied].map((x) => x.name)).toEqual([GOOD]);
+    expect((await buildMigrationReport(url, { dir: migrations })).counts).toMatchObject({ applied: realNames(provider).length + 1, pending: 0, failed: 0 });
+    if (provider === "postgresql") {
+      expect([a.backupSkipped, b.backupSkipped].sort()).toEqual(["nothing-pending", null]);
+      expect(listBackups(dir)).toHaveLength(1);
+    }
+  });
+
   it("the disk full during a backup (file size limit): `migrate` exits 1, leaves no half backup and applies nothing", async () => {
     const url = await usedDatabase(provider);
     // Enough rows that the backup outgrows the limit; the database itself is only read before it fails.

@@ -48,6 +48,7 @@ export async function takeBackup(url: string, options: BackupOptions = {}): Prom
   const partial = join(dir, `.${name}.partial`);
   let migrations: string[];
   let tool: string;
+  let renamed = false;
   try {
     if (provider === "sqlite") {
       const dbPath = sqlitePath(url, { createDir: false });
@@ -85,7 +86,9 @@ export async function takeBackup(url: string, options: BackupOptions = {}): Prom
     }
     const size = statSync(partial).size;
     const sha256 = await sha256File(partial);
+    if (existsSync(finalPath)) throw new BackupError(`${finalPath} exists already`);
     renameSync(partial, finalPath);
+    renamed = true;
     const manifest: BackupManifest = { format: 1, file: name, createdAt: createdAt.toISOString(), provider, database: redactUrl(url), reason: options.reason ?? "manual", migrations, size, sha256, tool };
     writeManifest(finalPath, manifest);
     const ms = Math.round(performance.now() - started);
@@ -93,7 +96,8 @@ export async function takeBackup(url: string, options: BackupOptions = {}): Prom
     pruneBackups(dir, options.retention ?? env().WARDEN_BACKUP_RETENTION);
     return { ...manifest, path: finalPath, restoreCommand: restoreCommand(finalPath) };
   } catch (error) {
-    for (const path of [partial, `${partial}-journal`, finalPath]) rmSync(path, { force: true });
+    // Only what this backup wrote (its hidden partial file's name is unique to it).
+    for (const path of [partial, `${partial}-journal`, ...(renamed ? [finalPath, `${finalPath}.json`] : [])]) rmSync(path, { force: true });
     const reason = describeFailure(error);
     log.error({ event: "backup_failed", source: "lib/migrations/backup", provider, dir, reason }, `backup failed: ${reason}`);
     throw new BackupError(`backup failed: ${reason}; no backup was kept`);

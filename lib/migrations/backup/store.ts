@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Provider } from "../../db-url";
@@ -65,10 +65,13 @@ export function restoreCommand(path: string): string {
 
 export const manifestPath = (backupPath: string) => `${backupPath}.json`;
 
-/** A name that sorts by time: warden-sqlite-20261204T101530123Z-before-migrate.db */
+/**
+ * A name that sorts by time and is unique: warden-sqlite-20261204T101530123Z-3f9a-before-migrate.db
+ * (two backups in the same millisecond, e.g. two replicas, must never share a file).
+ */
 export function backupFileName(provider: Provider, reason: BackupManifest["reason"], at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, "").replace(".", "");
-  return `warden-${provider}-${stamp}-${reason}.${provider === "sqlite" ? "db" : "dump"}`;
+  return `warden-${provider}-${stamp}-${randomBytes(2).toString("hex")}-${reason}.${provider === "sqlite" ? "db" : "dump"}`;
 }
 
 export async function sha256File(path: string): Promise<string> {
