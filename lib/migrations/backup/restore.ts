@@ -5,6 +5,7 @@ import { providerOf, redactUrl, sqlitePath, type Provider } from "../../db-url";
 import { log } from "../../log";
 import { openRawConnection } from "../connection";
 import { describeDatabaseError } from "../db-errors";
+import { readLiveColumns } from "../live-schema";
 import { buildMigrationReport, type MigrationReport } from "../report";
 import { claimDatabase } from "./in-use";
 import { checkPgTools, PG_MAGIC, pgRestoreInto, serverMajor } from "./pg-tools";
@@ -64,7 +65,9 @@ export async function verifyBackup(backup: BackupEntry, provider: Provider): Pro
 async function endAllSessions(url: string): Promise<number> {
   const conn = await openRawConnection(url, { mustExist: true });
   try {
-    const [row] = await conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM "sessions"`).catch(() => [{ n: 0 }]);
+    // A backup from before authentication existed has no sessions to end.
+    if (!(await readLiveColumns(conn)).tables.has("sessions")) return 0;
+    const [row] = await conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM "sessions"`);
     const count = Number(row?.n ?? 0);
     if (count > 0) await conn.query(`DELETE FROM "sessions"`);
     return count;
