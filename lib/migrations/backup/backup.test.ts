@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import type { Provider } from "../../db-url";
+import { sqlitePath, type Provider } from "../../db-url";
 import { resetEnvCache } from "../../env";
 import { log } from "../../log";
 import { countRows, describeSchema, digestTables, execSql } from "../../../test/support/db-snapshot";
@@ -178,7 +178,11 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     const backup = await takeBackup(url, { dir });
     const before = await digestTables(url);
     await execSql(url, `DELETE FROM "settings"; CREATE TABLE "stray" ("id" INTEGER NOT NULL PRIMARY KEY); INSERT INTO "stray" VALUES (1);`);
+    const file = provider === "sqlite" ? sqlitePath(url, { createDir: false }) : null;
+    const inode = file ? statSync(file).ino : null;
     const result = await restoreBackup(url, { latest: true }, { dir });
+    // SQLite: written into the live file through the backup API, never a file swapped in under a process.
+    if (file) expect({ ino: statSync(file).ino, mode: modeOf(file) }).toEqual({ ino: inode, mode: "600" });
     expect(result.backup.path).toBe(backup.path);
     expect(result.sessionsEnded).toBe(1);
     expect(result.report.status).toBe("healthy");
