@@ -17,7 +17,7 @@ test.describe("security toggles", () => {
     await expect(wafSwitch).toHaveAttribute("aria-checked", String(expected));
     await expect(card(page, "waf").getByTestId("intent-row")).toContainText(expected ? "On" : "Off");
     await expect(card(page, "waf").getByTestId("intent-version")).toContainText(`version ${before.version + 1}`);
-    await expect(card(page, "waf").getByTestId("runtime-row")).toContainText("Not managed");
+    await expect(card(page, "waf").getByTestId("runtime-row")).toContainText("File only");
     await snapshot(page, testInfo, "security-after-toggle");
 
     await page.reload();
