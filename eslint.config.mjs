@@ -13,6 +13,16 @@ const config = [
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
     },
   },
+  {
+    // Process-wide state lives in the process registry (Next.js loads modules twice: a module-level
+    // singleton would exist twice). lib/log-config.mjs is plain JS for server.mjs and reaches the
+    // registry's map by its Symbol.for key; tests may look at globals freely.
+    files: ["app/**", "components/**", "lib/**", "instrumentation.ts"],
+    ignores: ["lib/process-registry.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx"],
+    rules: {
+      "no-restricted-globals": ["error", { name: "globalThis", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." }, { name: "global", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." }],
+    },
+  },
 ];
 
 export default config;

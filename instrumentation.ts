@@ -2,14 +2,15 @@
 // schema gate checks migrations and schema before the panel serves (applying pending ones when
 // WARDEN_MIGRATE_ON_BOOT allows), else the panel runs in schema-degraded mode; while no admin exists,
 // the one-time setup link is printed. Then, in the background (boot never waits for the runtime), the
-// reconciler makes the runtime match the intent. The flag on globalThis keeps
-// hot reload from running it twice.
+// reconciler makes the runtime match the intent. A flag in the process registry keeps hot reload
+// from running it twice.
 
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const state = globalThis as unknown as { wardenBooted?: boolean };
-  if (state.wardenBooted) return;
-  state.wardenBooted = true;
+  const { processSlot } = await import("./lib/process-registry");
+  const booted = processSlot<boolean>("booted");
+  if (booted.get()) return;
+  booted.set(true);
 
   // Authentication settings are otherwise read at the first sign-in: a bad value (e.g.
   // WARDEN_LOGIN_ACCOUNT_CEILING=lots) stops the process now, with the variable's name.

@@ -1,18 +1,30 @@
 // @ts-check
 // The one logger configuration, shared by the app (lib/log.ts) and the HTTP server (server.mjs, which
-// cannot load TypeScript): JSON lines, ISO time, level names. The logger lives on globalThis so the
-// server and the app (Next.js loads modules more than once) write through the same instance.
+// cannot load TypeScript): JSON lines, ISO time, level names. The logger is kept in the process
+// registry (lib/process-registry.ts) so the server and the app (Next.js loads modules more than once)
+// write through the same instance; this file is plain JS, so it reaches the registry's map through the
+// same `Symbol.for` key itself.
 import pino from "pino";
+
+const REGISTRY = Symbol.for("warden.process-registry");
+/** The registry's key for the process's logger (lib/cli/log-to-stderr.ts sets it first in the CLI). */
+export const LOGGER_KEY = "logger";
 
 /** @returns {import("pino").Logger} */
 export function sharedLogger() {
-  const holder = /** @type {{ wardenLogger?: import("pino").Logger }} */ (globalThis);
-  holder.wardenLogger ??= pino({
-    name: "warden",
-    level: process.env.WARDEN_LOG_LEVEL ?? "info",
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
-  return holder.wardenLogger;
+  const holder = /** @type {{ [REGISTRY]?: Map<string, unknown> }} */ (/** @type {unknown} */ (globalThis));
+  const entries = (holder[REGISTRY] ??= new Map());
+  if (!entries.has(LOGGER_KEY)) {
+    entries.set(
+      LOGGER_KEY,
+      pino({
+        name: "warden",
+        level: process.env.WARDEN_LOG_LEVEL ?? "info",
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      }),
+    );
+  }
+  return /** @type {import("pino").Logger} */ (entries.get(LOGGER_KEY));
 }

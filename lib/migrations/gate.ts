@@ -4,6 +4,7 @@ import { env } from "../env";
 import { log } from "../log";
 import { buildMigrationReport, type MigrationReport } from "./report";
 import { migrateDatabase } from "./run";
+import { processSlot } from "../process-registry";
 
 // The schema gate: is the database fit to serve? Every page, action and route asks it before
 // touching data. The report is cached for at most GATE_CACHE_MS, so a fix (`npm run cli -- migrate`)
@@ -20,8 +21,8 @@ interface GateState {
   timer: ReturnType<typeof setInterval> | null;
 }
 
-const globalForGate = globalThis as unknown as { wardenGate?: GateState };
-const state = (): GateState => (globalForGate.wardenGate ??= { report: null, at: 0, inflight: null, degradedSince: null, timer: null });
+const gateSlot = processSlot<GateState>("schema-gate");
+const state = (): GateState => gateSlot.getOrCreate(() => ({ report: null, at: 0, inflight: null, degradedSince: null, timer: null }));
 
 export interface GateResult {
   ok: boolean;
@@ -126,7 +127,7 @@ function startDegradedLogging(url: string): void {
 export function resetSchemaGate(): void {
   const s = state();
   if (s.timer) clearInterval(s.timer);
-  globalForGate.wardenGate = undefined;
+  gateSlot.clear();
 }
 
 /**
