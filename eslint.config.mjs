@@ -23,6 +23,17 @@ const config = [
       "no-restricted-globals": ["error", { name: "globalThis", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." }, { name: "global", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." }],
     },
   },
+  {
+    // Configuration is read through the one schema, lib/env.ts (env()). Exceptions: lib/log-config.mjs
+    // (plain JS shared with server.mjs), tests, and single lines that disable the rule with a reason
+    // beside them (a variable of the runtime itself, or the environment handed to a child process).
+    // instrumentation.ts is not covered: it reads NEXT_RUNTIME, Next's own variable.
+    files: ["app/**", "components/**", "lib/**"],
+    ignores: ["lib/env.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx", "**/__fixtures__/**"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through env() from lib/env.ts (one schema, empty = unset)." }],
+    },
+  },
 ];
 
 export default config;

@@ -12,11 +12,12 @@ export async function register(): Promise<void> {
   if (booted.get()) return;
   booted.set(true);
 
-  // Authentication settings are otherwise read at the first sign-in: a bad value (e.g.
-  // WARDEN_LOGIN_ACCOUNT_CEILING=lots) stops the process now, with the variable's name.
-  const { authSettings } = await import("./lib/auth/settings");
+  // The whole configuration (lib/env.ts), parsed at boot: a bad value anywhere (e.g.
+  // WARDEN_LOGIN_ACCOUNT_CEILING=lots) stops the process now, with the variable's name, instead of at
+  // the first sign-in or the first CrowdSec start.
+  const { env } = await import("./lib/env");
   try {
-    authSettings();
+    env();
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);
@@ -32,7 +33,6 @@ export async function register(): Promise<void> {
     );
   }
   const { ensureDirectory } = await import("./lib/private-files");
-  const { env } = await import("./lib/env");
   const { resolve } = await import("node:path");
   ensureDirectory(resolve(env().WARDEN_DATA_DIR), { tightenExisting: true });
   let healthy = false;

@@ -129,6 +129,8 @@ function parseHash(stored: string): ParsedHash {
  * Default bound: one per core, at most 4, and never all of libuv's threads (one stays free for the
  * file system and DNS). On this 2-core machine: 2, so at most 256 MiB of scrypt memory at a time.
  */
+// UV_THREADPOOL_SIZE is libuv's own variable (not Warden configuration): read as libuv reads it.
+// eslint-disable-next-line no-restricted-properties
 export function defaultHashConcurrency(cores = availableParallelism(), threadpool = Number(process.env.UV_THREADPOOL_SIZE) || 4): number {
   return Math.max(1, Math.min(cores, 4, threadpool - 1));
 }

@@ -60,10 +60,7 @@ export async function schemaGate(url: string = env().DATABASE_URL, { fresh = fal
 
 /** WARDEN_MIGRATE_ON_BOOT: default on for SQLite (one process), off for PostgreSQL (a deploy step). */
 export function migrateOnBoot(url: string): boolean {
-  const flag = env().WARDEN_MIGRATE_ON_BOOT;
-  if (flag === "true" || flag === "1") return true;
-  if (flag === "false" || flag === "0") return false;
-  return providerOf(url) === "sqlite";
+  return env().WARDEN_MIGRATE_ON_BOOT ?? providerOf(url) === "sqlite";
 }
 
 /**
