@@ -3,20 +3,22 @@
 // WARDEN_MIGRATE_ON_BOOT allows), else the panel runs in schema-degraded mode; while no admin exists,
 // the one-time setup link is printed. The database is marked in use for the process's life (restore
 // refuses while a panel runs). Then, in the background (boot never waits for the runtime), the
-// reconciler makes the runtime match the intent. The flag on globalThis keeps
-// hot reload from running it twice.
+// reconciler makes the runtime match the intent. A flag in the process registry keeps hot reload
+// from running it twice.
 
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const state = globalThis as unknown as { wardenBooted?: boolean };
-  if (state.wardenBooted) return;
-  state.wardenBooted = true;
+  const { processSlot } = await import("./lib/process-registry");
+  const booted = processSlot<boolean>("booted");
+  if (booted.get()) return;
+  booted.set(true);
 
-  // Authentication settings are otherwise read at the first sign-in: a bad value (e.g.
-  // WARDEN_LOGIN_ACCOUNT_CEILING=lots) stops the process now, with the variable's name.
-  const { authSettings } = await import("./lib/auth/settings");
+  // The whole configuration (lib/env.ts), parsed at boot: a bad value anywhere (e.g.
+  // WARDEN_LOGIN_ACCOUNT_CEILING=lots) stops the process now, with the variable's name, instead of at
+  // the first sign-in or the first CrowdSec start.
+  const { env } = await import("./lib/env");
   try {
-    authSettings();
+    env();
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);
@@ -32,7 +34,6 @@ export async function register(): Promise<void> {
     );
   }
   const { ensureDirectory } = await import("./lib/private-files");
-  const { env } = await import("./lib/env");
   const { resolve } = await import("node:path");
   ensureDirectory(resolve(env().WARDEN_DATA_DIR), { tightenExisting: true });
   // For the process's whole life: `npm run cli -- restore` refuses while a panel uses the database.

@@ -21,14 +21,14 @@ import { join } from "node:path";
 import pg from "pg";
 
 // Dynamic imports: lib/log reads WARDEN_LOG_LEVEL when it is first loaded.
-const { db: processDb } = await import("../lib/db");
+const { db: processDb, dbSlot } = await import("../lib/db");
 const { resetEnvCache } = await import("../lib/env");
 const { migrateDatabase } = await import("../lib/migrations/run");
 const { resetAuthSettingsForTests } = await import("../lib/auth/settings");
 const { createAdminFromCli } = await import("../lib/auth/setup");
 const { login } = await import("../lib/auth/login");
 const { getAdminSession } = await import("../lib/auth/guard");
-const { auth } = await import("../lib/auth/auth");
+const { auth, authSlot } = await import("../lib/auth/auth");
 const { authSecret } = await import("../lib/auth/secret");
 const { CURRENT_PARAMS, hashPassword, hashingStats, resetHashingPeak, verifyPassword } = await import("../lib/auth/password-hash");
 const { hashPassword: legacyHashPassword } = await import("better-auth/crypto");
@@ -83,10 +83,9 @@ const fmt = (l: Latency) => `p50 ${r3(l.p50).toFixed(3)} ms   p99 ${r3(l.p99).to
 
 /** Points the process's auth (a global built from the environment) at `url`, as a fresh start would. */
 async function pointAuthAt(url: string, dataDir: string): Promise<Db> {
-  const globals = globalThis as unknown as { wardenAuth?: unknown; wardenDb?: Db };
-  await globals.wardenDb?.$disconnect();
-  delete globals.wardenAuth;
-  delete globals.wardenDb;
+  await dbSlot.get()?.$disconnect();
+  authSlot.clear();
+  dbSlot.clear();
   process.env.DATABASE_URL = url;
   process.env.WARDEN_DATA_DIR = dataDir;
   resetEnvCache();
@@ -405,8 +404,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    const globals = globalThis as unknown as { wardenDb?: Db };
-    await globals.wardenDb?.$disconnect();
+    await dbSlot.get()?.$disconnect();
     if (pgCreated) await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`));
     rmSync(dir, { recursive: true, force: true });
   }

@@ -233,6 +233,9 @@ test.describe("security toggles", () => {
     // Labels, not code keys.
     await expect(newest).toContainText(`Enabled: ${before.enabled ? "on" : "off"} → ${before.enabled ? "off" : "on"}`);
     await expect(newest).toContainText("committed");
+    // The runtime's answer is its own audit row, shown on the change's line (one line per change).
+    await expect(newest.getByTestId("audit-runtime")).toHaveText("Runtime: Intent only: no runtime enforces rate limiting yet.");
+    await expect(page.getByTestId("audit-row").filter({ hasText: "runtime_result" })).toHaveCount(0);
     await expect(page.getByTestId("audit-page")).toContainText("Page 1 of");
     await snapshot(page, testInfo, "audit-tab");
 

@@ -5,6 +5,7 @@ import { PrismaClient as PostgresClient } from "./generated/postgres/client";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client";
 import { providerOf, sqlitePath, type Provider } from "./db-url";
 import { env } from "./env";
+import { processSlot, singleton } from "./process-registry";
 
 /**
  * The models are identical for both providers, so the SQLite client's type serves for both.
@@ -34,10 +35,9 @@ class DurableSqliteFactory implements SqlDriverAdapterFactory {
   }
 }
 
-// On globalThis: Next.js bundles instrumentation and routes separately, so this module can exist
-// twice in one process, and a client made by one copy must still be known to the other.
-const globalForProviders = globalThis as unknown as { wardenDbProviders?: WeakMap<object, Provider> };
-const providers = (globalForProviders.wardenDbProviders ??= new WeakMap<object, Provider>());
+// In the process registry: this module can exist twice in one process (Next.js bundles
+// instrumentation and routes apart), and a client made by one copy must still be known to the other.
+const providers = singleton("db-providers", () => new WeakMap<object, Provider>());
 
 export function createDb(url: string): Db {
   const provider = providerOf(url);
@@ -56,10 +56,10 @@ export function dbProvider(db: Db): Provider {
   return known;
 }
 
-const globalForDb = globalThis as unknown as { wardenDb?: Db };
+/** Holds the process's one Prisma client (tests clear it to "restart"). */
+export const dbSlot = processSlot<Db>("db");
 
-/** The process's one Prisma client, cached on globalThis so hot reload does not open a second one. */
+/** The process's one Prisma client, in the process registry so hot reload does not open a second one. */
 export function db(): Db {
-  globalForDb.wardenDb ??= createDb(env().DATABASE_URL);
-  return globalForDb.wardenDb;
+  return dbSlot.getOrCreate(() => createDb(env().DATABASE_URL));
 }

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/client/fetch-json";
 import { securityKeys } from "@/lib/client/security-keys";
-import type { AuditPage } from "@/lib/security/audit";
+import type { AuditPage } from "@/lib/audit/list";
 
 // Other admins' changes appear without a reload; the audit log changes less often than status.
 export const AUDIT_POLL_INTERVAL_MS = 15_000;

@@ -33,7 +33,10 @@ export function useProtectionMutation<I>(kind: "toggle" | "update", action: (inp
     onSettled: async () => {
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: securityKeys.status() }),
-        queryClient.invalidateQueries({ queryKey: securityKeys.auditAll() }),
+        // A page fetched while the action ran can predate the change's runtime-result row (appended
+        // after the commit), and an invalidation joins a first fetch still in flight instead of
+        // restarting it: cancel such a fetch, then read again.
+        queryClient.cancelQueries({ queryKey: securityKeys.auditAll() }).then(() => queryClient.invalidateQueries({ queryKey: securityKeys.auditAll() })),
         refreshDrift(queryClient),
       ]);
     },

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { PROTECTION_LABELS, type Protection } from "@/lib/security/protections";
-import type { AuditEntry } from "@/lib/security/audit";
+import type { AuditEntry } from "@/lib/audit/list";
 import { useAudit } from "../hooks/use-audit";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
@@ -42,6 +42,24 @@ function changeSummary(entry: AuditEntry): string {
   return keys.length ? keys.map((k) => `${fieldLabel(entry.protection, k)}: ${show(before[k])} → ${show(after[k])}`).join("; ") : "no change";
 }
 
+/** What the runtime did with a change (its linked runtime-result row), in one short phrase; null when nothing was recorded. */
+function runtimeSummary(result: unknown): string | null {
+  if (typeof result !== "object" || result === null || !("status" in result)) return null;
+  const r = result as { status: string; ms?: number; error?: string; reason?: string; by?: number };
+  switch (r.status) {
+    case "applied":
+      return typeof r.ms === "number" ? `Runtime: applied in ${r.ms} ms` : "Runtime: applied";
+    case "failed":
+      return `Runtime: failed${r.error ? ` (${r.error})` : ""}`;
+    case "superseded":
+      return `Runtime: superseded by version ${r.by ?? "a newer one"}`;
+    case "not_managed":
+      return `Runtime: ${r.reason ?? "not managed by Warden"}`;
+    default:
+      return `Runtime: ${r.status}`;
+  }
+}
+
 export function AuditTable() {
   const [page, setPage] = useState(1);
   const audit = useAudit(page, AUDIT_PAGE_SIZE);
@@ -78,6 +96,11 @@ export function AuditTable() {
                 <td className="px-3 py-2">
                   <Badge tone={OUTCOME_TONE[e.outcome] ?? "grey"}>{e.outcome.replace("_", " ")}</Badge>
                   {e.error && <span className="mt-1 block text-xs text-slate-600 dark:text-slate-300">{e.error}</span>}
+                  {runtimeSummary(e.runtimeResult) && (
+                    <span className="mt-1 block text-xs text-slate-500 dark:text-slate-400" data-testid="audit-runtime">
+                      {runtimeSummary(e.runtimeResult)}
+                    </span>
+                  )}
                 </td>
               </tr>
             ))}

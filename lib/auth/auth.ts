@@ -9,6 +9,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME
 import { hashPassword, verifyPassword } from "./password-hash";
 import { authSecret } from "./secret";
 import { authSettings } from "./settings";
+import { processSlot } from "../process-registry";
 
 
 /** Seconds between two refreshes of a session's sliding expiry (the library's `updateAge`). */
@@ -80,9 +81,9 @@ function createAuth() {
 
 export type WardenAuth = ReturnType<typeof createAuth>;
 
-const globalForAuth = globalThis as unknown as { wardenAuth?: WardenAuth };
+/** Holds the process's better-auth instance (tests clear it to "restart"). */
+export const authSlot = processSlot<WardenAuth>("auth");
 
 export function auth(): WardenAuth {
-  globalForAuth.wardenAuth ??= createAuth();
-  return globalForAuth.wardenAuth;
+  return authSlot.getOrCreate(createAuth);
 }

@@ -1,16 +1,15 @@
+import { env } from "../env";
 import { log } from "../log";
 
 // Set by server.mjs, the HTTP layer in front of Next.js: it removes every forwarding header a client
 // sent and writes X-Forwarded-For itself (the socket's peer, or the address a trusted proxy vouched
 // for: WARDEN_TRUSTED_PROXIES). Without it (a bare `next start`) the header is whatever the client
 // wrote, so it is not believed.
-const SERVER_MARK = "WARDEN_HTTP_SERVER";
-
 let warnedNoServer = false;
 
 /** Whether X-Forwarded-For was written by Warden's server rather than by the client. */
 export function behindWardenServer(): boolean {
-  return process.env[SERVER_MARK] === "warden";
+  return env().WARDEN_HTTP_SERVER === "warden";
 }
 
 /**

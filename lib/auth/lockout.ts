@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { log } from "../log";
 import { readDeviceCookie } from "./device-cookie";
 import { authSettings } from "./settings";
+import { singleton } from "../process-registry";
 
 /**
  * The sign-in throttle. Every limit counts `login_failed` rows of the sign-in history (a wrong
@@ -187,10 +188,10 @@ export function describeLock(state: ThrottleState): string {
 
 // Attempts on the same account or from the same IP run one after another in this process: the
 // throttle counts recorded failures, so N attempts in parallel would all pass the check before any
-// failure is recorded (N guesses instead of the limit). On globalThis, like the db and auth instances:
-// the login route and the account actions may be bundled apart, and must still share one queue per key.
-const globalForLogin = globalThis as unknown as { wardenLoginQueues?: Map<string, Promise<void>> };
-const tails = (globalForLogin.wardenLoginQueues ??= new Map<string, Promise<void>>());
+// failure is recorded (N guesses instead of the limit). In the process registry, like the db and auth
+// instances: the login route and the account actions may be bundled apart, and must still share one
+// queue per key.
+const tails = singleton("login-queues", () => new Map<string, Promise<void>>());
 
 /** The keys sign-in attempts and password checks are serialised on. */
 export const attemptKeys = (username: string, ip: string | null) => [`user:${username}`, ...(ip ? [`ip:${ip}`] : [])];

@@ -2,6 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Db } from "../db";
 import { log } from "../log";
+import { singleton } from "../process-registry";
 
 // Password hashing for every place Warden stores or checks a password: better-auth's sign-in and
 // password change (lib/auth/auth.ts hands it hashPassword/verifyPassword), first-run setup,
@@ -121,13 +122,15 @@ function parseHash(stored: string): ParsedHash {
 // process-wide semaphore, and gives it back only when scrypt has returned (its memory freed), so at
 // most `bound` hashes are ever in flight: a burst of sign-ins queues here, in order, instead of taking
 // 4 × 128 MiB and every thread of the pool (file system and DNS work share it). Waiting is part of the
-// request's time; nothing sleeps. Kept on globalThis: Next.js can load this module twice in one process
+// request's time; nothing sleeps. In the process registry: Next.js can load this module twice in one process
 // (instrumentation and routes are bundled apart), and two semaphores would double the bound.
 
 /**
  * Default bound: one per core, at most 4, and never all of libuv's threads (one stays free for the
  * file system and DNS). On this 2-core machine: 2, so at most 256 MiB of scrypt memory at a time.
  */
+// UV_THREADPOOL_SIZE is libuv's own variable (not Warden configuration): read as libuv reads it.
+// eslint-disable-next-line no-restricted-properties
 export function defaultHashConcurrency(cores = availableParallelism(), threadpool = Number(process.env.UV_THREADPOOL_SIZE) || 4): number {
   return Math.max(1, Math.min(cores, 4, threadpool - 1));
 }
@@ -157,11 +160,8 @@ class Semaphore {
   }
 }
 
-const globalForHash = globalThis as unknown as { wardenHashLimiter?: Semaphore };
-
 function limiter(): Semaphore {
-  globalForHash.wardenHashLimiter ??= new Semaphore(defaultHashConcurrency());
-  return globalForHash.wardenHashLimiter;
+  return singleton("hash-limiter", () => new Semaphore(defaultHashConcurrency()));
 }
 
 /** The bound, and how many scrypt runs are in flight / queued / were ever in flight at once (tests, bench). */

@@ -64,10 +64,8 @@ export type SetupTokenState =
  * and print the setup URL. Idempotent; safe to run from several replicas at once.
  */
 export async function ensureSetupToken(db: Db): Promise<SetupTokenState> {
-  const fromEnv = process.env.WARDEN_SETUP_TOKEN?.trim() || null;
-  if (fromEnv !== null && fromEnv.length < SETUP_TOKEN_MIN_LENGTH) {
-    throw new Error(`WARDEN_SETUP_TOKEN: must be at least ${SETUP_TOKEN_MIN_LENGTH} characters (it is the only thing between a fresh panel and its first admin)`);
-  }
+  // Validated by the environment schema (at least SETUP_TOKEN_MIN_LENGTH characters, trimmed).
+  const fromEnv = env().WARDEN_SETUP_TOKEN ?? null;
   const onDisk = readTokenFile();
   const outcome = await db.$transaction(async (tx) => {
     await lockSetup(tx, db);

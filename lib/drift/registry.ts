@@ -5,14 +5,16 @@ import { schemaGate } from "../migrations/gate";
 import { buildReport, DriftDetector, snapshotFromRow } from "./detector";
 import { driftSettings } from "./settings";
 import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
+import { processSlot } from "../process-registry";
 
-// Exactly one detector per process, even under hot reload (on globalThis), started after the
-// schema gate by lib/reconcile/boot.ts.
+// Exactly one detector per process, even under hot reload (in the process registry), started after
+// the schema gate by lib/reconcile/boot.ts.
 
-const globalForDrift = globalThis as unknown as { wardenDrift?: { detector: DriftDetector; started: Promise<void> } };
+const driftSlot = processSlot<{ detector: DriftDetector; started: Promise<void> }>("drift-detector");
 
 export function startDriftDetector(): Promise<void> {
-  if (globalForDrift.wardenDrift) return globalForDrift.wardenDrift.started;
+  const running = driftSlot.get();
+  if (running) return running.started;
   const eng = defaultEngine();
   const detector = new DriftDetector({
     db: defaultDb(),
@@ -26,17 +28,17 @@ export function startDriftDetector(): Promise<void> {
   const started = detector.start().catch((error: unknown) => {
     log.error({ event: "drift_start_failed", source: "lib/drift", err: error }, "drift detector failed to start");
   });
-  globalForDrift.wardenDrift = { detector, started };
+  driftSlot.set({ detector, started });
   return started;
 }
 
 export function runningDetector(): DriftDetector | null {
-  return globalForDrift.wardenDrift?.detector ?? null;
+  return driftSlot.get()?.detector ?? null;
 }
 
 export function stopDriftDetector(): void {
-  globalForDrift.wardenDrift?.detector.stop();
-  globalForDrift.wardenDrift = undefined;
+  driftSlot.get()?.detector.stop();
+  driftSlot.clear();
 }
 
 /**

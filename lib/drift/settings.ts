@@ -1,8 +1,7 @@
-import { z } from "zod";
-import { parseEnvironment } from "../env";
+import { env } from "../env";
 
-// Drift detector settings (README "Configuration"). Parsed on every call: cheap, and tests change
-// the environment between cases.
+// Drift detector settings (README "Configuration"), from the one environment schema (lib/env.ts,
+// re-read when a test changes the environment).
 
 export interface DriftSettings {
   /** Full check of every surface on this interval, besides the events (default 60 s). */
@@ -15,17 +14,8 @@ export interface DriftSettings {
   debounceMs: number;
 }
 
-const bool = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1" || v === "");
-
-const ZDriftEnv = z.object({
-  WARDEN_DRIFT_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
-  WARDEN_DRIFT_ENGINE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
-  WARDEN_DRIFT_WATCH: bool.default(true),
-  WARDEN_DRIFT_DEBOUNCE_MS: z.coerce.number().int().min(0).max(10_000).default(100),
-});
-
 export function driftSettings(): DriftSettings {
-  const e = parseEnvironment(ZDriftEnv);
+  const e = env();
   return {
     intervalMs: e.WARDEN_DRIFT_INTERVAL_MS,
     engineIntervalMs: e.WARDEN_DRIFT_ENGINE_INTERVAL_MS,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { appendAuditOrLog } from "../audit/append";
 import type { Db } from "../db";
 import { DomainError } from "../errors";
 import { log } from "../log";
@@ -135,22 +136,19 @@ function summarise(intent: SecurityIntent, outcomes: PartOutcome[]): ApplyReport
 
 async function audit(db: Db, actor: string, requestId: string, report: ApplyReport): Promise<void> {
   const error = report.errors.length ? report.errors.join(" ") : null;
-  try {
-    await db.securityAudit.create({
-      data: {
-        actor,
-        action: "apply_runtime",
-        protection: null,
-        before: null,
-        after: JSON.stringify({ mode: report.mode, tuningFile: report.tuningFile, scenarios: report.scenarios, reload: report.reload, agent: report.agent ?? null }),
-        // Not an intent commit (no config version): the runtime was changed to match the intent.
-        outcome: error ? "failed" : "applied",
-        error,
-        requestId,
-        runtimeResult: JSON.stringify({ ms: report.ms, reload: report.reload }),
-      },
-    });
-  } catch (auditError) {
-    log.error({ event: "audit_write_failed", requestId, err: auditError }, "could not record the apply in the audit log");
-  }
+  await appendAuditOrLog(
+    db,
+    {
+      actor,
+      action: "apply_runtime",
+      protection: null,
+      after: { mode: report.mode, tuningFile: report.tuningFile, scenarios: report.scenarios, reload: report.reload, agent: report.agent ?? null },
+      // Not an intent commit (no config version): the runtime was changed to match the intent.
+      outcome: error ? "failed" : "applied",
+      error,
+      requestId,
+      runtimeResult: { ms: report.ms, reload: report.reload },
+    },
+    "the apply",
+  );
 }

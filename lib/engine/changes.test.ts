@@ -44,14 +44,16 @@ async function version(): Promise<number> {
 const toggle = async (on: boolean) => changeAndApply(engine, db, "toggle", { protection: "crowdsec", on, expectedVersion: await version() }, ADMIN);
 
 describe("a toggle drives the runtime and records what it did", () => {
-  it("on: the runtime runs, the audit row says applied after N ms", async () => {
+  it("on: the runtime runs, a result row linked to the change says applied after N ms; the change row is never updated", async () => {
     const intent = await toggle(true);
     expect(intent.crowdsec.enabled).toBe(true);
     expect(fake.running).toBe(true);
-    const rows = await db.securityAudit.findMany({ orderBy: { id: "asc" } });
-    const last = rows.at(-1)!;
-    expect(last).toMatchObject({ action: "toggle", outcome: "committed", protection: "crowdsec" });
-    expect(JSON.parse(last.runtimeResult!)).toMatchObject({ status: "applied", version: intent.crowdsec.version, ms: expect.any(Number) });
+    const [change, result] = (await auditRows(db)).slice(-2);
+    expect(change).toMatchObject({ action: "toggle", outcome: "committed", protection: "crowdsec", runtimeResult: null, changeId: null });
+    expect(result).toMatchObject({ action: "runtime_result", outcome: "applied", protection: "crowdsec", actor: "system", changeId: change!.id, requestId: change!.requestId, configVersion: null });
+    expect(JSON.parse(result!.runtimeResult!)).toMatchObject({ status: "applied", version: intent.crowdsec.version, ms: expect.any(Number) });
+    // The result row is not a commit: committed rows still equal the global version.
+    expect(await storeInvariants(db)).toEqual(healthyAt(intent.version));
     expect((await observeAll(engine)).crowdsec.state).toBe("running");
   });
 
@@ -63,11 +65,15 @@ describe("a toggle drives the runtime and records what it did", () => {
     expect((error as RuntimeFailedError).logTail).toEqual(["fake log line 1", "fake log line 2"]);
     expect((await readIntent(db)).crowdsec.enabled).toBe(false);
     const rows = await auditRows(db);
-    expect(rows.slice(-2).map((r) => [r.action, r.outcome, r.actor])).toEqual([
+    expect(rows.slice(-3).map((r) => [r.action, r.outcome, r.actor])).toEqual([
       ["toggle", "committed", "local-admin"],
+      ["runtime_result", "failed", "system"],
       ["rollback", "rolled_back", "system"],
     ]);
-    expect(rows.at(-1)!.error).toContain("the Local API was not ready within 30 s");
+    const [change, result, rollback] = rows.slice(-3);
+    expect(result!.changeId).toBe(change!.id);
+    expect(result!.error).toBe("the Local API was not ready within 30 s");
+    expect(rollback!.error).toContain("the Local API was not ready within 30 s");
     const intent = await readIntent(db);
     expect(await storeInvariants(db)).toEqual(healthyAt(intent.version));
     expect(fake.running).toBe(false);

@@ -1,17 +1,18 @@
+import { appendRuntimeResult, type RuntimeResult } from "../audit/append";
 import type { Db } from "../db";
 import { DomainError } from "../errors";
 import { log } from "../log";
 import type { SecurityIntent } from "../security/intent";
 import { PROTECTION_LABELS } from "../security/protections";
-import { recordRuntimeResult, rollbackIntent, toggleProtection, updateProtection, type ChangeContext, type ChangeResult } from "../security/store";
+import { rollbackIntent, toggleProtection, updateProtection, type ChangeContext, type ChangeResult } from "../security/store";
 import type { ApplyOutcome } from "./applier";
 import type { Engine } from "./registry";
 import type { ApplyResult } from "./types";
 
-// A click, end to end (mission 1): validate → preflight the runtime → commit intent, mirror and
-// audit in one transaction → drive the runtime to the latest intent → record what the runtime did
-// on the audit row → if this change's own version failed and is still the latest, roll the intent
-// back with a clear error (DECISIONS "Rollback").
+// A click, end to end: validate → preflight the runtime → commit intent, mirror and audit in one
+// transaction → drive the runtime to the latest intent → append what the runtime did as a result row
+// linked to the change's audit row → if this change's own version failed and is still the latest,
+// roll the intent back with a clear error.
 
 /** The runtime refused the intent; the intent was rolled back. Carries the agent's last log lines. */
 export class RuntimeFailedError extends DomainError {
@@ -36,13 +37,14 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
   const { protection } = committed;
   const version = committed.intent[protection].version;
   const applier = engine.appliers[protection];
+  const change = { auditId: committed.auditId, protection, requestId: committed.requestId };
   let outcome: ApplyOutcome;
   try {
     outcome = await applier.request(version);
   } catch (error) {
     // The intent is committed; the runtime could not even be asked (e.g. the database went away).
     const reason = (error as Error).message;
-    await recordRuntimeResult(db, committed.auditId, { status: "failed", version, error: reason }).catch(() => undefined);
+    await appendRuntimeResult(db, change, { status: "failed", version, error: reason });
     log.error({ event: "apply_failed", protection, version, err: error }, "intent committed but the runtime could not be driven to it");
     throw new RuntimeFailedError(
       `${PROTECTION_LABELS[protection]}: the change was saved but not applied to the runtime (${reason}). It will be applied by the next reconcile (at boot or \`npm run cli -- reconcile\`).`,
@@ -50,9 +52,7 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
       false,
     );
   }
-  await recordRuntimeResult(db, committed.auditId, runtimeResult(outcome)).catch((error: unknown) =>
-    log.error({ event: "runtime_result_write_failed", auditId: committed.auditId, err: error }, "could not record the runtime result on the audit row"),
-  );
+  await appendRuntimeResult(db, change, runtimeResult(outcome));
   if (outcome.kind === "superseded" || outcome.result.status !== "failed") return outcome.intent;
 
   // This change's own version failed. Roll back only while it is still the latest (the guard is in
@@ -68,8 +68,7 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
     failedVersion: version,
     restore: { enabled: restoreFrom.enabled, settings: restoreFrom.settings },
     error: message,
-    runtimeResult: runtimeResult(outcome),
-    requestId: ctx.requestId,
+    requestId: committed.requestId,
   });
   if (!rolled) {
     // A newer version was committed meanwhile: the applier drives to it; this change just failed.
@@ -83,10 +82,10 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
 }
 
 
-/** What the audit row records about the runtime for one change. */
-export function runtimeResult(outcome: ApplyOutcome): Record<string, unknown> {
+/** What the change's runtime-result row records. */
+export function runtimeResult(outcome: ApplyOutcome): RuntimeResult {
   const r: ApplyResult = outcome.result;
-  const base: Record<string, unknown> =
+  const base: RuntimeResult =
     r.status === "applied"
       ? { status: "applied", version: r.version, ms: r.ms, summary: r.observation.summary }
       : r.status === "failed"

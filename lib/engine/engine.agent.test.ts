@@ -48,7 +48,7 @@ const toggle = async (engine: Engine, db: Db, on: boolean) =>
   changeAndApply(engine, db, "toggle", { protection: "crowdsec", on, expectedVersion: await crowdsecVersion(db) }, ADMIN);
 
 describe("a click starts and stops the real agent", () => {
-  it("on → one live crowdsec of this instance, observed running with LAPI ready; off → gone; audit rows carry the runtime result", async () => {
+  it("on → one live crowdsec of this instance, observed running with LAPI ready; off → gone; a result row linked to each toggle carries the runtime result", async () => {
     const { fx, db, engine } = await setup();
     await toggle(engine, db, true);
     const [pid] = fx.agentPids();
@@ -60,7 +60,7 @@ describe("a click starts and stops the real agent", () => {
     await toggle(engine, db, false);
     expect(fx.agentPids()).toEqual([]);
     expect((await observeAll(engine)).crowdsec.state).toBe("stopped");
-    const results = (await db.securityAudit.findMany({ where: { action: "toggle" }, orderBy: { id: "asc" } })).map((r) => JSON.parse(r.runtimeResult!));
+    const results = (await db.securityAudit.findMany({ where: { action: "runtime_result" }, orderBy: { id: "asc" } })).map((r) => JSON.parse(r.runtimeResult!));
     expect(results).toEqual([
       expect.objectContaining({ status: "applied", ms: expect.any(Number) }),
       expect.objectContaining({ status: "applied", ms: expect.any(Number) }),
@@ -147,7 +147,9 @@ describe("Apply to runtime goes through the same queue as a click", () => {
 
     const rows = (await db.securityAudit.findMany({ orderBy: { id: "asc" } })).slice(baseline);
     const toggles = rows.filter((r) => r.action === "toggle");
-    expect(toggles.map((r) => JSON.parse(r.runtimeResult!).status)).toEqual(["applied", "applied"]);
+    const results = rows.filter((r) => r.action === "runtime_result");
+    expect(results.map((r) => r.changeId)).toEqual(toggles.map((r) => r.id));
+    expect(results.map((r) => JSON.parse(r.runtimeResult!).status)).toEqual(["applied", "applied"]);
     const applies = rows.filter((r) => r.action === "apply_runtime");
     expect(applies.map((r) => ({ actor: r.actor, outcome: r.outcome }))).toEqual([
       { actor: "admin", outcome: "applied" },

@@ -11,11 +11,13 @@ import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation }
 import { unmanagedDriver } from "./unmanaged-driver";
 import { WafDriver, WafTuningFile } from "./waf/driver";
 import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
+import { singleton } from "../process-registry";
 
 // The engine of one process (issue 14: the only owner of the runtime): one protection driver and one
 // applier queue per protection, the runtime drivers (render / observe / diff / apply) that drift reads
 // and "Apply to runtime" drives, and the supervisor that restarts a dead agent. Exactly one per
-// process (globalThis survives Next.js hot reload), created on first use; the CLI creates its own.
+// process (in the process registry, which survives Next.js hot reload and double loading), created on
+// first use; the CLI creates its own.
 // A new runtime (the edge, its blocklist) is one more entry in `runtimes`.
 
 export interface Engine {
@@ -106,15 +108,13 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
   return observation;
 }
 
-const globalForEngine = globalThis as unknown as { wardenEngine?: Engine };
-
 /** This process's engine (the panel's). */
 export function engine(): Engine {
-  if (!globalForEngine.wardenEngine) {
-    globalForEngine.wardenEngine = createEngine(defaultDb());
-    globalForEngine.wardenEngine.supervisor.start();
-  }
-  return globalForEngine.wardenEngine;
+  return singleton("engine", () => {
+    const created = createEngine(defaultDb());
+    created.supervisor.start();
+    return created;
+  });
 }
 
 /** Observes every protection's runtime. A driver that throws is reported as failed, never skipped. */

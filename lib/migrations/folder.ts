@@ -11,7 +11,7 @@ export interface MigrationFile {
 }
 
 /** Prisma's folder layout, one per provider: prisma/<sqlite|postgres>/migrations/<timestamp>_<name>/migration.sql */
-export function migrationsDir(provider: Provider, root = process.env.WARDEN_ROOT ?? process.cwd()): string {
+export function migrationsDir(provider: Provider, root = process.cwd()): string {
   return resolve(root, "prisma", provider === "sqlite" ? "sqlite" : "postgres", "migrations");
 }
 

@@ -3,6 +3,7 @@ import { providerOf, redactUrl, sqlitePath } from "../db-url";
 import { env } from "../env";
 import { log } from "../log";
 import { buildMigrationReport, type MigrationReport } from "./report";
+import { processSlot } from "../process-registry";
 import { migrateSafely } from "./safe-migrate";
 
 // The schema gate: is the database fit to serve? Every page, action and route asks it before
@@ -20,8 +21,8 @@ interface GateState {
   timer: ReturnType<typeof setInterval> | null;
 }
 
-const globalForGate = globalThis as unknown as { wardenGate?: GateState };
-const state = (): GateState => (globalForGate.wardenGate ??= { report: null, at: 0, inflight: null, degradedSince: null, timer: null });
+const gateSlot = processSlot<GateState>("schema-gate");
+const state = (): GateState => gateSlot.getOrCreate(() => ({ report: null, at: 0, inflight: null, degradedSince: null, timer: null }));
 
 export interface GateResult {
   ok: boolean;
@@ -59,10 +60,7 @@ export async function schemaGate(url: string = env().DATABASE_URL, { fresh = fal
 
 /** WARDEN_MIGRATE_ON_BOOT: default on for SQLite (one process), off for PostgreSQL (a deploy step). */
 export function migrateOnBoot(url: string): boolean {
-  const flag = env().WARDEN_MIGRATE_ON_BOOT;
-  if (flag === "true" || flag === "1") return true;
-  if (flag === "false" || flag === "0") return false;
-  return providerOf(url) === "sqlite";
+  return env().WARDEN_MIGRATE_ON_BOOT ?? providerOf(url) === "sqlite";
 }
 
 /**
@@ -127,7 +125,7 @@ function startDegradedLogging(url: string): void {
 export function resetSchemaGate(): void {
   const s = state();
   if (s.timer) clearInterval(s.timer);
-  globalForGate.wardenGate = undefined;
+  gateSlot.clear();
 }
 
 /**

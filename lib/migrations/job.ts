@@ -1,7 +1,9 @@
 // The migrations an admin is applying from the health page, step by step, so the page can show
-// progress while the action runs (polled through GET /api/migrations). One per process, on
-// globalThis (Next.js can load this module twice); the migration lock, not this, keeps two replicas
+// progress while the action runs (polled through GET /api/migrations). One per process, in the
+// process registry (Next.js can load this module twice); the migration lock, not this, keeps two replicas
 // from applying at once.
+
+import { processSlot } from "../process-registry";
 
 export type JobPhase = "backing_up" | "applying" | "done" | "failed";
 
@@ -17,10 +19,10 @@ export interface MigrationJob {
   finishedAt: string | null;
 }
 
-const globalForJob = globalThis as unknown as { wardenMigrationJob?: MigrationJob | null };
+const jobSlot = processSlot<MigrationJob | null>("migrations.job");
 
 export function currentMigrationJob(): MigrationJob | null {
-  return globalForJob.wardenMigrationJob ?? null;
+  return jobSlot.get() ?? null;
 }
 
 /** Starts a job, or returns null when one is running in this process. */
@@ -28,7 +30,7 @@ export function startMigrationJob(startedBy: string): MigrationJob | null {
   const running = currentMigrationJob();
   if (running && (running.phase === "backing_up" || running.phase === "applying")) return null;
   const job: MigrationJob = { startedBy, startedAt: new Date().toISOString(), phase: "backing_up", current: null, applied: [], backup: null, error: null, finishedAt: null };
-  globalForJob.wardenMigrationJob = job;
+  jobSlot.set(job);
   return job;
 }
 
@@ -41,5 +43,5 @@ export function finishMigrationJob(job: MigrationJob, outcome: { error: string |
 
 /** For tests. */
 export function resetMigrationJob(): void {
-  globalForJob.wardenMigrationJob = null;
+  jobSlot.set(null);
 }

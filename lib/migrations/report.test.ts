@@ -7,7 +7,8 @@ import { dropTestDatabases, emptyDatabase, emptySqliteUrl, tempDir } from "../..
 import { createDb } from "../db";
 import { sqlitePath, type Provider } from "../db-url";
 import { resetEnvCache } from "../env";
-import { readIntent, toggleProtection } from "../security/store";
+import { listAudit } from "../audit/list";
+import { readIntent } from "../security/store";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
@@ -77,9 +78,17 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
   it("an old database (first migration only, with data) is pending; migrating upgrades it with the data intact", async () => {
     const url = await emptyDatabase(provider);
     await migrateDatabase(url, {}, oldMigrations(provider, 1));
+    // What the old panel left: its columns only (createMany names just the fields given, so the
+    // columns later migrations add are not mentioned), a toggle whose runtime result sits on its own row.
     const old = createDb(url);
-    const intent = await readIntent(old);
-    await toggleProtection(old, { protection: "crowdsec", on: true, expectedVersion: intent.crowdsec.version }, { actor: "old-admin" });
+    const at = new Date("2026-11-27T10:00:00Z");
+    await old.securityConfig.createMany({ data: [{ id: 1, version: 2, crowdsecEnabled: true, crowdsecVersion: 1, crowdsecChangedBy: "old-admin", crowdsecChangedAt: at }] });
+    await old.securityAudit.createMany({
+      data: [
+        { at, actor: "system", action: "initialize", outcome: "committed", requestId: "old-1", configVersion: 1 },
+        { at, actor: "old-admin", action: "toggle", protection: "crowdsec", outcome: "committed", requestId: "old-2", configVersion: 2, runtimeResult: JSON.stringify({ status: "applied", ms: 812 }) },
+      ],
+    });
     await old.$disconnect();
 
     const before = await buildMigrationReport(url);
@@ -98,6 +107,9 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
       expect(upgraded.crowdsec.enabled).toBe(true);
       expect(upgraded.crowdsec.changedBy).toBe("old-admin");
       expect(await db.securityAudit.count({ where: { outcome: "committed" } })).toBe(upgraded.version);
+      // The old row keeps the runtime result it recorded, and the list still shows it on its line.
+      const [toggle] = (await listAudit(db, { page: 1, pageSize: 1 })).entries;
+      expect(toggle).toMatchObject({ actor: "old-admin", action: "toggle", runtimeResult: { status: "applied", ms: 812 } });
     } finally {
       await db.$disconnect();
     }

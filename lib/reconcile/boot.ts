@@ -6,6 +6,7 @@ import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
 import { electLeader, type Leadership } from "./leader";
 import { reconcile } from "./reconcile";
+import { singleton } from "../process-registry";
 
 // Boot never waits for the runtime (DECISIONS): the server serves while this runs in the background;
 // the status says "reconciling" until it is done. Never while the schema is degraded (it would read
@@ -15,11 +16,8 @@ import { reconcile } from "./reconcile";
 // persisted drift snapshot and take over when it goes away.
 export const DEGRADED_RETRY_MS = 5_000;
 
-const globalForBoot = globalThis as unknown as { wardenBoot?: Promise<Leadership | null> };
-
 export function startBootReconcile(): Promise<Leadership | null> {
-  globalForBoot.wardenBoot ??= run();
-  return globalForBoot.wardenBoot;
+  return singleton("boot-reconcile", run);
 }
 
 async function run(): Promise<Leadership | null> {

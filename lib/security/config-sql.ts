@@ -95,26 +95,3 @@ export async function bumpGlobalVersion(tx: Tx, now: Date): Promise<ConfigRow | 
     UPDATE "security_configs" SET "version" = "version" + 1, "updated_at" = ${now} WHERE "id" = 1 RETURNING ${SELECT_LIST}`;
   return rows[0] ? normalise(rows[0]) : null;
 }
-
-export interface AuditInsert {
-  at: Date;
-  actor: string;
-  action: string;
-  protection: string | null;
-  before: string | null;
-  after: string | null;
-  outcome: "committed" | "rejected" | "rolled_back";
-  error: string | null;
-  requestId: string;
-  configVersion: number | null;
-  /** JSON of what the runtime did (a rollback records the failure that caused it). */
-  runtimeResult?: string | null;
-}
-
-export async function insertAudit(tx: Tx, a: AuditInsert): Promise<number> {
-  const rows = await tx.$queryRaw<{ id: number | bigint }[]>`
-    INSERT INTO "security_audits" ("at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version", "runtime_result")
-    VALUES (${a.at}, ${a.actor}, ${a.action}, ${a.protection}, ${a.before}, ${a.after}, ${a.outcome}, ${a.error}, ${a.requestId}, ${a.configVersion}, ${a.runtimeResult ?? null})
-    RETURNING "id"`;
-  return Number(rows[0]!.id);
-}

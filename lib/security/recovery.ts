@@ -1,3 +1,4 @@
+import { appendAudit } from "../audit/append";
 import type { Tx } from "../db";
 import { log } from "../log";
 import { auditSnapshot, type SecurityIntent } from "./intent";
@@ -79,19 +80,17 @@ export async function recreateConfig(tx: Tx, requestId: string): Promise<Recreat
   });
   const intent: SecurityIntent = rowToIntent(row);
   await writeMirror(tx, fullMirror(intent), now);
-  await tx.securityAudit.create({
-    data: {
-      at: now,
-      actor: SYSTEM_ACTOR,
-      action: source === "settings_mirror" ? "recover" : "initialize",
-      protection: null,
-      before: null,
-      after: JSON.stringify(Object.fromEntries(PROTECTIONS.map((p) => [p, auditSnapshot(intent[p])]))),
-      outcome: "committed",
-      error: recoveryNotes(invalid, mirror.unreadable),
-      requestId,
-      configVersion: row.version,
-    },
+  await appendAudit(tx, {
+    at: now,
+    actor: SYSTEM_ACTOR,
+    action: source === "settings_mirror" ? "recover" : "initialize",
+    protection: null,
+    before: null,
+    after: Object.fromEntries(PROTECTIONS.map((p) => [p, auditSnapshot(intent[p])])),
+    outcome: "committed",
+    error: recoveryNotes(invalid, mirror.unreadable),
+    requestId,
+    configVersion: row.version,
   });
   return { row, source, invalidProtections: invalid, mirrorKeys: mirror.presentKeys.length, unreadable: mirror.unreadable };
 }

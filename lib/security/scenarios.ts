@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db, Tx } from "../db";
 import { ConflictError, MalformedRequestError, NotFoundError } from "../errors";
 import { log } from "../log";
-import { insertAudit } from "./config-sql";
+import { appendAudit, appendAuditOrLog } from "../audit/append";
 import { announceCommit } from "./events";
 import { GLOBAL_VERSION_KEY } from "./mirror";
 import { writeMirror } from "./mirror-write";
@@ -97,13 +97,11 @@ export async function setScenarioIntent(db: Db, input: unknown, ctx: ChangeConte
 
 /** A well-formed switch that was refused leaves one `rejected` audit row (as protection changes do). */
 async function recordScenarioRejection(db: Db, name: string, enabled: boolean, actor: string, requestId: string, reason: string): Promise<void> {
-  try {
-    await db.securityAudit.create({
-      data: { actor, action: "scenario", protection: "crowdsec", before: null, after: JSON.stringify({ scenario: name, enabled }), outcome: "rejected", error: reason, requestId },
-    });
-  } catch (auditError) {
-    log.error({ event: "audit_write_failed", requestId, err: auditError }, "could not record a rejected scenario switch in the audit log");
-  }
+  await appendAuditOrLog(
+    db,
+    { actor, action: "scenario", protection: "crowdsec", after: { scenario: name, enabled }, outcome: "rejected", error: reason, requestId },
+    "a rejected scenario switch",
+  );
   log.info({ event: "scenario_intent_rejected", source: "lib/security", scenario: name, actor, requestId, reason }, "scenario switch refused");
 }
 
@@ -128,13 +126,13 @@ async function commitScenario(db: Db, name: string, enabled: boolean, expectedVe
       update: { enabled, version: { increment: 1 }, changedBy: ctx.actor, changedAt: now },
     });
     await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(version), type: "number" }], now);
-    await insertAudit(tx, {
+    await appendAudit(tx, {
       at: now,
       actor: ctx.actor,
       action: "scenario",
       protection: "crowdsec",
-      before: JSON.stringify({ scenario: name, enabled: current?.enabled ?? false }),
-      after: JSON.stringify({ scenario: name, enabled }),
+      before: { scenario: name, enabled: current?.enabled ?? false },
+      after: { scenario: name, enabled },
       outcome: "committed",
       error: null,
       requestId,
@@ -169,13 +167,13 @@ export async function adoptScenarios(db: Db, enabledOnDisk: Iterable<string>, re
     if (!(await needsAdoption(tx))) throw new AlreadyAdopted();
     if (names.length) await tx.scenarioIntent.createMany({ data: names.map((name) => ({ name, enabled: true, version: 1, changedBy: "system", changedAt: now })) });
     await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(version), type: "number" }], now);
-    await insertAudit(tx, {
+    await appendAudit(tx, {
       at: now,
       actor: "system",
       action: "adopt_scenarios",
       protection: "crowdsec",
       before: null,
-      after: JSON.stringify({ enabled: names.length, scenarios: names.slice(0, 50) }),
+      after: { enabled: names.length, scenarios: names.slice(0, 50) },
       outcome: "committed",
       error: null,
       requestId,

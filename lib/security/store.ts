@@ -10,7 +10,8 @@ import { fullMirror, GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
 import { writeMirror } from "./mirror-write";
 import { PROTECTION_LABELS, type Protection, type SettingsByProtection } from "./protections";
 import { logRecreated, recreateConfig, type Recreated } from "./recovery";
-import { bumpGlobalVersion, insertAudit, selectConfigRow, updateConfigGuarded, type AuditInsert } from "./config-sql";
+import { appendAudit, appendAuditOrLog, type AuditRecord } from "../audit/append";
+import { bumpGlobalVersion, selectConfigRow, updateConfigGuarded } from "./config-sql";
 import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
 
 // The one write path for security intent (ARCHITECTURE: "One write path, one transaction").
@@ -37,7 +38,9 @@ export interface ChangeResult {
   before: ProtectionIntent;
   protection: Protection;
   configVersion: number;
+  /** The change's audit row: its runtime result is appended as a row linked to this id. */
   auditId: number;
+  requestId: string;
 }
 
 type ParsedChange =
@@ -143,7 +146,7 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
         const auditId = await writeMirrorAndAudit(tx, updated, protection, now, {
           actor: ctx.actor,
           action: change.kind,
-          before: JSON.stringify(auditSnapshot(currentP)),
+          before: auditSnapshot(currentP),
           outcome: "committed",
           error: null,
           requestId,
@@ -167,7 +170,7 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
       },
       "security intent committed",
     );
-    return { intent: outcome.intent, before: outcome.replaced, protection, configVersion: outcome.intent.version, auditId: outcome.auditId };
+    return { intent: outcome.intent, before: outcome.replaced, protection, configVersion: outcome.intent.version, auditId: outcome.auditId, requestId };
   } catch (error) {
     if (error instanceof ConflictError || error instanceof ValidationError || (isDomainError(error) && error.code === "NOT_INSTALLED")) {
       await recordRejection(db, change, ctx.actor, requestId, before, error);
@@ -196,22 +199,20 @@ async function recordRejection(
   error: DomainError,
 ): Promise<void> {
   const requested = change.kind === "toggle" ? { enabled: change.on } : change.changes;
-  try {
-    await db.securityAudit.create({
-      data: {
-        actor,
-        action: change.kind,
-        protection: change.protection,
-        before: before ? JSON.stringify(auditSnapshot((before as SecurityIntent)[change.protection])) : null,
-        after: JSON.stringify(requested),
-        outcome: "rejected",
-        error: error.message,
-        requestId,
-      },
-    });
-  } catch (auditError) {
-    log.error({ event: "audit_write_failed", requestId, err: auditError }, "could not record a rejected change in the audit log");
-  }
+  await appendAuditOrLog(
+    db,
+    {
+      actor,
+      action: change.kind,
+      protection: change.protection,
+      before: before ? auditSnapshot((before as SecurityIntent)[change.protection]) : null,
+      after: requested,
+      outcome: "rejected",
+      error: error.message,
+      requestId,
+    },
+    "a rejected change",
+  );
   log.info(
     { event: "intent_rejected", source: "lib/security", protection: change.protection, code: error.code, actor, requestId, reason: error.message },
     "security intent change rejected",
@@ -238,7 +239,6 @@ export interface RollbackInput {
   /** What to restore: the last intent successfully applied (enabled + settings). */
   restore: { enabled: boolean; settings: SettingsByProtection[Protection] };
   error: string;
-  runtimeResult: unknown;
   requestId?: string;
 }
 
@@ -265,7 +265,6 @@ export async function rollbackIntent(db: Db, input: RollbackInput): Promise<{ in
         outcome: "rolled_back",
         error: input.error,
         requestId,
-        runtimeResult: JSON.stringify(input.runtimeResult),
       });
       return { intent: updated, auditId };
     }, TX_OPTIONS),
@@ -298,15 +297,10 @@ async function writeMirrorAndAudit(
   updated: SecurityIntent,
   protection: Protection,
   now: Date,
-  audit: Pick<AuditInsert, "actor" | "action" | "before" | "outcome" | "error" | "requestId" | "runtimeResult">,
+  audit: Pick<AuditRecord, "actor" | "action" | "before" | "outcome" | "error" | "requestId">,
 ): Promise<number> {
   await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)], now);
-  return insertAudit(tx, { ...audit, at: now, protection, after: JSON.stringify(auditSnapshot(updated[protection])), configVersion: updated.version });
-}
-
-/** Records on a change's audit row what the runtime did with it (applied after N ms, failed, superseded). */
-export async function recordRuntimeResult(db: Db, auditId: number, result: unknown): Promise<void> {
-  await db.$executeRaw`UPDATE "security_audits" SET "runtime_result" = ${JSON.stringify(result)} WHERE "id" = ${auditId}`;
+  return appendAudit(tx, { ...audit, at: now, protection, after: auditSnapshot(updated[protection]), configVersion: updated.version });
 }
 
 /**
@@ -330,13 +324,13 @@ export async function repairMirror(db: Db, ctx: ChangeContext): Promise<{ versio
       const stray = present.map((s) => s.key).filter((key) => !wanted.some((e) => e.key === key));
       await writeMirror(tx, wanted, now);
       if (stray.length) await tx.setting.deleteMany({ where: { key: { in: stray } } });
-      await insertAudit(tx, {
+      await appendAudit(tx, {
         at: now,
         actor: ctx.actor,
         action: "repair_mirror",
         protection: null,
-        before: JSON.stringify(Object.fromEntries([...differing, ...stray].map((key) => [key, have.get(key) ?? null]))),
-        after: JSON.stringify(Object.fromEntries(differing.map((key) => [key, wanted.find((e) => e.key === key)!.value]))),
+        before: Object.fromEntries([...differing, ...stray].map((key) => [key, have.get(key) ?? null])),
+        after: Object.fromEntries(differing.map((key) => [key, wanted.find((e) => e.key === key)!.value])),
         outcome: "committed",
         error: null,
         requestId,

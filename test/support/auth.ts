@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hashPassword as betterAuthHashPassword } from "better-auth/crypto";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { db as globalDb, dbProvider, type Db } from "../../lib/db";
+import { dbSlot, db as globalDb, dbProvider, type Db } from "../../lib/db";
+import { authSlot } from "../../lib/auth/auth";
 import type { Provider } from "../../lib/db-url";
 import { resetEnvCache } from "../../lib/env";
 import { resetFastPathForTests } from "../../lib/auth/session-fast-path";
@@ -30,13 +31,11 @@ const AUTH_ENV = [
   "WARDEN_AUTH_SECRET",
 ] as const;
 
-const globals = globalThis as unknown as { wardenAuth?: unknown; wardenDb?: Db };
-
 /** Drops the process's better-auth instance and Prisma client so the next use rebuilds them (a "restart"). */
 export async function resetAuthGlobals(): Promise<void> {
-  const previous = globals.wardenDb;
-  delete globals.wardenAuth;
-  delete globals.wardenDb;
+  const previous = dbSlot.get();
+  authSlot.clear();
+  dbSlot.clear();
   resetEnvCache();
   resetAuthSettingsForTests();
   resetFastPathForTests();

@@ -46,6 +46,9 @@ export interface AuditRow {
   actor: string;
   requestId: string;
   configVersion: number | null;
+  runtimeResult: string | null;
+  /** Set on a runtime-result row: the change it reports on. */
+  changeId: number | null;
 }
 
 export async function auditRows(db: Db): Promise<AuditRow[]> {
@@ -61,6 +64,8 @@ export async function auditRows(db: Db): Promise<AuditRow[]> {
     actor: r.actor,
     requestId: r.requestId,
     configVersion: r.configVersion,
+    runtimeResult: r.runtimeResult,
+    changeId: r.changeId,
   }));
 }
 

@@ -399,6 +399,8 @@ export async function startAgent(s: CrowdsecRuntimeSettings, options: StartOptio
   let child: ChildProcess;
   try {
     writeSync(out, `--- warden: starting crowdsec at ${new Date().toISOString()} (panel pid ${process.pid}) ---\n`);
+    // The agent inherits the panel's environment (PATH, locale, …), as any child process would.
+    // eslint-disable-next-line no-restricted-properties
     const env = { ...process.env };
     delete env.NOTIFY_SOCKET; // without it the agent logs the line that tells us it is loaded
     child = spawn(s.bin, ["-c", p.config, "-no-capi"], { detached: true, stdio: ["ignore", out, out], cwd: p.dir, env });

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync }
 import path from "node:path";
 import type { Db } from "../../db";
 import type { SurfaceCheck } from "../../drift/types";
+import { env } from "../../env";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
@@ -30,9 +31,9 @@ export type ScenarioDirs = { scenarios: string; hub: string } | { reason: string
 /** The runtime's scenario directories: the managed instance's (local mode) or CROWDSEC_EXTERNAL_CONFIG_DIR's. */
 export function scenarioDirs(s: CrowdsecRuntimeSettings, intent: SecurityIntent): ScenarioDirs {
   if (intent.crowdsec.settings.mode === "external") {
-    const dir = process.env.CROWDSEC_EXTERNAL_CONFIG_DIR;
+    const { CROWDSEC_EXTERNAL_CONFIG_DIR: dir, CROWDSEC_EXTERNAL_HUB_DIR: hub } = env();
     if (!dir) return { reason: "CrowdSec runs externally and CROWDSEC_EXTERNAL_CONFIG_DIR is not set, so its scenario directory cannot be read." };
-    return { scenarios: path.join(dir, "scenarios"), hub: process.env.CROWDSEC_EXTERNAL_HUB_DIR ?? path.join(dir, "hub") };
+    return { scenarios: path.join(dir, "scenarios"), hub: hub ?? path.join(dir, "hub") };
   }
   const p = instancePaths(s);
   if (!existsSync(p.marker) && !existsSync(p.etc)) {
@@ -232,6 +233,6 @@ function externalCommands(wanted: Map<string, boolean>): string[] {
     commands.push(enabled ? `cscli scenarios install ${name}` : `cscli scenarios remove ${name}`);
   }
   commands.push("systemctl reload crowdsec   # or: kill -HUP <crowdsec pid>");
-  if (!process.env.CROWDSEC_EXTERNAL_CONFIG_DIR) commands.unshift("# set CROWDSEC_EXTERNAL_CONFIG_DIR so Warden can verify the result");
+  if (!env().CROWDSEC_EXTERNAL_CONFIG_DIR) commands.unshift("# set CROWDSEC_EXTERNAL_CONFIG_DIR so Warden can verify the result");
   return commands;
 }

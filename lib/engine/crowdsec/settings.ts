@@ -1,6 +1,5 @@
 import path from "node:path";
-import { z } from "zod";
-import { parseEnvironment } from "../../env";
+import { env } from "../../env";
 
 // Runtime settings of the CrowdSec agent Warden manages (mode "local"), from the environment.
 // Everything the agent writes lives under one instance directory with its own ports, so the panel's
@@ -28,29 +27,6 @@ export interface CrowdsecRuntimeSettings {
   probeMs: number;
 }
 
-const port = z.coerce.number().int().min(1).max(65535);
-const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z
-  .enum(["true", "false", "1", "0", ""])
-  .transform((v) => v === "true" || v === "1" || v === "");
-
-const ZCrowdsecEnv = z.object({
-  WARDEN_DATA_DIR: z.string().min(1).default("./data"),
-  CROWDSEC_INSTANCE_DIR: z.string().min(1).optional(),
-  CROWDSEC_LAPI_PORT: port.default(8180),
-  CROWDSEC_PROMETHEUS_PORT: port.default(6160),
-  CROWDSEC_BIN: z.string().min(1).default("/usr/bin/crowdsec"),
-  CROWDSEC_CSCLI: z.string().min(1).default("/usr/bin/cscli"),
-  CROWDSEC_ETC_DIR: z.string().min(1).default("/etc/crowdsec"),
-  CROWDSEC_SHARE_DIR: z.string().min(1).default("/usr/share/crowdsec"),
-  CROWDSEC_READY_TIMEOUT_MS: ms(1, 600_000).default(30_000),
-  CROWDSEC_STOP_GRACE_MS: ms(0, 600_000).default(8_000),
-  WARDEN_SELF_HEAL: bool.default(true),
-  WARDEN_SELF_HEAL_MAX_ATTEMPTS: z.coerce.number().int().min(0).max(1000).default(5),
-  WARDEN_SELF_HEAL_BACKOFF_MS: ms(0, 3_600_000).default(1_000),
-  WARDEN_ENGINE_PROBE_MS: ms(50, 60_000).default(1_000),
-});
-
 export const DEFAULT_CROWDSEC_SETTINGS: Omit<CrowdsecRuntimeSettings, "instanceDir"> = {
   lapiPort: 8180,
   prometheusPort: 6160,
@@ -73,9 +49,9 @@ function validate(s: CrowdsecRuntimeSettings): CrowdsecRuntimeSettings {
   return s;
 }
 
-/** Settings from process.env (parsed on every call: cheap, and tests change the environment). */
+/** Settings from the environment (lib/env.ts; re-read when a test changes it). */
 export function crowdsecSettings(): CrowdsecRuntimeSettings {
-  const e = parseEnvironment(ZCrowdsecEnv);
+  const e = env();
   return validate({
     instanceDir: path.resolve(e.CROWDSEC_INSTANCE_DIR ?? path.join(e.WARDEN_DATA_DIR, "crowdsec")),
     lapiPort: e.CROWDSEC_LAPI_PORT,

@@ -1,6 +1,5 @@
 import path from "node:path";
-import { z } from "zod";
-import { parseEnvironment } from "../../env";
+import { env } from "../../env";
 
 // Where the WAF driver renders the OWASP CRS tuning file (README "Configuration").
 
@@ -9,12 +8,7 @@ export interface WafRuntimeSettings {
   tuningFile: string;
 }
 
-const ZWafEnv = z.object({
-  WARDEN_DATA_DIR: z.string().min(1).default("./data"),
-  WARDEN_WAF_TUNING_FILE: z.string().min(1).optional(),
-});
-
 export function wafSettings(): WafRuntimeSettings {
-  const e = parseEnvironment(ZWafEnv);
+  const e = env();
   return { tuningFile: path.resolve(e.WARDEN_WAF_TUNING_FILE ?? path.join(e.WARDEN_DATA_DIR, "waf", "crs-tuning.conf")) };
 }

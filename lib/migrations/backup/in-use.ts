@@ -5,6 +5,7 @@ import { providerOf, sqlitePath } from "../../db-url";
 import { log } from "../../log";
 import { createPrivateFile } from "../../private-files";
 import { describeDatabaseError } from "../db-errors";
+import { singleton } from "../../process-registry";
 
 // "A panel uses this database", so `restore` can refuse while one runs. Every panel process holds a
 // lock for its whole life; the operating system or the server drops it when the process dies, so a
@@ -95,9 +96,8 @@ function holdPostgres(url: string): InUseHold {
 }
 
 // Held here, not only by the caller: a connection nothing references is closed by the garbage
-// collector, and its lock goes with it. On globalThis: Next.js can load this module twice.
-const globalForHolds = globalThis as unknown as { wardenInUseHolds?: Set<InUseHold> };
-const holds = (globalForHolds.wardenInUseHolds ??= new Set<InUseHold>());
+// collector, and its lock goes with it. In the process registry: Next.js can load this module twice.
+const holds = singleton("migrations.in-use-holds", () => new Set<InUseHold>());
 
 /** For the panel's whole life (instrumentation.ts): marks the database in use. Never blocks boot. */
 export function holdDatabaseInUse(url: string): InUseHold {

@@ -27,6 +27,7 @@ function installHint(serverMajor: number | null): string {
 
 /** The tool's path: in WARDEN_PG_BIN_DIR when set, else the first on PATH. */
 export function locateTool(tool: PgTool, binDir: string | undefined = env().WARDEN_PG_BIN_DIR): string | null {
+  // eslint-disable-next-line no-restricted-properties -- PATH is the OS's lookup path, not Warden's configuration
   const dirs = binDir ? [binDir] : (process.env.PATH ?? "").split(delimiter).filter(Boolean);
   for (const dir of dirs) {
     const path = join(dir, tool);
@@ -41,6 +42,7 @@ interface RunResult {
 }
 
 /** Runs a client program; rejects with the tail of its stderr when it fails. */
+// eslint-disable-next-line no-restricted-properties -- the environment handed to a child process
 export function runTool(path: string, args: string[], toolEnv: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(path, args, { env: toolEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -99,6 +101,7 @@ export async function checkPgTools(tools: PgTool[], server: { version: string; m
 /** libpq's environment for a postgres:// URL (inherited PG* variables dropped: the URL decides). */
 export function pgEnvironment(url: string): NodeJS.ProcessEnv {
   const u = new URL(url);
+  // eslint-disable-next-line no-restricted-properties -- the environment handed to a child process, without the caller's PG* variables
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PG")));
   const params = u.searchParams;
   const host = params.get("host") ?? decodeURIComponent(u.hostname).replace(/^\[(.*)\]$/, "$1");

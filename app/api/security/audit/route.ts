@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import { db } from "@/lib/db";
 import { jsonRoute } from "@/lib/http";
-import { listAudit, parseAuditQuery } from "@/lib/security/audit";
+import { listAudit, parseAuditQuery } from "@/lib/audit/list";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { MalformedRequestError } from "../errors";
-import { PROTECTIONS } from "./protections";
+import { PROTECTIONS } from "../security/protections";
 
 export const AUDIT_PAGE_SIZE_MAX = 100;
 
@@ -26,6 +26,8 @@ export interface AuditEntry {
   error: string | null;
   requestId: string;
   configVersion: number | null;
+  /** What the runtime did with this change: from its linked runtime-result row (the latest one), or
+   * for rows written before results had rows of their own, the value recorded on the change. */
   runtimeResult: unknown;
 }
 
@@ -55,9 +57,13 @@ export function parseAuditQuery(params: Record<string, string | undefined>): Aud
   return result.data;
 }
 
-/** Newest first; ties (same millisecond) broken by id so pages never overlap. */
+/**
+ * One entry per change, newest first; ties (same millisecond) broken by id so pages never overlap.
+ * Runtime-result rows (those with a `change_id`) are not entries: each is joined to the change it
+ * names.
+ */
 export async function listAudit(db: Db, query: AuditQuery): Promise<AuditPage> {
-  const where = query.protection ? { protection: query.protection } : {};
+  const where = { changeId: null, ...(query.protection ? { protection: query.protection } : {}) };
   const [total, rows] = await Promise.all([
     db.securityAudit.count({ where }),
     db.securityAudit.findMany({
@@ -67,6 +73,11 @@ export async function listAudit(db: Db, query: AuditQuery): Promise<AuditPage> {
       take: query.pageSize,
     }),
   ]);
+  const results = rows.length
+    ? await db.securityAudit.findMany({ where: { changeId: { in: rows.map((r) => r.id) } }, orderBy: { id: "asc" }, select: { changeId: true, runtimeResult: true } })
+    : [];
+  // Ascending ids: a later result for the same change (none is written today) would win.
+  const resultByChange = new Map(results.map((r) => [r.changeId!, r.runtimeResult]));
   return {
     entries: rows.map((r) => ({
       id: r.id,
@@ -80,7 +91,7 @@ export async function listAudit(db: Db, query: AuditQuery): Promise<AuditPage> {
       error: r.error,
       requestId: r.requestId,
       configVersion: r.configVersion,
-      runtimeResult: parseJson(r.runtimeResult),
+      runtimeResult: parseJson(resultByChange.get(r.id) ?? r.runtimeResult),
     })),
     page: query.page,
     pageSize: query.pageSize,
