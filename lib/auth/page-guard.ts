@@ -13,7 +13,7 @@ export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degrad
 
 /**
  * For pages: the admin's session, the schema-degraded notice to show instead of the page, or a
- * redirect. Precedence (shared/DECISIONS.md): schema-degraded > first-run setup > login. An admin who
+ * redirect. Precedence (ADR 004): schema-degraded > first-run setup > login. An admin who
  * must change a password is held on the Account page. Every page calls it itself: a layout check
  * would not stop a page (rendered in parallel) from loading its data.
  */

@@ -13,8 +13,8 @@ import type { DriftSettings } from "./settings";
 import { compareStore } from "./surfaces/store";
 import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
 
-// The drift detector (mission 2, issue 6): it reads the runtime — never trusts a click — and keeps
-// one snapshot per surface, in memory and in `drift_snapshots`. It only reads (issue 14): each
+// The drift detector (ADR 007): it reads the runtime — never trusts a click — and keeps
+// one snapshot per surface, in memory and in `drift_snapshots`. It only reads (docs/architecture.md): each
 // runtime surface belongs to one of the engine's runtime drivers, which renders what the intent
 // needs, observes what is there and diffs the two; the store surface compares the panel's two
 // stored copies. It writes nothing but its snapshot. It checks right after start (which happens

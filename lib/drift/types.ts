@@ -1,5 +1,5 @@
 // Drift: what the runtime actually has, compared with the stored intent, per surface
-// (shared/DECISIONS.md "Drift semantics"). This module is shared by server and browser: it holds
+// (ADR 007). This module is shared by server and browser: it holds
 // no server code (the runtime readers live with their drivers in lib/engine; the store compare in lib/drift/surfaces/).
 
 export const SURFACES = ["engine", "scenarios", "appsec", "store"] as const;

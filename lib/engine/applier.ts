@@ -5,7 +5,7 @@ import type { Protection } from "../security/protections";
 import { readIntent } from "../security/store";
 import type { ApplyResult, ProtectionDriver } from "./types";
 
-// One applier per protection (DECISIONS "Applying intent to a runtime"): it drives the runtime to
+// One applier per protection (ADR 005): it drives the runtime to
 // the *latest* committed intent. Requests that arrive while an apply runs are coalesced: when the
 // apply ends, the loop reads the intent again and applies only the newest version, so 20 clicks in
 // 2 s cost at most two applies and always end at the last click.
@@ -31,7 +31,7 @@ export class Applier {
   private readonly abort = new AbortController();
   /** The tail of this protection's queue: applies and exclusive work run one at a time, in order. */
   private turn: Promise<void> = Promise.resolve();
-  /** The last intent the runtime confirmed, for rollback (DECISIONS: restore the last applied intent). */
+  /** The last intent the runtime confirmed, for rollback (ADR 005: restore the last applied intent). */
   lastApplied: { version: number; intent: ProtectionIntent } | null = null;
   /** The protection version currently being applied, for the status ("Starting…"). */
   inFlight: number | null = null;

@@ -13,7 +13,7 @@ import { WafDriver, WafTuningFile } from "./waf/driver";
 import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
 
-// The engine of one process (issue 14: the only owner of the runtime): one protection driver and one
+// The engine of one process (the only owner of the runtime, docs/architecture.md): one protection driver and one
 // applier queue per protection, the runtime drivers (render / observe / diff / apply) that drift reads
 // and "Apply to runtime" drives, and the supervisor that restarts a dead agent. Exactly one per
 // process (in the process registry, which survives Next.js hot reload and double loading), created on

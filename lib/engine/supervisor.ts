@@ -6,7 +6,7 @@ import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import type { ProtectionDriver, RuntimeEvent, RuntimeObservation } from "./types";
 import { plural } from "../plural";
 
-// Self-heal (issue 5, DECISIONS "Drift semantics"): when the agent dies while the intent says on,
+// Self-heal (ADR 006): when the agent dies while the intent says on,
 // restart it with exponential backoff (WARDEN_SELF_HEAL_BACKOFF_MS, doubling), logging each attempt;
 // after WARDEN_SELF_HEAL_MAX_ATTEMPTS failures in a row stop and say so on the card. With self-heal
 // off (WARDEN_SELF_HEAL=false) a dead agent stays dead and the card shows it: that is drift, and an

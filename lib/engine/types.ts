@@ -2,8 +2,8 @@ import type { Surface, SurfaceCheck } from "../drift/types";
 import type { SecurityIntent } from "../security/intent";
 import type { Protection } from "../security/protections";
 
-// The runtime side of a protection (ARCHITECTURE "engine"). Desired-state semantics
-// (shared/DECISIONS.md): every accepted click commits a new intent version; one applier per
+// The runtime side of a protection (docs/architecture.md). Desired-state semantics
+// (ADR 005): every accepted click commits a new intent version; one applier per
 // protection drives the runtime to the *latest* committed intent, skipping intermediate versions.
 // A driver therefore never receives "turn on" / "turn off" commands: it receives the whole
 // intent it must converge to, and reports what it observes, never what it was asked.
@@ -75,7 +75,7 @@ export interface ProtectionDriver {
 export type RuntimeSurface = Exclude<Surface, "store">;
 
 /**
- * One driver per runtime (issue 14): the only code that changes a runtime. The engine owns them;
+ * One driver per runtime (docs/architecture.md): the only code that changes a runtime. The engine owns them;
  * drift asks them to observe and diff and never writes. Adding a runtime (the edge, its blocklist)
  * is one more driver registered in lib/engine/registry.ts.
  *

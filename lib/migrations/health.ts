@@ -37,7 +37,7 @@ const AUTH_TABLES = ["users", "sessions", "accounts", "verifications"];
 /**
  * Whether sign-in can work although the schema is degraded (e.g. a modified migration): then an
  * admin may sign in for the full /migrations report. Not when the database is unreachable or the
- * account and session tables are incomplete (shared/DECISIONS.md: the reduced view then).
+ * account and session tables are incomplete (ADR 004: the reduced view then).
  */
 export function sessionsUsable(gate: GateResult): boolean {
   const r = gate.report;

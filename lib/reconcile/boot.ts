@@ -8,7 +8,7 @@ import { electLeader, type Leadership } from "./leader";
 import { reconcile } from "./reconcile";
 import { singleton } from "../process-registry";
 
-// Boot never waits for the runtime (DECISIONS): the server serves while this runs in the background;
+// Boot never waits for the runtime (ADR 005): the server serves while this runs in the background;
 // the status says "reconciling" until it is done. Never while the schema is degraded (it would read
 // tables that may not exist): it says so at WARN and tries again when the schema is healthy. Then the
 // leader election (lib/reconcile/leader.ts): the leader — always this process with SQLite — runs the

@@ -3,7 +3,7 @@ import { advisoryLockSql } from "../advisory-locks";
 import { providerOf, redactUrl } from "../db-url";
 import { log } from "../log";
 
-// ARCHITECTURE "Scale": several panel replicas may share one PostgreSQL; only one at a time runs the
+// Several panel replicas may share one PostgreSQL; only one at a time runs the
 // reconciler and the drift detector, elected by a PostgreSQL advisory lock; the others serve the
 // snapshot the leader persists (GET /api/security/drift reads `drift_snapshots` when this process
 // runs no detector). The lock is session-level on a dedicated connection: it is held as long as the

@@ -6,10 +6,10 @@ import type { SecurityIntent } from "../security/intent";
 import { PROTECTIONS, type Protection } from "../security/protections";
 import { readIntent } from "../security/store";
 
-// The reconciler (mission 1, the seed's "stuck toggle"): make every runtime match the stored
+// The reconciler (the "stuck toggle" an old panel had: a switch on, nothing running): make every runtime match the stored
 // intent, once at boot (in the background, after the schema gate) and by hand with
 // `npm run cli -- reconcile`. It reads the intent through readIntent, which recreates a missing
-// config row from the settings mirror (or defaults), so the five cases of the toggle-fix seed all
+// config row from the settings mirror (or defaults), so every way the config row can be missing or stale all
 // go through one path. One INFO line per decision, with source/desired/observed/action/result.
 
 export type ReconcileAction = "none" | "start" | "adopt" | "stop" | "probe" | "render" | "skip";

@@ -9,7 +9,7 @@ import {
   type SettingsByProtection,
 } from "./protections";
 
-// Two layers, because they are audited differently (shared/DECISIONS.md, issue #2 "Bad input"):
+// Two layers, because they are audited differently (ADR 002):
 // 1. shape: is this a request at all? (known protection, right types, no unknown keys, small).
 //    A malformed request is refused without an audit row.
 // 2. rules: bounds and cross-field rules on the merged settings. A well-formed request that breaks

@@ -2,7 +2,7 @@ import type { SecurityIntent } from "./intent";
 import { DEFAULT_ENABLED, DEFAULT_SETTINGS, PROTECTIONS, type Protection } from "./protections";
 
 // The `security.*` keys of the generic Setting table mirror SecurityConfig, one key per field,
-// values as strings with a `type` (shared/DECISIONS.md). Older code paths and operators read them;
+// values as strings with a `type` (ADR 002). Older code paths and operators read them;
 // only lib/security writes them, in the same transaction as the config row.
 
 export const MIRROR_CATEGORY = "security";
@@ -13,7 +13,7 @@ export interface MirrorEntry {
   type: MirrorType;
 }
 
-/** Setting key segment per settings field (snake_case, as the keys in DECISIONS.md). */
+/** Setting key segment per settings field (snake_case keys, as older panels and operators read them). */
 const FIELD_KEYS: Record<Protection, Record<string, string>> = {
   crowdsec: { mode: "mode", lapiUrl: "lapi_url" },
   waf: { mode: "mode", paranoia: "paranoia", inboundThreshold: "inbound_threshold", outboundThreshold: "outbound_threshold" },
@@ -45,7 +45,7 @@ export function fullMirror(intent: SecurityIntent): MirrorEntry[] {
   return [entry(GLOBAL_VERSION_KEY, intent.version), ...PROTECTIONS.flatMap((p) => protectionMirror(intent, p))];
 }
 
-// Spellings older panels wrote (the seed's: ('security.crowdsec.enabled', 'true', 'bool')).
+// Spellings older panels wrote, e.g. ('security.crowdsec.enabled', 'true', 'bool').
 const TRUE_WORDS = new Set(["true", "1", "yes", "on"]);
 const FALSE_WORDS = new Set(["false", "0", "no", "off"]);
 const BOOLEAN_TYPES = new Set(["boolean", "bool", ""]);
@@ -116,7 +116,7 @@ export function readMirror(rows: { key: string; value: string; type: string | nu
       const row = byKey.get(`security.${protection}.${key}`);
       if (row) state.settings[protection][field] = decode(row);
     }
-    // The seed's panel wrote its switch as a mode: crowdsec_mode = "disabled" meant off (and is no mode).
+    // An older panel wrote its switch as a mode: crowdsec_mode = "disabled" meant off (and is no mode).
     if (state.settings[protection].mode === "disabled") {
       if (!enabled) state.enabled[protection] = false;
       state.settings[protection].mode = (DEFAULT_SETTINGS[protection] as unknown as Record<string, unknown>).mode;

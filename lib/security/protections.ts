@@ -1,4 +1,4 @@
-// The protections Warden manages, their defaults and bounds (shared/DECISIONS.md). This module is
+// The protections Warden manages, their defaults and bounds. This module is
 // shared by server and browser: it holds no server code.
 
 export const PROTECTIONS = ["crowdsec", "waf", "rate_limit"] as const;

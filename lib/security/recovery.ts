@@ -44,7 +44,7 @@ export function logRecreated(r: Recreated, requestId: string): void {
 }
 
 /**
- * The seed's "stuck toggle": the config row is missing (fresh install, a database that predates it,
+ * The "stuck toggle" of older panels: the config row is missing (fresh install, a database that predates it,
  * or a deleted row). Recreate it from the Setting mirror when one exists, else from the documented
  * defaults, with a WARN log and an audit row saying which. Runs inside the caller's transaction,
  * after lockIntent().

@@ -9,7 +9,7 @@ import { GLOBAL_VERSION_KEY } from "./mirror";
 import { writeMirror } from "./mirror-write";
 import { readIntent, type ChangeContext } from "./store";
 
-// Scenario intent (issue 6, DECISIONS "Drift semantics"): the panel's wish for each CrowdSec
+// Scenario intent (ADR 007): the panel's wish for each CrowdSec
 // scenario. At first init the runtime's enabled set is recorded as intent; then each switch changes
 // intent only (the runtime follows on Apply). A scenario without a row is intended disabled.
 // Every write is one transaction like a protection change: it takes the intent lock by bumping the

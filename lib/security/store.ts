@@ -14,7 +14,7 @@ import { appendAudit, appendAuditOrLog, type AuditRecord } from "../audit/append
 import { bumpGlobalVersion, selectConfigRow, updateConfigGuarded } from "./config-sql";
 import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
 
-// The one write path for security intent (ARCHITECTURE: "One write path, one transaction").
+// The one write path for security intent: one transaction (ADR 002).
 // Nothing else in Warden writes SecurityConfig or the security.* Setting keys.
 
 export interface ChangeContext {
@@ -243,7 +243,7 @@ export interface RollbackInput {
 }
 
 /**
- * The compensating commit of DECISIONS "Rollback": restores `restore` if the failed version is still
+ * The compensating commit of a rollback (ADR 005): restores `restore` if the failed version is still
  * the protection's latest (version-guarded UPDATE as the transaction's first statement), with a
  * `rolled_back` audit row carrying the error. Returns null, writing nothing, when a newer version
  * exists: the applier then drives the runtime to that one instead.

@@ -1,4 +1,4 @@
-// The auth area's use cases, one per file (issue 14). Components import them from here.
+// The auth area's use cases, one per file. Components import them from here.
 export { changePasswordAction } from "./change-password";
 export { revokeOtherSessionsAction, revokeSessionAction } from "./revoke-session";
 export { setupAction } from "./setup";

@@ -1,4 +1,4 @@
-// The security area's use cases, one per file (issue 14). Components import them from here.
+// The security area's use cases, one per file. Components import them from here.
 export { applyRuntimeAction } from "./apply";
 export { repairMirrorAction } from "./repair-mirror";
 export { setScenarioAction } from "./set-scenario";

@@ -6,7 +6,7 @@ import { adoptScenarios, needsAdoption } from "../../security/scenarios";
 import type { RuntimeScenariosOk } from "./scenario-files";
 
 /**
- * First init of scenario intent (DECISIONS "Drift semantics"): the runtime's enabled set becomes the
+ * First init of scenario intent (ADR 007): the runtime's enabled set becomes the
  * intent, once. Every path that reads or writes scenario intent calls this first — the detector, a
  * scenario switch, Apply — so nothing can treat "no rows yet" as "everything disabled" and unlink the
  * runtime's scenarios. A managed instance is adopted only once complete (its marker is written last).

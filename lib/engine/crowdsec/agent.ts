@@ -14,7 +14,7 @@ import { instancePaths, localLapiUrl, type CrowdsecRuntimeSettings } from "./set
 // its pid in <instanceDir>/crowdsec.pid, so it outlives the panel; whoever finds it later adopts it
 // only if the pid is alive and its command line is this instance's crowdsec (proc.ts).
 //
-// "Loaded" (measured on Debian's 1.4.6, see shared/notes/crowdsec-offline.md): LAPI /health answers
+// "Loaded" (measured on Debian's 1.4.6, ADR 006): LAPI /health answers
 // ~0.15 s after spawn, but SIGTERM is only handled once the agent has called signal.Notify, which it
 // does right after logging `Failed to notify(sent: false)` (its sd_notify without a NOTIFY_SOCKET)
 // at the end of Serve(), ~1.2–1.4 s after spawn. Before that SIGTERM kills it raw (exit 143). The

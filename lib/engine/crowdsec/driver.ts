@@ -24,7 +24,7 @@ import { withInstanceLock } from "./lock";
 import { isInstanceAgent, processStartedAt } from "./proc";
 import { crowdsecSettings, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
 
-// The CrowdSec driver (ARCHITECTURE "engine"): drives the managed agent to the latest intent and
+// The CrowdSec driver (ADR 006): drives the managed agent to the latest intent and
 // reports what it observes.
 //
 //  mode local, enabled   → the instance exists and exactly one agent of it runs (adopted if alive,

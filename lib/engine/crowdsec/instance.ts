@@ -24,7 +24,7 @@ import { instanceAgentPids } from "./proc";
 import { instancePaths, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
 import { writeFileAtomic } from "../files";
 
-// The isolated CrowdSec instance Warden manages (shared/notes/crowdsec-offline.md): everything under
+// The isolated CrowdSec instance Warden manages (ADR 006): everything under
 // one directory D with its own ports, created offline from the Debian package's files.
 //   D/etc   config.yaml, acquis.yaml, credentials, patterns, profiles; enabled items = symlinks into D/hub
 //   D/hub   a copy of the package's offline hub as real files (cscli can enable/disable offline)

@@ -1,5 +1,5 @@
 // The `scenarios` drift surface: which CrowdSec scenarios the runtime has enabled on disk
-// (shared/notes/crowdsec-offline.md "Scenario state on disk"), against the scenario intent.
+// (symlinks into the hub, as cscli makes them; local files by their names: ADR 007), against the scenario intent.
 //
 //   Enabled = a `*.yaml`/`*.yml` entry of `<instance>/etc/scenarios/`.
 //   - A symlink is a hub item: its name is `<author>/<stem>` from the target path
@@ -460,7 +460,7 @@ export function readRuntimeScenarios(configScenariosDir: string, hubDir?: string
 const MAX_PROBLEMS = 20;
 
 /**
- * Drift (shared/DECISIONS.md): a scenario enabled on disk whose intent is disabled (no intent row
+ * Drift (ADR 007): a scenario enabled on disk whose intent is disabled (no intent row
  * means disabled), or an intent-enabled scenario absent on disk. Differences are sorted by name;
  * the summaries hold counts and the first problems only.
  */

@@ -14,7 +14,7 @@ import { withInstanceLock } from "./lock";
 import { compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios, scenariosCannotVerify, type RuntimeScenarios } from "./scenario-files";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
-// The driver of CrowdSec's scenario links (issue 14): which hub scenarios the agent loads is the set
+// The driver of CrowdSec's scenario links: which hub scenarios the agent loads is the set
 // of links in its config's scenarios directory. render = the intent's scenario map (adopted from the
 // runtime the first time it is seen), observe = the directory as it is, diff = drift lines, apply =
 // links added and removed under the instance lock, then the agent reloaded (SIGHUP, confirmed by its
@@ -89,7 +89,7 @@ export class CrowdsecScenarios implements RuntimeDriver<ScenariosDesired, Scenar
 
   /**
    * The scenario intent. The first time a complete runtime is seen, its enabled set becomes the
-   * intent (DECISIONS "Drift semantics": first init) — a write to the panel's intent rows, never to
+   * intent (first init, ADR 007) — a write to the panel's intent rows, never to
    * the runtime — so nothing reads "no rows yet" as "everything disabled".
    */
   async render(intent: SecurityIntent): Promise<ScenariosDesired> {

@@ -7,7 +7,7 @@ import { compareAppsec, readTuningFile, type TuningFileObservation } from "./tun
 import { renderTuningFile } from "./tuning-file";
 import { wafSettings, type WafRuntimeSettings } from "./settings";
 
-// The WAF's runtime until the edge exists (issue 14): the OWASP CRS tuning file rendered from the
+// The WAF's runtime until the edge exists: the OWASP CRS tuning file rendered from the
 // WAF intent. Saving a WAF setting, boot and Apply all render it through this driver (the WAF's
 // applier queue), so drift never reports the panel's own change. No proxy loads the file yet: the
 // card says so ("rendered"), and nothing is ever shown as enforced.

@@ -1,5 +1,5 @@
 // The `appsec` drift surface: the WAF intent against the CRS tuning file on disk (the WAF runtime
-// is that rendered file; shared/DECISIONS.md "Honesty about enforcement").
+// is that rendered file, and nothing is shown as enforced: ADR 007).
 //
 // Choice for a WAF whose intent is off: the file still carries the settings (Warden renders it
 // from the settings whatever the switch says), so paranoia and thresholds are compared exactly

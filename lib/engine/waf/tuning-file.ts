@@ -1,5 +1,5 @@
-// The OWASP CRS tuning file Warden renders for the WAF (shared/DECISIONS.md "Honesty about
-// enforcement": the WAF runtime is a rendered tuning file a proxy loads), and a parser that reads
+// The OWASP CRS tuning file Warden renders for the WAF (until a proxy loads it, the WAF's runtime is
+// this rendered file and nothing is shown as enforced), and a parser that reads
 // one back for drift detection. The parser reads ModSecurity's configuration syntax with a small
 // tokenizer (Apache-style lines, continuations, quoted arguments), then the action lists of
 // `SecAction` directives; it is not a regular expression over the text.
