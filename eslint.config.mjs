@@ -6,7 +6,15 @@ const config = [
   ...nextTypescript,
   {
     // lib/architecture/__fixtures__: deliberately violating sources the runtime-writes fitness test reads (never run).
-    ignores: ["lib/generated/**", ".next/**", "node_modules/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "lib/architecture/__fixtures__/**"],
+    ignores: [
+      "lib/generated/**",
+      ".next/**",
+      "node_modules/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+      "lib/architecture/__fixtures__/**",
+    ],
   },
   {
     rules: {
@@ -20,7 +28,11 @@ const config = [
     files: ["app/**", "components/**", "lib/**", "instrumentation.ts"],
     ignores: ["lib/process-registry.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx"],
     rules: {
-      "no-restricted-globals": ["error", { name: "globalThis", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." }, { name: "global", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." }],
+      "no-restricted-globals": [
+        "error",
+        { name: "globalThis", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." },
+        { name: "global", message: "Keep process-wide singletons in lib/process-registry.ts (singleton / processSlot)." },
+      ],
     },
   },
   {
@@ -31,7 +43,10 @@ const config = [
     files: ["app/**", "components/**", "lib/**"],
     ignores: ["lib/env.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx", "**/__fixtures__/**"],
     rules: {
-      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through env() from lib/env.ts (one schema, empty = unset)." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read configuration through env() from lib/env.ts (one schema, empty = unset)." },
+      ],
     },
   },
 ];

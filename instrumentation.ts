@@ -41,7 +41,10 @@ export async function register(): Promise<void> {
   try {
     holdDatabaseInUse(env().DATABASE_URL);
   } catch (error) {
-    log.warn({ event: "in_use_lock_failed", source: "instrumentation", reason: (error as Error).message }, "could not mark the database in use: a restore would not see this panel");
+    log.warn(
+      { event: "in_use_lock_failed", source: "instrumentation", reason: (error as Error).message },
+      "could not mark the database in use: a restore would not see this panel",
+    );
   }
   let healthy = false;
   try {
@@ -54,7 +57,9 @@ export async function register(): Promise<void> {
     // While no admin exists: make (once) and print the one-time setup link. /setup makes it later if
     // the schema becomes healthy only after boot.
     const [{ ensureSetupToken }, { db }] = await Promise.all([import("./lib/auth/setup-token"), import("./lib/db")]);
-    await ensureSetupToken(db()).catch((error: unknown) => log.error({ event: "setup_token_failed", source: "instrumentation", reason: (error as Error).message }, "could not prepare the first-run setup token"));
+    await ensureSetupToken(db()).catch((error: unknown) =>
+      log.error({ event: "setup_token_failed", source: "instrumentation", reason: (error as Error).message }, "could not prepare the first-run setup token"),
+    );
   }
   const { startBootReconcile } = await import("./lib/reconcile/boot");
   void startBootReconcile();

@@ -99,7 +99,10 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 7_000 },
-  reporter: [["list"], ["html", { open: "never", outputFolder: `playwright-report/${E2E_DB}`, title: `Warden e2e on ${E2E_DB === "sqlite" ? "SQLite" : "PostgreSQL"}` }]],
+  reporter: [
+    ["list"],
+    ["html", { open: "never", outputFolder: `playwright-report/${E2E_DB}`, title: `Warden e2e on ${E2E_DB === "sqlite" ? "SQLite" : "PostgreSQL"}` }],
+  ],
   use: {
     // Named screenshots of each page state come from helpers.snapshot; the automatic one only on failure.
     screenshot: "only-on-failure",

@@ -72,7 +72,10 @@ function prepare(req, res) {
   applyClientHeaders(req.headers, client);
   if (client.malformed && Date.now() - lastMalformedWarning > 60_000) {
     lastMalformedWarning = Date.now();
-    log.warn({ event: "forwarded_for_malformed", source: "server.mjs", proxy: req.socket.remoteAddress, entry: client.malformed }, "a trusted proxy sent an X-Forwarded-For entry that is not an address: the client is taken to be that proxy");
+    log.warn(
+      { event: "forwarded_for_malformed", source: "server.mjs", proxy: req.socket.remoteAddress, entry: client.malformed },
+      "a trusted proxy sent an X-Forwarded-For entry that is not an address: the client is taken to be that proxy",
+    );
   }
   if (client.proto === "https" && !publicHttps && !warnedHttpsMismatch) {
     warnedHttpsMismatch = true;

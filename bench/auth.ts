@@ -40,7 +40,12 @@ const { log } = await import("../lib/log");
 const HMAC = { name: "HMAC", hash: "SHA-256" };
 const getCryptoKey = (secret: string) => crypto.subtle.importKey("raw", new TextEncoder().encode(secret), HMAC, false, ["sign", "verify"]);
 const verifySignature = (signature: string, value: string, key: CryptoKey) =>
-  crypto.subtle.verify(HMAC, key, Uint8Array.from(atob(signature), (c) => c.charCodeAt(0)), new TextEncoder().encode(value));
+  crypto.subtle.verify(
+    HMAC,
+    key,
+    Uint8Array.from(atob(signature), (c) => c.charCodeAt(0)),
+    new TextEncoder().encode(value),
+  );
 type Db = ReturnType<typeof processDb>;
 
 const int = (name: string, fallback: number) => {
@@ -77,7 +82,13 @@ interface Latency {
 }
 function latency(samples: number[]): Latency {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean: samples.reduce((a, b) => a + b, 0) / samples.length, max: sorted.at(-1)! };
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+    max: sorted.at(-1)!,
+  };
 }
 const fmt = (l: Latency) => `p50 ${r3(l.p50).toFixed(3)} ms   p99 ${r3(l.p99).toFixed(3)} ms   mean ${r3(l.mean).toFixed(3)} ms   max ${r1(l.max)} ms`;
 
@@ -126,18 +137,26 @@ async function benchProvider(label: string, url: string, dataDir: string): Promi
     ["check", "getAdminSession (lib/auth/guard.ts: the whole check)", check],
     ["library", "auth().api.getSession (the library call the guard makes)", () => auth().api.getSession({ headers })],
     ["pipeline", "auth().api.ok (endpoint pipeline and hooks only, no cookie, no DB)", () => auth().api.ok()],
-    ["next_headers", "next/headers headers() outside a request (nextCookies' hook)", async () => {
-      try {
-        await (await import("next/headers.js")).headers();
-      } catch {
-        // Outside a Next.js request it throws; the plugin catches it the same way.
-      }
-    }],
+    [
+      "next_headers",
+      "next/headers headers() outside a request (nextCookies' hook)",
+      async () => {
+        try {
+          await (await import("next/headers.js")).headers();
+        } catch {
+          // Outside a Next.js request it throws; the plugin catches it the same way.
+        }
+      },
+    ],
     ["find_session", "internalAdapter.findSession (library adapter: session, then user)", () => context.internalAdapter.findSession(token)],
-    ["prisma_two_reads", "the same two reads with Prisma directly", async () => {
-      await db.session.findFirst({ where: { token } });
-      await db.user.findFirst({ where: { id: userId } });
-    }],
+    [
+      "prisma_two_reads",
+      "the same two reads with Prisma directly",
+      async () => {
+        await db.session.findFirst({ where: { token } });
+        await db.user.findFirst({ where: { id: userId } });
+      },
+    ],
     ["prisma_one_read", "one Prisma read with the user included", () => db.session.findUnique({ where: { token }, include: { user: true } })],
     ["hmac", "cookie signature: importKey + HMAC verify", async () => verifySignature(signature, token, await getCryptoKey(secret))],
     ["check_again", "getAdminSession again, after the parts (spread within a run)", check],
@@ -183,7 +202,9 @@ interface SignInResult {
 async function seedAccount(db: Db, username: string, hash: string): Promise<void> {
   const userId = randomUUID();
   const now = new Date();
-  await db.user.create({ data: { id: userId, name: username, email: placeholderEmail(username), username, displayUsername: username, createdAt: now, updatedAt: now } });
+  await db.user.create({
+    data: { id: userId, name: username, email: placeholderEmail(username), username, displayUsername: username, createdAt: now, updatedAt: now },
+  });
   await db.account.create({ data: { id: randomUUID(), accountId: userId, providerId: "credential", userId, password: hash, createdAt: now, updatedAt: now } });
 }
 
@@ -273,7 +294,9 @@ async function benchBurst(db: Db): Promise<BurstResult> {
         { length: BURST },
         (_, i) =>
           new Promise<void>((resolve, reject) =>
-            scrypt(`raw ${i}`, "0123456789abcdef", 32, { N, r: CURRENT_PARAMS.r, p: CURRENT_PARAMS.p, maxmem: 129 * N * CURRENT_PARAMS.r }, (e) => (e ? reject(e) : resolve())),
+            scrypt(`raw ${i}`, "0123456789abcdef", 32, { N, r: CURRENT_PARAMS.r, p: CURRENT_PARAMS.p, maxmem: 129 * N * CURRENT_PARAMS.r }, (e) =>
+              e ? reject(e) : resolve(),
+            ),
           ),
       ),
     ),
@@ -298,8 +321,12 @@ async function main(): Promise<void> {
   try {
     console.log("bench:auth: session check (getAdminSession, valid cookie, server-side) and password hashing");
     console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, load average ${loadavg().map(r1).join(" ")}`);
-    console.log(`  checks: ${WARMUP} warm-up, then ${CHECKS} sequential; hashing: ${HASHES} hashes and verifications; sign-in: ${SIGNINS} rounds; burst: ${BURST} concurrent sign-ins`);
-    console.log(`  password hashing: scrypt ln=${CURRENT_PARAMS.ln} (N=${2 ** CURRENT_PARAMS.ln}), r=${CURRENT_PARAMS.r}, p=${CURRENT_PARAMS.p} (${(128 * 2 ** CURRENT_PARAMS.ln * CURRENT_PARAMS.r) / MiB} MiB each), at most ${hashingStats().bound} at once (lib/auth/password-hash.ts)`);
+    console.log(
+      `  checks: ${WARMUP} warm-up, then ${CHECKS} sequential; hashing: ${HASHES} hashes and verifications; sign-in: ${SIGNINS} rounds; burst: ${BURST} concurrent sign-ins`,
+    );
+    console.log(
+      `  password hashing: scrypt ln=${CURRENT_PARAMS.ln} (N=${2 ** CURRENT_PARAMS.ln}), r=${CURRENT_PARAMS.r}, p=${CURRENT_PARAMS.p} (${(128 * 2 ** CURRENT_PARAMS.ln * CURRENT_PARAMS.r) / MiB} MiB each), at most ${hashingStats().bound} at once (lib/auth/password-hash.ts)`,
+    );
     console.log("  durability: SQLite journal_mode=WAL, synchronous=FULL (lib/db.ts); PostgreSQL server defaults");
     console.log("  logging: WARDEN_LOG_LEVEL=warn (info would log every sign-in); error during the sign-in rounds (a failed sign-in logs a WARN)");
     console.log("  better-auth: cookie cache off (every check reads the database), rate limit off (Warden's lockout)");
@@ -324,7 +351,9 @@ async function main(): Promise<void> {
     const legacyVerify = latency(legacySamples);
     console.log(`  password hash (scrypt)   p50 ${r1(hash.p50)} ms   p95 ${r1(hash.p95)} ms   max ${r1(hash.max)} ms`);
     console.log(`  password verify          p50 ${r1(verify.p50)} ms   p95 ${r1(verify.p95)} ms   max ${r1(verify.max)} ms`);
-    console.log(`  legacy row verify        p50 ${r1(legacyVerify.p50)} ms   (better-auth's N=16384,r=16 + one current-cost scrypt of padding; ${legacySamples.length} runs)`);
+    console.log(
+      `  legacy row verify        p50 ${r1(legacyVerify.p50)} ms   (better-auth's N=16384,r=16 + one current-cost scrypt of padding; ${legacySamples.length} runs)`,
+    );
 
     const sqliteUrl = `file:${join(dir, "warden.db")}`;
     const sqlite = await benchProvider("sqlite", sqliteUrl, join(dir, "data"));
@@ -338,15 +367,21 @@ async function main(): Promise<void> {
     const signInRatio = signIn.unknown.p50 / signIn.knownWrong.p50;
     console.log(`  sign-in (login(), SQLite) known user, right password   p50 ${r1(signIn.known.p50)} ms   max ${r1(signIn.known.max)} ms`);
     console.log(`  sign-in (login(), SQLite) known user, wrong password   p50 ${r1(signIn.knownWrong.p50)} ms   max ${r1(signIn.knownWrong.max)} ms`);
-    console.log(`  sign-in (login(), SQLite) unknown user                 p50 ${r1(signIn.unknown.p50)} ms   max ${r1(signIn.unknown.max)} ms   (unknown / known-wrong = ${signInRatio.toFixed(2)})`);
-    console.log(`  sign-in (login(), SQLite) legacy row, wrong password   p50 ${r1(signIn.legacyWrong.p50)} ms   (not yet upgraded: never faster than an unknown user)`);
+    console.log(
+      `  sign-in (login(), SQLite) unknown user                 p50 ${r1(signIn.unknown.p50)} ms   max ${r1(signIn.unknown.max)} ms   (unknown / known-wrong = ${signInRatio.toFixed(2)})`,
+    );
+    console.log(
+      `  sign-in (login(), SQLite) legacy row, wrong password   p50 ${r1(signIn.legacyWrong.p50)} ms   (not yet upgraded: never faster than an unknown user)`,
+    );
     console.log(`  sign-in (login(), SQLite) legacy row, first success    ${r1(signIn.legacyUpgradeMs)} ms   (verify + rehash + row update, once per account)`);
     const burst = await benchBurst(signInDb);
     console.log(
       `  ${BURST} concurrent sign-ins (SQLite): RSS ${r1(burst.baselineMiB)} → peak ${r1(burst.peakMiB)} MiB (+${r1(burst.growthMiB)}), ` +
         `at most ${burst.maxInFlight} scrypt in flight (bound ${burst.bound}), all done in ${r1(burst.wallMs)} ms, per sign-in p50 ${r1(burst.latency.p50)} ms, max ${r1(burst.latency.max)} ms`,
     );
-    console.log(`  for contrast, ${BURST} raw scrypt calls at the same cost without the bound (libuv's ${Number(process.env.UV_THREADPOOL_SIZE) || 4} threads): RSS +${r1(burst.unboundedGrowthMiB)} MiB`);
+    console.log(
+      `  for contrast, ${BURST} raw scrypt calls at the same cost without the bound (libuv's ${Number(process.env.UV_THREADPOOL_SIZE) || 4} threads): RSS +${r1(burst.unboundedGrowthMiB)} MiB`,
+    );
     delete process.env.WARDEN_LOGIN_MAX_FAILURES;
     log.level = "warn";
 
@@ -357,11 +392,17 @@ async function main(): Promise<void> {
     const postgres = await benchProvider("postgresql", u.toString(), join(dir, "data"));
 
     const verdict = (ok: boolean) => (ok ? "MET" : "MISSED");
-    console.log(`  target session check p50 < ${TARGETS.sessionCheckP50Ms} ms: SQLite ${verdict(sqlite.check.p50 < TARGETS.sessionCheckP50Ms)}, PostgreSQL ${verdict(postgres.check.p50 < TARGETS.sessionCheckP50Ms)}`);
+    console.log(
+      `  target session check p50 < ${TARGETS.sessionCheckP50Ms} ms: SQLite ${verdict(sqlite.check.p50 < TARGETS.sessionCheckP50Ms)}, PostgreSQL ${verdict(postgres.check.p50 < TARGETS.sessionCheckP50Ms)}`,
+    );
     const hashMet = hash.p50 <= TARGETS.hashP50MaxMs;
     const signInClose = signInRatio >= TARGETS.signInRatioMin && signInRatio <= TARGETS.signInRatioMax;
-    console.log(`  target one hash ≤ ${TARGETS.hashP50MaxMs} ms p50 (scrypt ln=${CURRENT_PARAMS.ln},r=${CURRENT_PARAMS.r},p=${CURRENT_PARAMS.p}): ${verdict(hashMet)} (${r1(hash.p50)} ms)`);
-    console.log(`  target unknown-user sign-in within ${TARGETS.signInRatioMin}–${TARGETS.signInRatioMax} × a known user's wrong password: ${verdict(signInClose)} (${signInRatio.toFixed(2)})`);
+    console.log(
+      `  target one hash ≤ ${TARGETS.hashP50MaxMs} ms p50 (scrypt ln=${CURRENT_PARAMS.ln},r=${CURRENT_PARAMS.r},p=${CURRENT_PARAMS.p}): ${verdict(hashMet)} (${r1(hash.p50)} ms)`,
+    );
+    console.log(
+      `  target unknown-user sign-in within ${TARGETS.signInRatioMin}–${TARGETS.signInRatioMax} × a known user's wrong password: ${verdict(signInClose)} (${signInRatio.toFixed(2)})`,
+    );
     console.log(
       JSON.stringify({
         session_check_p50_ms: r3(sqlite.check.p50),

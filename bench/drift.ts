@@ -82,7 +82,9 @@ async function run(): Promise<void> {
   const quiet = new DriftDetector({ db, engine, settings: { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 0 } });
   await quiet.start();
   const report = quiet.report();
-  for (const s of Object.values(report.surfaces)) if (s.verdict !== "in_sync") throw new Error(`${s.surface} is ${s.verdict} (${s.reason ?? JSON.stringify(s.differences.slice(0, 2))}): the bench expects all in sync`);
+  for (const s of Object.values(report.surfaces))
+    if (s.verdict !== "in_sync")
+      throw new Error(`${s.surface} is ${s.verdict} (${s.reason ?? JSON.stringify(s.differences.slice(0, 2))}): the bench expects all in sync`);
   // a) Every check re-reads the directory and all 5,000 link targets: the directory's mtime is moved
   //    before each check, so the listing cache (keyed by dev/inode/mtime) never answers. This is the
   //    figure the target is judged on.
@@ -146,10 +148,19 @@ async function run(): Promise<void> {
         body: JSON.stringify({ username: "bench", password: "bench admin passphrase" }),
       });
       if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-      const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-      const body = (await (await fetch(`http://127.0.0.1:${port}/api/security/drift`, { headers: { cookie } })).json()) as { surfaces?: Record<string, { verdict: string }> };
+      const cookie = login.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
+      const body = (await (await fetch(`http://127.0.0.1:${port}/api/security/drift`, { headers: { cookie } })).json()) as {
+        surfaces?: Record<string, { verdict: string }>;
+      };
       if (!body.surfaces) throw new Error(`drift route answered ${JSON.stringify(body).slice(0, 200)}`);
-      console.log(`  drift route answers: ${Object.values(body.surfaces).map((s) => s.verdict).join(", ")}`);
+      console.log(
+        `  drift route answers: ${Object.values(body.surfaces)
+          .map((s) => s.verdict)
+          .join(", ")}`,
+      );
       await rate(`http://127.0.0.1:${port}/api/session`, cookie, 2);
       await rate(`http://127.0.0.1:${port}/api/security/drift`, cookie, 2);
       bare = await rate(`http://127.0.0.1:${port}/api/session`, cookie, 10);
@@ -157,7 +168,9 @@ async function run(): Promise<void> {
     } finally {
       server.kill("SIGTERM");
     }
-    console.log(`  GET /api/session (trivial authenticated route): ${bare} req/s; GET /api/security/drift: ${drift} req/s (ratio ${round(drift / bare)}; autocannon, 10 connections, 10 s each, same run)`);
+    console.log(
+      `  GET /api/session (trivial authenticated route): ${bare} req/s; GET /api/security/drift: ${drift} req/s (ratio ${round(drift / bare)}; autocannon, 10 connections, 10 s each, same run)`,
+    );
   } else {
     await db.$disconnect();
     console.log("  HTTP part skipped (BENCH_HTTP=0)");
@@ -210,7 +223,10 @@ async function startServer(url: string, port: number, instanceDir: string, tunin
   });
   for (let i = 0; i < 150; i++) {
     await sleep(200);
-    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return child;
   }
   child.kill("SIGTERM");

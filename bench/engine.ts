@@ -148,7 +148,8 @@ async function main(): Promise<void> {
     ["status poll p50", result.status_p50_ms, 5],
   ] as const;
   console.log("");
-  for (const [name, value, target] of targets) console.log(`${name.padEnd(32)} ${String(value).padStart(9)} ms  (target ≤ ${target} ms) ${value <= target ? "met" : "MISSED"}`);
+  for (const [name, value, target] of targets)
+    console.log(`${name.padEnd(32)} ${String(value).padStart(9)} ms  (target ≤ ${target} ms) ${value <= target ? "met" : "MISSED"}`);
   console.log(`processes spawned by ${status.length} status polls: ${spawned} ${spawned === 0 ? "(met)" : "(MISSED: must be 0)"}`);
   console.log(JSON.stringify(result));
 }

@@ -27,7 +27,10 @@ async function timeReport500(): Promise<number> {
     const name = `${String(20000101000000 + i)}_step_${i}`;
     mkdirSync(join(dir, name));
     const table = `bench_t${i % 50}`;
-    const sql = i < 50 ? `CREATE TABLE "${table}" ("id" INTEGER NOT NULL PRIMARY KEY, "c0" TEXT);\n` : `ALTER TABLE "${table}" ADD COLUMN "c${Math.floor(i / 50)}" TEXT;\n`;
+    const sql =
+      i < 50
+        ? `CREATE TABLE "${table}" ("id" INTEGER NOT NULL PRIMARY KEY, "c0" TEXT);\n`
+        : `ALTER TABLE "${table}" ADD COLUMN "c${Math.floor(i / 50)}" TEXT;\n`;
     writeFileSync(join(dir, name, "migration.sql"), `-- bench migration ${i}\n${sql}`);
   }
   const url = `file:${join(work, "report-500.db")}`;
@@ -62,7 +65,10 @@ async function rate(url: string, seconds: number): Promise<number> {
 }
 
 async function startServer(url: string, port: number, kind: "warden" | "next-start" = "warden"): Promise<ChildProcess> {
-  const command = kind === "warden" ? [join(root, "server.mjs"), "-p", String(port), "-H", "127.0.0.1"] : [join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"];
+  const command =
+    kind === "warden"
+      ? [join(root, "server.mjs"), "-p", String(port), "-H", "127.0.0.1"]
+      : [join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"];
   const child = spawn(process.execPath, command, {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, WARDEN_DATA_DIR: work, WARDEN_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
@@ -70,7 +76,10 @@ async function startServer(url: string, port: number, kind: "warden" | "next-sta
   });
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 200));
-    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return child;
   }
   child.kill("SIGTERM");
@@ -108,7 +117,9 @@ async function main(): Promise<void> {
     await stop(server);
   }
   const ratio = health / bare;
-  console.log(`  bare route handler (/api/health/live): ${bare} req/s; /api/health: ${health} req/s (ratio ${round(ratio)}; autocannon, 10 connections, 10 s each, same run)`);
+  console.log(
+    `  bare route handler (/api/health/live): ${bare} req/s; /api/health: ${health} req/s (ratio ${round(ratio)}; autocannon, 10 connections, 10 s each, same run)`,
+  );
 
   // The same bare route under a plain `next start` of the same build, then under server.mjs again:
   // the server's figure is the mean of its two runs around next start's, so drift over the run
@@ -131,7 +142,9 @@ async function main(): Promise<void> {
   }
   const customServer = Math.round((bare + bareAgain) / 2);
   const serverRatio = customServer / nextStartRate;
-  console.log(`  bare route under server.mjs: ${customServer} req/s (${bare}, ${bareAgain}); under next start: ${nextStartRate} req/s (ratio ${round(serverRatio)})`);
+  console.log(
+    `  bare route under server.mjs: ${customServer} req/s (${bare}, ${bareAgain}); under next start: ${nextStartRate} req/s (ratio ${round(serverRatio)})`,
+  );
 
   const targets = [
     ["report for 500 migrations <= 100 ms", report500 <= 100],

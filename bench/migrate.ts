@@ -96,7 +96,9 @@ async function settings(provider: Provider, url: string): Promise<string> {
       const [jm] = await conn.query<{ journal_mode: string }>("PRAGMA journal_mode");
       return `journal_mode=${jm!.journal_mode}, synchronous=FULL on the panel's connections; the backup copy in rollback-journal mode`;
     }
-    const rows = await conn.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'server_version')`);
+    const rows = await conn.query<{ name: string; setting: string }>(
+      `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'server_version')`,
+    );
     return rows.map((r) => `${r.name}=${r.setting}`).join(", ");
   } finally {
     await conn.close();
@@ -107,7 +109,9 @@ async function measure(provider: Provider, url: string): Promise<{ backup: numbe
   const folder = await prepare(provider, url);
   const report = await buildMigrationReport(url, { dir: folder });
   if (report.counts.pending !== 1) throw new Error(`${provider}: expected 1 pending migration, found ${report.counts.pending}`);
-  console.log(`${provider}: ${AUDIT_ROWS} audit rows, pending ${PENDING} (${provider === "sqlite" ? "table rebuild" : "ADD COLUMN + UPDATE of every row"}); ${await settings(provider, url)}`);
+  console.log(
+    `${provider}: ${AUDIT_ROWS} audit rows, pending ${PENDING} (${provider === "sqlite" ? "table rebuild" : "ADD COLUMN + UPDATE of every row"}); ${await settings(provider, url)}`,
+  );
   const dir = join(work, `backups-${provider}`);
   const backups: number[] = [];
   const dryRuns: number[] = [];
@@ -128,7 +132,9 @@ async function measure(provider: Provider, url: string): Promise<{ backup: numbe
     const restored = await restoreBackup(url, backup.path, { dir });
     restores.push(performance.now() - t);
     if (restored.report.status !== "healthy") throw new Error(`${provider}: after restore: ${restored.report.summary}`);
-    console.log(`  run ${run + 1}: backup ${Math.round(backups.at(-1)!)} ms (${(size / 1e6).toFixed(1)} MB), dry run ${Math.round(dryRuns.at(-1)!)} ms (copy ${dry.copyMs} ms, migration ${dry.steps[0]!.ms} ms), restore ${Math.round(restores.at(-1)!)} ms`);
+    console.log(
+      `  run ${run + 1}: backup ${Math.round(backups.at(-1)!)} ms (${(size / 1e6).toFixed(1)} MB), dry run ${Math.round(dryRuns.at(-1)!)} ms (copy ${dry.copyMs} ms, migration ${dry.steps[0]!.ms} ms), restore ${Math.round(restores.at(-1)!)} ms`,
+    );
   }
   const check = await openRawConnection(url, { mustExist: true });
   try {

@@ -146,7 +146,10 @@ async function concurrent(url: string, label: string): Promise<Stats> {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
   }
   const results = workers.map((w) => {
-    const line = w.output().split("\n").find((l) => l.startsWith('{"bench":"result"'));
+    const line = w
+      .output()
+      .split("\n")
+      .find((l) => l.startsWith('{"bench":"result"'));
     if (!line) throw new Error(`${label}: writer ${w.name} printed no result`);
     return JSON.parse(line) as WorkerResult;
   });
@@ -256,7 +259,11 @@ async function main(): Promise<void> {
   const verdict = (met: boolean) => (met ? "MET" : "MISSED");
   const targets = [
     [`SQLite p99 <= ${TARGETS.sqliteP99Ms} ms`, `${r2(seqSqlite.p99)} ms`, seqSqlite.p99 <= TARGETS.sqliteP99Ms],
-    [`SQLite >= ${TARGETS.sqliteCommitsPerS} sequential commits/s`, `${Math.round(seqSqlite.commitsPerS)}/s`, seqSqlite.commitsPerS >= TARGETS.sqliteCommitsPerS],
+    [
+      `SQLite >= ${TARGETS.sqliteCommitsPerS} sequential commits/s`,
+      `${Math.round(seqSqlite.commitsPerS)}/s`,
+      seqSqlite.commitsPerS >= TARGETS.sqliteCommitsPerS,
+    ],
     [`PostgreSQL p99 <= ${TARGETS.postgresP99Ms} ms`, `${r2(seqPg.p99)} ms`, seqPg.p99 <= TARGETS.postgresP99Ms],
   ] as const;
   console.log("targets (sequential, this machine):");

@@ -17,7 +17,10 @@ export function AppShell({ schema, username, children }: { schema: MigrationRepo
         <NavLinks />
       </nav>
       <div className="min-w-0">
-        <header className="flex flex-wrap items-center gap-4 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900" aria-label="System status">
+        <header
+          className="flex flex-wrap items-center gap-4 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900"
+          aria-label="System status"
+        >
           <SchemaPill initial={schema} />
           <EnginePill />
           <DriftPill />

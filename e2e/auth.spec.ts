@@ -17,7 +17,10 @@ const INVALID = "Invalid username or password.";
 test.describe.serial("first-run server: setup, then lockout", () => {
   test.use({ session: "none" });
 
-  test("every page leads to /setup, which needs the one-time token; the form creates the admin, lands on /security, and /setup is then a 404 @first-run", async ({ page, newContext }, testInfo) => {
+  test("every page leads to /setup, which needs the one-time token; the form creates the admin, lands on /security, and /setup is then a 404 @first-run", async ({
+    page,
+    newContext,
+  }, testInfo) => {
     await page.goto("/account");
     await expect(page).toHaveURL(/\/setup$/);
     // Without the token: where to find it, never the form.
@@ -66,7 +69,10 @@ test.describe.serial("first-run server: setup, then lockout", () => {
     // lockout that the next test measures on this server.)
   });
 
-  test("the 6th failed sign-in within a minute is refused with a lockout message, and so is a correct password @first-run", async ({ page, request }, testInfo) => {
+  test("the 6th failed sign-in within a minute is refused with a lockout message, and so is a correct password @first-run", async ({
+    page,
+    request,
+  }, testInfo) => {
     // A username of its own: the lock on it touches no other test's account. The per-IP lock it
     // also triggers is why this runs last on its server.
     const probe = { username: "lockout-probe", password: "not the password 0" };
@@ -150,7 +156,12 @@ test.describe("sign-in form", () => {
     expect((await page.request.get("/api/security/status")).status()).toBe(401);
   });
 
-  test("no `next` takes the browser off-site: signed in with each link of the corpus, the page is on the panel's origin", async ({ page, baseURL, context, newContext }) => {
+  test("no `next` takes the browser off-site: signed in with each link of the corpus, the page is on the panel's origin", async ({
+    page,
+    baseURL,
+    context,
+    newContext,
+  }) => {
     test.setTimeout(180_000); // a sign-in per link of the corpus: ~35 scrypt hashes at ~0.6 s each (ADR 009)
     const origin = new URL(baseURL!).origin;
     for (const next of OFF_SITE_NEXT) {
@@ -186,7 +197,9 @@ test.describe("account page", () => {
     await expect(second).toHaveCount(1);
     await expect(second).toContainText("127.0.0.1");
     // Recent sign-in activity lists the sign-ins with their source address.
-    await expect(page.getByTestId("auth-event").filter({ hasText: "login succeeded" }).filter({ hasText: ADMIN.username }).first()).toContainText("from 127.0.0.1");
+    await expect(page.getByTestId("auth-event").filter({ hasText: "login succeeded" }).filter({ hasText: ADMIN.username }).first()).toContainText(
+      "from 127.0.0.1",
+    );
     await snapshot(page, testInfo, "account-sessions");
 
     await second.getByRole("button", { name: "Revoke" }).click();
@@ -248,7 +261,10 @@ test.describe("an admin provisioned on the server", () => {
     return result.stdout;
   }
 
-  test("created by `create-admin --additional`, reset to a one-time password: the reduced /migrations view until a new password is chosen", async ({ page, context }, testInfo) => {
+  test("created by `create-admin --additional`, reset to a one-time password: the reduced /migrations view until a new password is chosen", async ({
+    page,
+    context,
+  }, testInfo) => {
     const username = `ops-${Date.now().toString(36)}`;
     cli(["create-admin", username, "--additional"], "provisioned passphrase 1\n");
     const oneTime = "one time passphrase 42";

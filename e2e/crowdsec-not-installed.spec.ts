@@ -6,7 +6,9 @@ import { card, readStatus, snapshot } from "./helpers";
 
 type AuditEntries = { entries: { action: string; protection: string | null; outcome: string; error: string | null }[]; total: number };
 
-test("CrowdSec not installed: the card says so and how to install it; the switch is refused and nothing is committed @not-installed", async ({ page }, testInfo) => {
+test("CrowdSec not installed: the card says so and how to install it; the switch is refused and nothing is committed @not-installed", async ({
+  page,
+}, testInfo) => {
   await page.goto("/security");
   const crowdsec = card(page, "crowdsec");
   const toggle = page.getByRole("switch", { name: "CrowdSec" });
@@ -33,7 +35,10 @@ test("CrowdSec not installed: the card says so and how to install it; the switch
   expect(after.intent).toEqual(before.intent);
   const audit = (await (await page.request.get("/api/security/audit?pageSize=100")).json()) as AuditEntries;
   const committedBefore = auditBefore.entries.filter((e) => e.outcome === "committed").length;
-  expect(audit.entries.filter((e) => e.outcome === "committed"), "no new committed audit row").toHaveLength(committedBefore);
+  expect(
+    audit.entries.filter((e) => e.outcome === "committed"),
+    "no new committed audit row",
+  ).toHaveLength(committedBefore);
   expect(audit.entries.filter((e) => e.protection === "crowdsec" && e.outcome === "committed")).toEqual([]);
 
   // The audit tab shows no committed CrowdSec change either.

@@ -68,7 +68,9 @@ test.describe("CrowdSec agent", () => {
     await page.close();
   });
 
-  test("switched on, a real crowdsec agent runs with the instance's config (no drift flashes while it starts); switched off, it is gone", async ({ page }, testInfo) => {
+  test("switched on, a real crowdsec agent runs with the instance's config (no drift flashes while it starts); switched off, it is gone", async ({
+    page,
+  }, testInfo) => {
     await page.goto("/security");
     const crowdsec = card(page, "crowdsec");
     // Watch for the drift banner from before the click: a runtime being started is settling, not drift.
@@ -81,13 +83,19 @@ test.describe("CrowdSec agent", () => {
     });
     const pid = await switchOn(page);
     await page.waitForTimeout(2_500); // the drift poll after the start has answered
-    expect(await page.evaluate(() => (window as unknown as { __driftBannerSeen?: boolean }).__driftBannerSeen), "the drift banner appeared during the start").toBe(false);
+    expect(
+      await page.evaluate(() => (window as unknown as { __driftBannerSeen?: boolean }).__driftBannerSeen),
+      "the drift banner appeared during the start",
+    ).toBe(false);
 
     // The pid on the card is a crowdsec process running this instance's config (checked from Node).
     const config = agentConfig(pid);
     expect(config, `/proc/${pid}/cmdline is crowdsec -c <config>`).not.toBeNull();
     expect(config!.startsWith(INSTANCE_DIR + path.sep), `${config} lies in ${INSTANCE_DIR}`).toBe(true);
-    expect(agentsUnder(INSTANCE_DIR).map((a) => a.pid), "exactly one agent for the instance").toEqual([pid]);
+    expect(
+      agentsUnder(INSTANCE_DIR).map((a) => a.pid),
+      "exactly one agent for the instance",
+    ).toEqual([pid]);
     const status = await crowdsecStatus(page);
     expect(status.intent.enabled).toBe(true);
     expect(status.runtime).toMatchObject({ state: "running", pid });

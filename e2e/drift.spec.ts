@@ -106,7 +106,9 @@ test.describe("drift: intent against the runtime", () => {
     await page.close();
   });
 
-  test("a scenario switched off and hand edits on disk (a link, the tuning file) each show as drift, a saved WAF threshold does not, and Apply to runtime clears it", async ({ page }, testInfo) => {
+  test("a scenario switched off and hand edits on disk (a link, the tuning file) each show as drift, a saved WAF threshold does not, and Apply to runtime clears it", async ({
+    page,
+  }, testInfo) => {
     test.setTimeout(180_000);
     await page.goto("/security");
     originalInbound = (await readStatus(page)).intent.waf!.settings.inboundThreshold as number;

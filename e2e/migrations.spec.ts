@@ -50,7 +50,10 @@ test("@schema healthy: /migrations lists every migration applied and the schema 
   await snapshot(page, testInfo, "migrations-healthy");
 });
 
-test("@schema a table dropped by hand: protected pages show the degraded notice, /api/health 503, repaired → notice gone on the next poll", async ({ page, context }, testInfo) => {
+test("@schema a table dropped by hand: protected pages show the degraded notice, /api/health 503, repaired → notice gone on the next poll", async ({
+  page,
+  context,
+}, testInfo) => {
   await apiLogin(context.request, SCHEMA_ADMIN);
   await runSql(SCHEMA_SERVER, `DROP TABLE "security_configs"`);
 
@@ -83,11 +86,17 @@ test("@schema a table dropped by hand: protected pages show the degraded notice,
   await expect(migrations.getByTestId("migration-summary")).toHaveAttribute("data-status", "healthy", { timeout: 15_000 });
 });
 
-test("@schema a failed migration is named everywhere; its error only for a signed-in admin; the exact resolve commands can be pasted", async ({ page, context }, testInfo) => {
+test("@schema a failed migration is named everywhere; its error only for a signed-in admin; the exact resolve commands can be pasted", async ({
+  page,
+  context,
+}, testInfo) => {
   const drift = MIGRATION_FOLDERS.find((folder) => folder.endsWith("_drift"))!;
   const dbError = 'relation "scenario_intents" already exists (row value: secret-ish)';
   // As the migrator records a migration that failed half-way: started, never finished, with its error.
-  await runSql(SCHEMA_SERVER, `UPDATE "_prisma_migrations" SET "finished_at" = NULL, "logs" = '${dbError.replaceAll("'", "''")}' WHERE "migration_name" = '${drift}'`);
+  await runSql(
+    SCHEMA_SERVER,
+    `UPDATE "_prisma_migrations" SET "finished_at" = NULL, "logs" = '${dbError.replaceAll("'", "''")}' WHERE "migration_name" = '${drift}'`,
+  );
   try {
     // The verdict is cached for at most a second.
     await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 5_000 }).toBe(503);
@@ -100,7 +109,10 @@ test("@schema a failed migration is named everywhere; its error only for a signe
     await page.goto("/migrations");
     const notice = page.getByTestId("degraded-notice");
     await expect(notice).toContainText(`Failed migration: ${drift}`);
-    await expect(notice.getByTestId("remedy")).toHaveText([new RegExp(`npm run cli -- migrate resolve --rolled-back ${drift}`), new RegExp(`npm run cli -- migrate resolve --applied ${drift}`)]);
+    await expect(notice.getByTestId("remedy")).toHaveText([
+      new RegExp(`npm run cli -- migrate resolve --rolled-back ${drift}`),
+      new RegExp(`npm run cli -- migrate resolve --applied ${drift}`),
+    ]);
     await expect(page.locator("body")).not.toContainText("secret-ish");
     await snapshot(page, testInfo, "migrations-failed-reduced");
     await expectAccessible(page, "/migrations reduced view while degraded (signed out)");
@@ -138,7 +150,10 @@ function cli(...args: string[]) {
 
 const SETUP_TOKEN_MIGRATION = () => MIGRATION_FOLDERS.find((folder) => folder.endsWith("_setup_token"))!;
 
-test("@schema a pending migration from the health page: Test on a copy, then Apply (password again): a backup first, healthy without a restart, the backup listed with its restore command", async ({ page, context }, testInfo) => {
+test("@schema a pending migration from the health page: Test on a copy, then Apply (password again): a backup first, healthy without a restart, the backup listed with its restore command", async ({
+  page,
+  context,
+}, testInfo) => {
   const pendingName = SETUP_TOKEN_MIGRATION();
   await runSql(SCHEMA_SERVER, `DROP TABLE "setup_tokens"; DELETE FROM "_prisma_migrations" WHERE "migration_name" = '${pendingName}';`);
   await apiLogin(context.request, SCHEMA_ADMIN);
@@ -184,7 +199,10 @@ test("@schema a pending migration from the health page: Test on a copy, then App
   await expectAccessible(page, "/migrations after Apply");
 });
 
-test("@schema a migration that fails on Apply: the dry run names the statement; Apply shows the failure, its backup and the restore command; restore refuses while the panel runs, --force restores", async ({ page, context }, testInfo) => {
+test("@schema a migration that fails on Apply: the dry run names the statement; Apply shows the failure, its backup and the restore command; restore refuses while the panel runs, --force restores", async ({
+  page,
+  context,
+}, testInfo) => {
   const pendingName = SETUP_TOKEN_MIGRATION();
   // Its table already exists (made by hand): the migration's CREATE TABLE fails.
   await runSql(SCHEMA_SERVER, `DELETE FROM "_prisma_migrations" WHERE "migration_name" = '${pendingName}';`);
@@ -231,7 +249,9 @@ test("@schema a migration that fails on Apply: the dry run names the statement; 
   await expect.poll(async () => (await page.request.get("/api/health")).status(), { timeout: 15_000 }).toBe(200);
 });
 
-test("@schema an old database (auth migrations not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({ page }, testInfo) => {
+test("@schema an old database (auth migrations not applied): pending, reduced view without login; `migrate` → notice gone on the next poll", async ({
+  page,
+}, testInfo) => {
   // Children before "users" (sessions and accounts reference it on both providers), in one script:
   // a transaction on PostgreSQL (pg sends it as one simple query), so a failure changes nothing there.
   // A database from before authentication has neither the auth migration nor the one that later

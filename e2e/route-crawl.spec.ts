@@ -32,7 +32,10 @@ const PAGES: Record<string, { why: string; expect: Record<State, PageExpectation
   "/(auth)/login/page": { why: "open (after setup)", expect: { noAdmin: { to: "/setup" }, anonymous: { status: 200 }, admin: { to: "/security" } } },
   "/(auth)/setup/page": { why: "open only while no admin exists", expect: { noAdmin: { status: 200 }, anonymous: { status: 404 }, admin: { status: 404 } } },
   "/_not-found/page": { why: "Next.js 404 page, no data", expect: { noAdmin: { status: 404 }, anonymous: { status: 404 }, admin: { status: 404 } } },
-  "/_global-error/page": { why: "Next.js global error page, no data", expect: { noAdmin: { status: 500 }, anonymous: { status: 500 }, admin: { status: 500 } } },
+  "/_global-error/page": {
+    why: "Next.js global error page, no data",
+    expect: { noAdmin: { status: 500 }, anonymous: { status: 500 }, admin: { status: 500 } },
+  },
 };
 
 type RouteRule =
@@ -123,9 +126,21 @@ function expectClassified(build: BuildRoutes): void {
     for (const key of found) if (!listed.includes(key)) problems.push(`${what} ${key} is in the build but not classified in e2e/route-crawl.spec.ts`);
     for (const key of listed) if (!found.includes(key)) problems.push(`${what} ${key} is classified in e2e/route-crawl.spec.ts but not in the build`);
   };
-  compare("page", build.pages.map((p) => p.key), Object.keys(PAGES));
-  compare("route handler", build.routes.map((r) => r.key), Object.keys(ROUTES));
-  compare("server action", build.actions.map((a) => a.key), Object.keys(ACTIONS));
+  compare(
+    "page",
+    build.pages.map((p) => p.key),
+    Object.keys(PAGES),
+  );
+  compare(
+    "route handler",
+    build.routes.map((r) => r.key),
+    Object.keys(ROUTES),
+  );
+  compare(
+    "server action",
+    build.actions.map((a) => a.key),
+    Object.keys(ACTIONS),
+  );
   expect(problems, "every page, route handler and server action of the build has a rule").toEqual([]);
 }
 
@@ -197,7 +212,12 @@ async function checkRoutes(request: APIRequestContext, build: BuildRoutes, state
       expectSecurityHeaders(response, what);
       if (method !== "GET" && method !== "HEAD") {
         // Mutating methods refuse cross-site requests (Origin of another site), session or not.
-        const crossSite = await request.fetch(path, { method, maxRedirects: 0, headers: { Origin: "http://evil.example" }, ...(probe?.body !== undefined ? { data: probe.body } : {}) });
+        const crossSite = await request.fetch(path, {
+          method,
+          maxRedirects: 0,
+          headers: { Origin: "http://evil.example" },
+          ...(probe?.body !== undefined ? { data: probe.body } : {}),
+        });
         expect(crossSite.status(), `${what} from another site`).toBe(403);
       }
       if (rule.access === "open") {
@@ -230,7 +250,12 @@ async function invokeAction(request: APIRequestContext, baseURL: string, action:
   const text = await response.text();
   expect(response.status(), `action ${action.id}: ${text}`).toBe(200);
   // React Flight: row 0 is {"a":"$@<row>",…}; that row holds the action's return value.
-  const rows = new Map(text.split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)] as const));
+  const rows = new Map(
+    text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)] as const),
+  );
   const ref = (JSON.parse(rows.get("0") ?? "{}") as { a?: string }).a;
   const row = ref?.startsWith("$@") ? rows.get(ref.slice(2)) : undefined;
   if (!row) throw new Error(`action ${action.id}: no return value in ${text}`);
@@ -302,7 +327,11 @@ test("every page, route handler and server action in the build's manifests is cl
 test.describe("crawl", () => {
   test.use({ session: "none" });
 
-  test("a fresh install: every page leads to /setup, routes answer 401, actions UNAUTHENTICATED, setup open @no-admin", async ({ page, request, baseURL }, testInfo) => {
+  test("a fresh install: every page leads to /setup, routes answer 401, actions UNAUTHENTICATED, setup open @no-admin", async ({
+    page,
+    request,
+    baseURL,
+  }, testInfo) => {
     const build = readBuild(testInfo);
     expectClassified(build);
     await checkPages(request, build, "noAdmin");
@@ -314,7 +343,11 @@ test.describe("crawl", () => {
     await snapshot(page, testInfo, "no-admin-setup");
   });
 
-  test("without a session: pages redirect to /login, routes answer 401, actions UNAUTHENTICATED, setup closed", async ({ page, request, baseURL }, testInfo) => {
+  test("without a session: pages redirect to /login, routes answer 401, actions UNAUTHENTICATED, setup closed", async ({
+    page,
+    request,
+    baseURL,
+  }, testInfo) => {
     const build = readBuild(testInfo);
     expectClassified(build);
     await checkPages(request, build, "anonymous");

@@ -188,7 +188,7 @@ test.describe("security toggles", () => {
       state: "failed",
       summary: "CrowdSec agent exited 5 times within a minute; Warden stopped restarting it.",
       details: { selfHeal: "gave up after 5 attempts" },
-      logTail: ["time=… level=info msg=\"Loading config\"", "time=… level=fatal msg=\"listen tcp 127.0.0.1:8080: bind: address already in use\""],
+      logTail: ['time=… level=info msg="Loading config"', 'time=… level=fatal msg="listen tcp 127.0.0.1:8080: bind: address already in use"'],
     };
     await expect(runtime.getByTestId("runtime-state")).toHaveText("Failed");
     await expect(runtime.getByTestId("runtime-pid")).toHaveCount(0);
@@ -294,7 +294,13 @@ test.describe("tabs and the address bar", () => {
   test("when every poll fails, the view says it is stale once, naming what could not be refreshed", async ({ page }, testInfo) => {
     await page.goto("/security");
     await expect(page.getByRole("switch", { name: "WAF" })).toBeVisible();
-    await page.route("**/api/security/**", (route) => route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "SCHEMA_DEGRADED", message: "down for the test" } }) }));
+    await page.route("**/api/security/**", (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "SCHEMA_DEGRADED", message: "down for the test" } }),
+      }),
+    );
     const notice = page.getByTestId("stale-notice");
     await expect(notice).toContainText("security status", { timeout: 15_000 });
     await expect(notice).toContainText("drift status", { timeout: 20_000 });
@@ -306,7 +312,9 @@ test.describe("tabs and the address bar", () => {
   });
 });
 
-test("store drift says the two stored copies disagree (not the runtime) and 'Rewrite the mirror from the config' mends it, audited", async ({ page }, testInfo) => {
+test("store drift says the two stored copies disagree (not the runtime) and 'Rewrite the mirror from the config' mends it, audited", async ({
+  page,
+}, testInfo) => {
   await page.goto("/security");
   const status = await readStatus(page);
   const stored = status.intent.rate_limit!.enabled;

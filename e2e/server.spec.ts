@@ -40,7 +40,8 @@ test("@server behind a trusted proxy, the address it vouches for is the client (
   const server = await startServer({ WARDEN_TRUSTED_PROXIES: "127.0.0.1" });
   try {
     // A client-written prefix ("6.6.6.6, …") is never reached: the proxy appended the real address last.
-    for (let i = 1; i <= 5; i++) expect((await login(server, `nobody-${i}`, { "x-forwarded-for": `6.6.6.${i}, 203.0.113.50`, "x-forwarded-proto": "https" })).status).toBe(401);
+    for (let i = 1; i <= 5; i++)
+      expect((await login(server, `nobody-${i}`, { "x-forwarded-for": `6.6.6.${i}, 203.0.113.50`, "x-forwarded-proto": "https" })).status).toBe(401);
     expect((await login(server, "nobody-6", { "x-forwarded-for": "203.0.113.50" })).status).toBe(429);
     // Another client behind the same proxy is not locked out.
     expect((await login(server, "nobody-7", { "x-forwarded-for": "203.0.113.51" })).status).toBe(401);
@@ -112,7 +113,9 @@ test("@server a 200 MB chunked body is refused while it is read (413), and the s
   const server = await startServer();
   try {
     // Warm up both paths first (their code loads on first use), so the growth measured is the body's.
-    const manifest = JSON.parse(readFileSync(join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8")) as { node: Record<string, { exportedName: string }> };
+    const manifest = JSON.parse(readFileSync(join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8")) as {
+      node: Record<string, { exportedName: string }>;
+    };
     const [actionId] = Object.entries(manifest.node).find(([, entry]) => entry.exportedName === "toggleProtectionAction")!;
     const actionHeaders = { "next-action": actionId, "content-type": "text/plain;charset=UTF-8", origin: server.url };
     for (let i = 0; i < 3; i++) {
@@ -137,7 +140,9 @@ test("@server a 200 MB chunked body is refused while it is read (413), and the s
   }
 });
 
-test("@server with the database down, no response or page shows any part of the connection string; the log names host and database, never the password", async ({ page }) => {
+test("@server with the database down, no response or page shows any part of the connection string; the log names host and database, never the password", async ({
+  page,
+}) => {
   test.setTimeout(90_000); // ten routes and three pages, each waiting on a database that never answers
   const deadPort = await freePort();
   const parts = { user: "warden_leak_user", password: "leak-secret-4711", database: "warden_leak_db", port: String(deadPort) };
@@ -151,7 +156,17 @@ test("@server with the database down, no response or page shows any part of the 
       const headers = [...response.headers.entries()].map(([k, v]) => `${k}: ${v}`).join("\n");
       seen.push(`${what} → ${response.status}\n${headers}\n${await response.text()}`);
     };
-    for (const path of ["/api/health", "/api/security/status", "/api/security/drift", "/api/session", "/api/migrations", "/login", "/migrations", "/security", "/setup"]) {
+    for (const path of [
+      "/api/health",
+      "/api/security/status",
+      "/api/security/drift",
+      "/api/session",
+      "/api/migrations",
+      "/login",
+      "/migrations",
+      "/security",
+      "/setup",
+    ]) {
       await record(`GET ${path}`, await fetch(`${server.url}${path}`));
     }
     await record("POST /api/auth/login", await login(server, "admin"));
@@ -176,12 +191,17 @@ test("@server with the database down, no response or page shows any part of the 
   }
 });
 
-test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in the log and a 0600 file; the token only counts in the form; used once, then gone", async ({ page }) => {
+test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in the log and a 0600 file; the token only counts in the form; used once, then gone", async ({
+  page,
+}) => {
   test.setTimeout(60_000);
   const server = await startServer();
   try {
     await expect.poll(() => server.output()).toContain('"event":"setup_token"');
-    const line = server.output().split("\n").find((l) => l.includes('"event":"setup_token"'))!;
+    const line = server
+      .output()
+      .split("\n")
+      .find((l) => l.includes('"event":"setup_token"'))!;
     const { url } = JSON.parse(line) as { url: string };
     const token = new URL(url).searchParams.get("token")!;
     expect(url).toBe(`http://localhost:${new URL(server.url).port}/setup?token=${token}`);
@@ -190,7 +210,9 @@ test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     // The setup action with the right token only in the page's URL, not in the form: refused.
-    const manifest = JSON.parse(readFileSync(join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8")) as { node: Record<string, { exportedName: string }> };
+    const manifest = JSON.parse(readFileSync(join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8")) as {
+      node: Record<string, { exportedName: string }>;
+    };
     const [setupActionId] = Object.entries(manifest.node).find(([, entry]) => entry.exportedName === "setupAction")!;
     const password = "generated token passphrase";
     const misplaced = await fetch(`${server.url}/setup?token=${token}`, {
@@ -230,7 +252,9 @@ const signIn = (server: SpawnedServer, credentials: { username: string; password
     body: JSON.stringify(credentials),
   });
 
-test("@server sign-in throttle: guesses from 24 other addresses reach the account's ceiling and unknown clients get 429 at once, but the admin's browser (device cookie) signs in from a new address", async ({ browser }) => {
+test("@server sign-in throttle: guesses from 24 other addresses reach the account's ceiling and unknown clients get 429 at once, but the admin's browser (device cookie) signs in from a new address", async ({
+  browser,
+}) => {
   // 20 password hashes, a CLI run and two sign-ins in a browser: more than the default 30 s on a busy machine.
   test.setTimeout(120_000);
   // Behind a trusted proxy (127.0.0.1) every request names its client; a ceiling of 20 failures an hour.

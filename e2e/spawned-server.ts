@@ -36,7 +36,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function launch(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; dataDir: string; databaseUrl: string; cleanup: () => Promise<void> }> {
+async function launch(
+  env: Record<string, string>,
+  port: number,
+): Promise<{ child: ChildProcess; output: () => string; dataDir: string; databaseUrl: string; cleanup: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-e2e-server-"));
   const database = await scratchDatabase(dataDir);
   let text = "";
@@ -78,7 +81,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
   };
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    const up = await fetch(`${url}/api/health/live`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/api/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) {
       return {
         url,

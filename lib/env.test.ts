@@ -26,7 +26,8 @@ describe("README Configuration table", () => {
   });
 
   it("covers every WARDEN_* and CROWDSEC_* name the panel's sources mention as configuration", () => {
-    for (const name of ["DATABASE_URL", "PORT", "WARDEN_DATA_DIR", "WARDEN_SETUP_TOKEN", "CROWDSEC_EXTERNAL_HUB_DIR", "WARDEN_TRUSTED_PROXIES"]) expect(ENV_VARIABLES).toContain(name);
+    for (const name of ["DATABASE_URL", "PORT", "WARDEN_DATA_DIR", "WARDEN_SETUP_TOKEN", "CROWDSEC_EXTERNAL_HUB_DIR", "WARDEN_TRUSTED_PROXIES"])
+      expect(ENV_VARIABLES).toContain(name);
     expect(ENV_VARIABLES).not.toContain("WARDEN_ROOT");
   });
 });
@@ -40,7 +41,15 @@ describe("the environment schema", () => {
 
   it("an unset environment gives the documented defaults", () => {
     const e = parseEnv({});
-    expect(e).toMatchObject({ DATABASE_URL: "file:./data/warden.db", PORT: 3000, WARDEN_DATA_DIR: "./data", WARDEN_LOG_LEVEL: "info", CROWDSEC_LAPI_PORT: 8180, WARDEN_SELF_HEAL: true, WARDEN_DRIFT_WATCH: true });
+    expect(e).toMatchObject({
+      DATABASE_URL: "file:./data/warden.db",
+      PORT: 3000,
+      WARDEN_DATA_DIR: "./data",
+      WARDEN_LOG_LEVEL: "info",
+      CROWDSEC_LAPI_PORT: 8180,
+      WARDEN_SELF_HEAL: true,
+      WARDEN_DRIFT_WATCH: true,
+    });
     expect(e.WARDEN_MIGRATE_ON_BOOT).toBeUndefined();
     expect(e.WARDEN_SETUP_TOKEN).toBeUndefined();
   });
@@ -51,8 +60,20 @@ describe("the environment schema", () => {
   });
 
   it("values are parsed: numbers, flags, trimmed tokens", () => {
-    const e = parseEnv({ PORT: "8081", WARDEN_MIGRATE_ON_BOOT: "0", WARDEN_SELF_HEAL: "false", WARDEN_DRIFT_WATCH: "1", WARDEN_SETUP_TOKEN: "  abcdefghijklmnopqrstuvwxyz  " });
-    expect(e).toMatchObject({ PORT: 8081, WARDEN_MIGRATE_ON_BOOT: false, WARDEN_SELF_HEAL: false, WARDEN_DRIFT_WATCH: true, WARDEN_SETUP_TOKEN: "abcdefghijklmnopqrstuvwxyz" });
+    const e = parseEnv({
+      PORT: "8081",
+      WARDEN_MIGRATE_ON_BOOT: "0",
+      WARDEN_SELF_HEAL: "false",
+      WARDEN_DRIFT_WATCH: "1",
+      WARDEN_SETUP_TOKEN: "  abcdefghijklmnopqrstuvwxyz  ",
+    });
+    expect(e).toMatchObject({
+      PORT: 8081,
+      WARDEN_MIGRATE_ON_BOOT: false,
+      WARDEN_SELF_HEAL: false,
+      WARDEN_DRIFT_WATCH: true,
+      WARDEN_SETUP_TOKEN: "abcdefghijklmnopqrstuvwxyz",
+    });
   });
 
   it("a bad value is refused with a message naming each bad variable", () => {

@@ -34,8 +34,16 @@ const ZEnv = z.object({
   WARDEN_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   WARDEN_SETUP_TOKEN: z.string().trim().min(20, "must be at least 20 characters (it is the only thing between a fresh panel and its first admin)").optional(),
   WARDEN_PUBLIC_URL: z.string().url("must be a URL, e.g. https://warden.example.org").optional(),
-  WARDEN_SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
-  WARDEN_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
+  WARDEN_SESSION_IDLE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  WARDEN_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(24),
   WARDEN_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   WARDEN_LOGIN_WINDOW_SECONDS: int(1, 86_400).default(60),
   // The longest lock of one (account, address) pair or device: the lock doubles at every further

@@ -53,7 +53,8 @@ export async function jsonRoute(
       }
       admin = await requireAdmin(db(), request.headers).catch((error: unknown) => {
         // With a degraded schema the session tables may be missing: that is "no session", not a 500.
-        if (!gate.ok && !(error as { expected?: boolean }).expected) throw new UnauthenticatedError("Sign-in is unavailable while the schema is degraded; use the reduced view or `npm run cli -- status`.");
+        if (!gate.ok && !(error as { expected?: boolean }).expected)
+          throw new UnauthenticatedError("Sign-in is unavailable while the schema is degraded; use the reduced view or `npm run cli -- status`.");
         throw error;
       });
     }
@@ -67,6 +68,9 @@ export async function jsonRoute(
       return NextResponse.json({ error: { code: error.code, message: error.message, requestId } }, { status: STATUS[error.code] ?? 422, headers });
     }
     log.error({ event: "route_failed", route: name, requestId, err: error }, "route handler failed unexpectedly");
-    return NextResponse.json({ error: { code: "INTERNAL", message: `Internal error. Reference: ${requestId}`, requestId } }, { status: 500, headers: NO_STORE });
+    return NextResponse.json(
+      { error: { code: "INTERNAL", message: `Internal error. Reference: ${requestId}`, requestId } },
+      { status: 500, headers: NO_STORE },
+    );
   }
 }

@@ -21,7 +21,10 @@ function tighten(path: string, mode: number, what: string): void {
   }
   if ((current & ~mode) === 0) return;
   chmodSync(path, mode);
-  log.warn({ event: "permissions_tightened", source: "lib/private-files", path, was: current.toString(8), now: mode.toString(8) }, `${what} was readable by others: permissions set to ${mode.toString(8)}`);
+  log.warn(
+    { event: "permissions_tightened", source: "lib/private-files", path, was: current.toString(8), now: mode.toString(8) },
+    `${what} was readable by others: permissions set to ${mode.toString(8)}`,
+  );
 }
 
 /**

@@ -88,10 +88,7 @@ async function recreatePostgresDatabase(url) {
   const started = Date.now();
   await client.connect();
   try {
-    const terminated = await client.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-      [database],
-    );
+    const terminated = await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]);
     if (terminated.rowCount) console.log(`${name}: terminated ${terminated.rowCount} connection(s) left on ${database}`);
     await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${database}"`);

@@ -19,26 +19,20 @@ for (const provider of ["sqlite", "postgresql"]) {
   const dir = provider === "postgresql" ? "postgres" : "sqlite";
   const schemaPath = join(root, "prisma", dir, "schema.prisma");
   mkdirSync(dirname(schemaPath), { recursive: true });
-  const text = base
-    .replaceAll("lib/generated/__PROVIDER__", `lib/generated/${dir}`)
-    .replaceAll("__PROVIDER__", provider);
+  const text = base.replaceAll("lib/generated/__PROVIDER__", `lib/generated/${dir}`).replaceAll("__PROVIDER__", provider);
   writeFileSync(schemaPath, header + text);
 
-  const result = spawnSync(
-    process.execPath,
-    [join(root, "node_modules/prisma/build/index.js"), "generate", "--schema", schemaPath],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true",
-        CHECKPOINT_DISABLE: "1",
-        PRISMA_HIDE_UPDATE_MESSAGE: "1",
-      },
+  const result = spawnSync(process.execPath, [join(root, "node_modules/prisma/build/index.js"), "generate", "--schema", schemaPath], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true",
+      CHECKPOINT_DISABLE: "1",
+      PRISMA_HIDE_UPDATE_MESSAGE: "1",
     },
-  );
+  });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
     console.error(`prisma generate failed for ${provider} (exit ${result.status})`);

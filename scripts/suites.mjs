@@ -69,6 +69,8 @@ for (const suite of suites.slice(results.length)) console.log(`  ${label(suite).
 
 const failed = results.filter((r) => r.outcome !== "passed");
 if (failed.length || interrupted) {
-  console.error(`\n${failed.length} of ${suites.length} suite(s) failed${interrupted ? `; interrupted by ${interrupted}` : ""}: ${failed.map((r) => r.name).join(", ") || "-"}`);
+  console.error(
+    `\n${failed.length} of ${suites.length} suite(s) failed${interrupted ? `; interrupted by ${interrupted}` : ""}: ${failed.map((r) => r.name).join(", ") || "-"}`,
+  );
   process.exit(1);
 }

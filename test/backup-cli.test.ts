@@ -26,13 +26,23 @@ describe.each(["sqlite", "postgresql"] as const)("backup CLI on %s", (provider) 
   it("backup, list, dry run, restore --latest; usage errors exit 2; --latest without backups exits 1", async () => {
     const url = await migratedDatabase(provider);
     const env = { DATABASE_URL: url, WARDEN_DATA_DIR: tempDir() };
-    await execSql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('k', 'v', 'string', 'test', '2026-12-01T00:00:00.000Z')`);
+    await execSql(
+      url,
+      `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('k', 'v', 'string', 'test', '2026-12-01T00:00:00.000Z')`,
+    );
 
     const none = await runCli(["restore", "--latest"], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/FAILED: there is no backup of a (SQLite|PostgreSQL) database in .*backups to restore/);
 
-    for (const args of [["restore"], ["restore", "a", "b"], ["restore", "--latest", "x"], ["backup", "--bogus"], ["migrate", "--dry-run", "--no-backup"], ["migrate", "--json"]]) {
+    for (const args of [
+      ["restore"],
+      ["restore", "a", "b"],
+      ["restore", "--latest", "x"],
+      ["backup", "--bogus"],
+      ["migrate", "--dry-run", "--no-backup"],
+      ["migrate", "--json"],
+    ]) {
       const usage = await runCli(args, env);
       expect(usage.code, args.join(" ")).toBe(2);
       expect(usage.stderr, args.join(" ")).toMatch(/usage: npm run cli -- /);

@@ -48,31 +48,34 @@ describe("seed files", () => {
 
 describe.each(PROVIDERS)("upgrade to head on %s", (provider) => {
   const steps = names(provider).slice(0, -1);
-  it.each(steps.map((name, step) => [name, step] as const))("from %s (step %i) with its data: every row kept, the panel healthy at boot", async (_name, step) => {
-    const url = await emptyDatabase(provider);
-    const applied = await buildDatabaseAtStep(url, step);
-    const before = await digestTables(url);
-    delete before._prisma_migrations;
-    for (const [table, digest] of Object.entries(before)) expect(digest.rows, `${table} is seeded at step ${step}`).toBeGreaterThan(0);
+  it.each(steps.map((name, step) => [name, step] as const))(
+    "from %s (step %i) with its data: every row kept, the panel healthy at boot",
+    async (_name, step) => {
+      const url = await emptyDatabase(provider);
+      const applied = await buildDatabaseAtStep(url, step);
+      const before = await digestTables(url);
+      delete before._prisma_migrations;
+      for (const [table, digest] of Object.entries(before)) expect(digest.rows, `${table} is seeded at step ${step}`).toBeGreaterThan(0);
 
-    const dataDir = tempDir();
-    process.env.WARDEN_MIGRATE_ON_BOOT = "true";
-    process.env.WARDEN_DATA_DIR = dataDir;
-    resetEnvCache();
-    resetSchemaGate();
-    const gate = await runBootGate(url);
-    expect(gate.report.summary).toBe(`Healthy: ${names(provider).length} migrations applied, schema complete.`);
-    expect(gate.ok).toBe(true);
+      const dataDir = tempDir();
+      process.env.WARDEN_MIGRATE_ON_BOOT = "true";
+      process.env.WARDEN_DATA_DIR = dataDir;
+      resetEnvCache();
+      resetSchemaGate();
+      const gate = await runBootGate(url);
+      expect(gate.report.summary).toBe(`Healthy: ${names(provider).length} migrations applied, schema complete.`);
+      expect(gate.ok).toBe(true);
 
-    // The columns each table had before: same rows, same values.
-    const after = await digestTables(url, Object.fromEntries(Object.entries(before).map(([t, d]) => [t, d.columns])));
-    expect(after).toEqual(before);
+      // The columns each table had before: same rows, same values.
+      const after = await digestTables(url, Object.fromEntries(Object.entries(before).map(([t, d]) => [t, d.columns])));
+      expect(after).toEqual(before);
 
-    // The boot took a backup of the old database first, holding exactly the migrations it had.
-    const backups = listBackups(join(dataDir, "backups"));
-    expect(backups).toHaveLength(1);
-    expect(backups[0]!.migrations).toEqual(applied);
-  });
+      // The boot took a backup of the old database first, holding exactly the migrations it had.
+      const backups = listBackups(join(dataDir, "backups"));
+      expect(backups).toHaveLength(1);
+      expect(backups[0]!.migrations).toEqual(applied);
+    },
+  );
 
   it("the head step builds (every seed applies to the current schema) and is healthy", async () => {
     const url = await emptyDatabase(provider);

@@ -43,11 +43,30 @@ export function ChangePasswordForm() {
   return (
     <form onSubmit={submit} noValidate className="space-y-3">
       <Field id="currentPassword" label="Current password" type="password" autoComplete="current-password" error={errors.currentPassword} />
-      <Field id="newPassword" label="New password" type="password" autoComplete="new-password" error={errors.newPassword} hint={`At least ${PASSWORD_MIN_LENGTH} characters; signs out your other sessions`} />
+      <Field
+        id="newPassword"
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        error={errors.newPassword}
+        hint={`At least ${PASSWORD_MIN_LENGTH} characters; signs out your other sessions`}
+      />
       <Field id="confirmNew" label="Confirm new password" type="password" autoComplete="new-password" error={errors.confirm} />
-      {errors._ && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{errors._}</p>}
-      {done && <p role="status" className="text-sm text-emerald-700">Password changed. Other sessions were signed out.</p>}
-      <button type="submit" disabled={pending} className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60 dark:bg-slate-100 dark:text-slate-900">
+      {errors._ && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {errors._}
+        </p>
+      )}
+      {done && (
+        <p role="status" className="text-sm text-emerald-700">
+          Password changed. Other sessions were signed out.
+        </p>
+      )}
+      <button
+        type="submit"
+        disabled={pending}
+        className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60 dark:bg-slate-100 dark:text-slate-900"
+      >
         {pending ? "Saving…" : "Change password"}
       </button>
     </form>

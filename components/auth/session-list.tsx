@@ -61,7 +61,11 @@ export function SessionList({ sessions }: { sessions: SessionView[] }) {
         >
           Sign out all other sessions
         </button>
-        {message && <span role="status" className="text-sm">{message}</span>}
+        {message && (
+          <span role="status" className="text-sm">
+            {message}
+          </span>
+        )}
       </div>
     </div>
   );

@@ -11,7 +11,11 @@ const observed = (state: RuntimeState, extra: Partial<RuntimeObservation> = {}):
   ...extra,
 });
 const status = (crowdsec: RuntimeObservation): SecurityStatus =>
-  ({ intent: {} as SecurityStatus["intent"], runtime: { crowdsec, waf: observed("unmanaged"), rate_limit: observed("unmanaged") }, checkedAt: "" }) as SecurityStatus;
+  ({
+    intent: {} as SecurityStatus["intent"],
+    runtime: { crowdsec, waf: observed("unmanaged"), rate_limit: observed("unmanaged") },
+    checkedAt: "",
+  }) as SecurityStatus;
 
 describe("statusPollInterval", () => {
   it("polls often enough that a dead agent shows within 2 s", () => {

@@ -17,7 +17,11 @@ export function useRepairMirror() {
       return result.data;
     },
     onSettled: async () => {
-      await Promise.all([refreshDrift(queryClient), queryClient.invalidateQueries({ queryKey: securityKeys.status() }), queryClient.invalidateQueries({ queryKey: securityKeys.auditAll() })]);
+      await Promise.all([
+        refreshDrift(queryClient),
+        queryClient.invalidateQueries({ queryKey: securityKeys.status() }),
+        queryClient.invalidateQueries({ queryKey: securityKeys.auditAll() }),
+      ]);
     },
   });
 }

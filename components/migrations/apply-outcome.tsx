@@ -7,7 +7,8 @@ export function ApplyOutcome({ result }: { result: ApplyMigrationsResult }) {
     return (
       <div role="status" data-testid="apply-outcome" data-outcome="applied" className="space-y-1 text-sm">
         <p className="font-medium">
-          Applied {result.applied.length} migration{result.applied.length === 1 ? "" : "s"}: {result.applied.map((a) => `${a.name} (${a.ms} ms)`).join(", ") || "none"}.
+          Applied {result.applied.length} migration{result.applied.length === 1 ? "" : "s"}:{" "}
+          {result.applied.map((a) => `${a.name} (${a.ms} ms)`).join(", ") || "none"}.
         </p>
         {result.backup ? (
           <p>
@@ -22,7 +23,12 @@ export function ApplyOutcome({ result }: { result: ApplyMigrationsResult }) {
     );
   }
   return (
-    <div role="alert" data-testid="apply-outcome" data-outcome="failed" className="space-y-1 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+    <div
+      role="alert"
+      data-testid="apply-outcome"
+      data-outcome="failed"
+      className="space-y-1 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+    >
       <p className="font-medium">Migration {result.migration} failed; it was rolled back and later ones were not run.</p>
       {result.statement && (
         <p>

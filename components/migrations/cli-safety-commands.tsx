@@ -6,7 +6,10 @@ import { CopyCommand } from "./copy-command";
  */
 export function CliSafetyCommands() {
   return (
-    <section data-testid="cli-safety-commands" className="mx-auto max-w-2xl space-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900">
+    <section
+      data-testid="cli-safety-commands"
+      className="mx-auto max-w-2xl space-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900"
+    >
       <h2 className="font-semibold">On the server</h2>
       <p>
         Test the pending migrations on a throwaway copy first: <CopyCommand command="npm run cli -- migrate --dry-run" />

@@ -8,11 +8,21 @@ export function MigrationTable({ migrations }: { migrations: MigrationEntry[] })
       <table className="w-full text-left text-sm">
         <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
           <tr>
-            <th scope="col" className="px-3 py-2">Migration</th>
-            <th scope="col" className="px-3 py-2">State</th>
-            <th scope="col" className="px-3 py-2">Applied</th>
-            <th scope="col" className="px-3 py-2">Duration</th>
-            <th scope="col" className="px-3 py-2">Checksum</th>
+            <th scope="col" className="px-3 py-2">
+              Migration
+            </th>
+            <th scope="col" className="px-3 py-2">
+              State
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Applied
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Duration
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Checksum
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -30,7 +40,9 @@ export function MigrationTable({ migrations }: { migrations: MigrationEntry[] })
                     </details>
                   )}
                   {m.state === "modified" && (
-                    <span className="mt-1 block text-xs">recorded {m.recordedChecksum?.slice(0, 12)}…, file {m.fileChecksum?.slice(0, 12)}…</span>
+                    <span className="mt-1 block text-xs">
+                      recorded {m.recordedChecksum?.slice(0, 12)}…, file {m.fileChecksum?.slice(0, 12)}…
+                    </span>
                   )}
                 </td>
                 <td className="whitespace-nowrap px-3 py-2">{m.finishedAt ? <RelativeTime iso={m.finishedAt} /> : "—"}</td>

@@ -60,28 +60,36 @@ export function MigrationsView({ initial }: { initial: ReportWithSince }) {
           </p>
         )}
       </section>
-      {showPending && <PendingActions
+      {showPending && (
+        <PendingActions
           pending={pending}
           job={report.job}
           onApplyingChange={(now) => {
             setApplying(now);
             if (now) setApplied(true);
           }}
-        />}
+        />
+      )}
       {report.migrations.length > 0 && (
         <section aria-labelledby="migrations-title">
-          <h2 id="migrations-title" className="mb-2 text-lg font-semibold">Migration history</h2>
+          <h2 id="migrations-title" className="mb-2 text-lg font-semibold">
+            Migration history
+          </h2>
           <MigrationTable migrations={report.migrations} />
         </section>
       )}
       {report.schema && (
         <section aria-labelledby="schema-title">
-          <h2 id="schema-title" className="mb-2 text-lg font-semibold">Schema integrity</h2>
+          <h2 id="schema-title" className="mb-2 text-lg font-semibold">
+            Schema integrity
+          </h2>
           <SchemaIntegrityView schema={report.schema} />
         </section>
       )}
       <section aria-labelledby="backups-title">
-        <h2 id="backups-title" className="mb-2 text-lg font-semibold">Backups</h2>
+        <h2 id="backups-title" className="mb-2 text-lg font-semibold">
+          Backups
+        </h2>
         <BackupList />
       </section>
     </div>

@@ -11,7 +11,8 @@ import { DryRunResult } from "./dry-run-result";
 const BUTTON = "rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-60";
 
 function Progress({ job }: { job: MigrationJob | null | undefined }) {
-  const text = !job || job.phase === "backing_up" ? "Backing up the database…" : job.current ? `Applying ${job.current}… (${job.applied.length} done)` : "Applying…";
+  const text =
+    !job || job.phase === "backing_up" ? "Backing up the database…" : job.current ? `Applying ${job.current}… (${job.applied.length} done)` : "Applying…";
   return (
     <p role="status" data-testid="apply-progress" className="text-sm">
       {text}
@@ -23,7 +24,15 @@ function Progress({ job }: { job: MigrationJob | null | undefined }) {
  * Pending migrations on the health page: Test on a copy (the dry run's report inline), and Apply,
  * which asks for the admin's password again, then backs up and migrates; progress while it runs.
  */
-export function PendingActions({ pending, job, onApplyingChange }: { pending: string[]; job: MigrationJob | null | undefined; onApplyingChange(applying: boolean): void }) {
+export function PendingActions({
+  pending,
+  job,
+  onApplyingChange,
+}: {
+  pending: string[];
+  job: MigrationJob | null | undefined;
+  onApplyingChange(applying: boolean): void;
+}) {
   const test = useTestMigrations();
   const apply = useApplyMigrations();
   const [confirming, setConfirming] = useState(false);
@@ -48,7 +57,11 @@ export function PendingActions({ pending, job, onApplyingChange }: { pending: st
   }
 
   return (
-    <section aria-labelledby="pending-title" data-testid="pending-actions" className="space-y-3 rounded-lg border border-amber-300 bg-white p-4 dark:border-amber-800 dark:bg-slate-900">
+    <section
+      aria-labelledby="pending-title"
+      data-testid="pending-actions"
+      className="space-y-3 rounded-lg border border-amber-300 bg-white p-4 dark:border-amber-800 dark:bg-slate-900"
+    >
       <h2 id="pending-title" className="text-lg font-semibold">
         {pending.length > 0
           ? `${pending.length} pending migration${pending.length === 1 ? "" : "s"}`
@@ -61,15 +74,25 @@ export function PendingActions({ pending, job, onApplyingChange }: { pending: st
       {pending.length > 0 && (
         <>
           <p className="text-sm">
-            <span className="font-mono text-xs">{pending.join(", ")}</span>. Test them on a throwaway copy first; Apply backs the database up, then applies
-            them under the migration lock (one replica at a time).
+            <span className="font-mono text-xs">{pending.join(", ")}</span>. Test them on a throwaway copy first; Apply backs the database up, then applies them
+            under the migration lock (one replica at a time).
           </p>
           <div className="flex flex-wrap gap-2">
-            <button type="button" onClick={() => test.mutate()} disabled={test.isPending || apply.isPending} className={`${BUTTON} border border-slate-300 dark:border-slate-600`}>
+            <button
+              type="button"
+              onClick={() => test.mutate()}
+              disabled={test.isPending || apply.isPending}
+              className={`${BUTTON} border border-slate-300 dark:border-slate-600`}
+            >
               {test.isPending ? "Testing on a copy…" : "Test on a copy"}
             </button>
             {!confirming && (
-              <button type="button" onClick={() => setConfirming(true)} disabled={apply.isPending} className={`${BUTTON} bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900`}>
+              <button
+                type="button"
+                onClick={() => setConfirming(true)}
+                disabled={apply.isPending}
+                className={`${BUTTON} bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900`}
+              >
                 Apply…
               </button>
             )}
@@ -84,7 +107,14 @@ export function PendingActions({ pending, job, onApplyingChange }: { pending: st
       {test.data && <DryRunResult report={test.data} />}
       {confirming && (
         <form onSubmit={submit} noValidate className="max-w-sm space-y-2" aria-label="Confirm applying the migrations">
-          <Field id="apply-password" label="Your password" type="password" autoComplete="current-password" error={fieldError} hint="Asked again before changing the schema" />
+          <Field
+            id="apply-password"
+            label="Your password"
+            type="password"
+            autoComplete="current-password"
+            error={fieldError}
+            hint="Asked again before changing the schema"
+          />
           {apply.error && !fieldError && (
             <p role="alert" className="text-sm text-red-700 dark:text-red-400">
               {apply.error.message}
@@ -94,7 +124,12 @@ export function PendingActions({ pending, job, onApplyingChange }: { pending: st
             <button type="submit" disabled={apply.isPending} className={`${BUTTON} bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900`}>
               {apply.isPending ? "Applying…" : "Back up and apply"}
             </button>
-            <button type="button" onClick={() => setConfirming(false)} disabled={apply.isPending} className={`${BUTTON} border border-slate-300 dark:border-slate-600`}>
+            <button
+              type="button"
+              onClick={() => setConfirming(false)}
+              disabled={apply.isPending}
+              className={`${BUTTON} border border-slate-300 dark:border-slate-600`}
+            >
               Cancel
             </button>
           </div>

@@ -9,11 +9,20 @@ export function SchemaIntegrityView({ schema }: { schema: SchemaIntegrity }) {
         {schema.tables.map((t) => {
           const missing = t.columns.filter((c) => !c.present).length;
           return (
-            <details key={t.name} data-testid="schema-table" open={!t.present || missing > 0} className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+            <details
+              key={t.name}
+              data-testid="schema-table"
+              open={!t.present || missing > 0}
+              className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900"
+            >
               <summary className="flex cursor-pointer items-center justify-between gap-2">
                 <span className="font-mono">{t.name}</span>
                 {t.present ? (
-                  missing > 0 ? <Badge tone="red">{plural(missing, "column")} missing</Badge> : <Badge tone="green">present</Badge>
+                  missing > 0 ? (
+                    <Badge tone="red">{plural(missing, "column")} missing</Badge>
+                  ) : (
+                    <Badge tone="green">present</Badge>
+                  )
                 ) : (
                   <Badge tone="red">missing</Badge>
                 )}

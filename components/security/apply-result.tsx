@@ -10,9 +10,7 @@ export function ApplyResult({ report, settled }: { report: ApplyReport; settled:
   const lines = applySummary(report);
   return (
     <div data-testid="drift-apply-result" className="space-y-2 text-sm">
-      <p className="font-medium">
-        {settled ? "Applied to runtime: the runtime now matches the panel's intent." : `Applied to runtime in ${report.ms} ms.`}
-      </p>
+      <p className="font-medium">{settled ? "Applied to runtime: the runtime now matches the panel's intent." : `Applied to runtime in ${report.ms} ms.`}</p>
       <ul className="list-disc space-y-0.5 pl-5">
         {lines.map((line) => (
           <li key={line} className="break-words">

@@ -23,8 +23,7 @@ export function AppsecTab({ onEditIntent }: { onEditIntent: () => void }) {
   return (
     <div className="space-y-4">
       <p className="rounded-md border border-slate-300 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900" data-testid="appsec-honesty">
-        This file is what a WAF (ModSecurity with the OWASP CRS) would load. No running WAF verifies it yet: Warden checks the file, not a WAF
-        process.
+        This file is what a WAF (ModSecurity with the OWASP CRS) would load. No running WAF verifies it yet: Warden checks the file, not a WAF process.
       </p>
       <div className="text-sm">
         <span className="font-medium">Tuning file: </span>
@@ -36,7 +35,10 @@ export function AppsecTab({ onEditIntent }: { onEditIntent: () => void }) {
         )}
       </div>
       {snap?.verdict === "cannot_verify" && (
-        <p data-testid="appsec-cannot-verify" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        <p
+          data-testid="appsec-cannot-verify"
+          className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        >
           Cannot verify: {snap.reason ?? "no reason was recorded"}
         </p>
       )}
@@ -45,10 +47,18 @@ export function AppsecTab({ onEditIntent }: { onEditIntent: () => void }) {
           <caption className="sr-only">WAF settings: the panel&apos;s intent and the tuning file on disk</caption>
           <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800 dark:text-slate-400">
             <tr>
-              <th scope="col" className="py-2 pr-3">Setting</th>
-              <th scope="col" className="py-2 pr-3">Intent (panel)</th>
-              <th scope="col" className="py-2 pr-3">Tuning file</th>
-              <th scope="col" className="py-2">Match</th>
+              <th scope="col" className="py-2 pr-3">
+                Setting
+              </th>
+              <th scope="col" className="py-2 pr-3">
+                Intent (panel)
+              </th>
+              <th scope="col" className="py-2 pr-3">
+                Tuning file
+              </th>
+              <th scope="col" className="py-2">
+                Match
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -60,7 +70,13 @@ export function AppsecTab({ onEditIntent }: { onEditIntent: () => void }) {
                 <td className="py-2 pr-3 tabular-nums">{row.intent}</td>
                 <td className="py-2 pr-3 tabular-nums">{row.runtime}</td>
                 <td className="py-2">
-                  {row.match === "differs" ? <Badge tone="amber">differs</Badge> : row.match === "same" ? <Badge tone="green">same</Badge> : <Badge tone="grey">unknown</Badge>}
+                  {row.match === "differs" ? (
+                    <Badge tone="amber">differs</Badge>
+                  ) : row.match === "same" ? (
+                    <Badge tone="green">same</Badge>
+                  ) : (
+                    <Badge tone="grey">unknown</Badge>
+                  )}
                 </td>
               </tr>
             ))}

@@ -33,7 +33,9 @@ function changeSummary(entry: AuditEntry): string {
     return Object.entries(after)
       .map(([p, v]) => {
         const { enabled, ...settings } = (v ?? {}) as Record<string, unknown>;
-        return `${PROTECTION_LABELS[p as Protection] ?? p}: ${enabled ? "on" : "off"} (${Object.entries(settings).map(([k, x]) => `${fieldLabel(p, k)} ${show(x)}`).join(", ")})`;
+        return `${PROTECTION_LABELS[p as Protection] ?? p}: ${enabled ? "on" : "off"} (${Object.entries(settings)
+          .map(([k, x]) => `${fieldLabel(p, k)} ${show(x)}`)
+          .join(", ")})`;
       })
       .join("; ");
   }
@@ -76,20 +78,32 @@ export function AuditTable() {
         <table className="w-full text-left text-sm">
           <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
             <tr>
-              <th scope="col" className="px-3 py-2">When</th>
-              <th scope="col" className="px-3 py-2">Actor</th>
-              <th scope="col" className="px-3 py-2">Protection</th>
-              <th scope="col" className="px-3 py-2">Change (before → after)</th>
-              <th scope="col" className="px-3 py-2">Outcome</th>
+              <th scope="col" className="px-3 py-2">
+                When
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Actor
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Protection
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Change (before → after)
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Outcome
+              </th>
             </tr>
           </thead>
           <tbody>
             {data?.entries.map((e) => (
               <tr key={e.id} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800" data-testid="audit-row">
-                <td className="whitespace-nowrap px-3 py-2"><RelativeTime iso={e.at} /></td>
+                <td className="whitespace-nowrap px-3 py-2">
+                  <RelativeTime iso={e.at} />
+                </td>
                 <td className="px-3 py-2">{e.actor}</td>
                 <td className="px-3 py-2">
-                  {e.protection ? PROTECTION_LABELS[e.protection as Protection] ?? e.protection : "All"}
+                  {e.protection ? (PROTECTION_LABELS[e.protection as Protection] ?? e.protection) : "All"}
                   <span className="block text-xs text-slate-500">{ACTION_WORDS[e.action] ?? e.action}</span>
                 </td>
                 <td className="px-3 py-2 font-mono text-xs break-all">{changeSummary(e)}</td>
@@ -106,12 +120,16 @@ export function AuditTable() {
             ))}
             {data && data.entries.length === 0 && (
               <tr>
-                <td colSpan={5} className="px-3 py-6 text-center text-slate-500">No changes recorded yet.</td>
+                <td colSpan={5} className="px-3 py-6 text-center text-slate-500">
+                  No changes recorded yet.
+                </td>
               </tr>
             )}
             {!data && !audit.isError && (
               <tr>
-                <td colSpan={5} className="px-3 py-6 text-center text-slate-500">Loading…</td>
+                <td colSpan={5} className="px-3 py-6 text-center text-slate-500">
+                  Loading…
+                </td>
               </tr>
             )}
           </tbody>
@@ -124,7 +142,12 @@ export function AuditTable() {
         <span data-testid="audit-page">
           Page {data?.page ?? page} of {data?.pages ?? "…"} · {data ? plural(data.total, "entry", "entries") : "… entries"}
         </span>
-        <button type="button" disabled={!data || page >= data.pages} onClick={() => setPage((p) => p + 1)} className="rounded border px-2 py-1 disabled:opacity-50">
+        <button
+          type="button"
+          disabled={!data || page >= data.pages}
+          onClick={() => setPage((p) => p + 1)}
+          className="rounded border px-2 py-1 disabled:opacity-50"
+        >
           Older
         </button>
       </nav>

@@ -33,11 +33,12 @@ export function DriftBanner() {
   const pollError = drift.isError && report ? drift.error.message : null;
   // Inside a view with one stale notice (/security), the banner reports there instead of saying it again.
   const reported = useStaleReport("drift", "drift status", drift);
-  const staleNotice = pollError && !reported ? (
-    <p data-testid="drift-stale" className="text-sm font-medium text-amber-800 dark:text-amber-200">
-      Drift status stale since {clockTime(new Date(drift.dataUpdatedAt).toISOString())}: {pollError}
-    </p>
-  ) : null;
+  const staleNotice =
+    pollError && !reported ? (
+      <p data-testid="drift-stale" className="text-sm font-medium text-amber-800 dark:text-amber-200">
+        Drift status stale since {clockTime(new Date(drift.dataUpdatedAt).toISOString())}: {pollError}
+      </p>
+    ) : null;
 
   if (!report || surfaces.length === 0) {
     // In sync (or not loaded yet): the result of an Apply that got it there stays until dismissed.
@@ -51,7 +52,10 @@ export function DriftBanner() {
           </div>
         )}
         {confirmation && (
-          <div role="status" className="flex items-start justify-between gap-3 rounded-lg border border-emerald-300 bg-emerald-50 p-3 text-emerald-950 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+          <div
+            role="status"
+            className="flex items-start justify-between gap-3 rounded-lg border border-emerald-300 bg-emerald-50 p-3 text-emerald-950 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+          >
             <ApplyResult report={confirmation} settled />
             <button type="button" onClick={() => apply.reset()} className="shrink-0 rounded border border-current px-2 py-0.5 text-xs">
               Dismiss
@@ -69,7 +73,11 @@ export function DriftBanner() {
   function onApply() {
     apply.mutate(undefined, {
       onSuccess: () => toast("Applied to runtime; checking the result…", "success"),
-      onError: (error) => toast(error instanceof ActionFailure ? `Apply to runtime failed: ${error.message}` : `Apply to runtime did not reach the server (${error.message}).`, "error"),
+      onError: (error) =>
+        toast(
+          error instanceof ActionFailure ? `Apply to runtime failed: ${error.message}` : `Apply to runtime did not reach the server (${error.message}).`,
+          "error",
+        ),
     });
   }
 
@@ -127,8 +135,7 @@ function SurfaceItem({ surface, report }: { surface: Surface; report: DriftRepor
         <span className="text-xs opacity-80">
           {snap.since && (
             <>
-              since <RelativeTime iso={snap.since} />{" "}
-              ·{" "}
+              since <RelativeTime iso={snap.since} /> ·{" "}
             </>
           )}
           last checked <RelativeTime iso={snap.checkedAt} />
@@ -140,7 +147,11 @@ function SurfaceItem({ surface, report }: { surface: Surface; report: DriftRepor
             {line}
           </li>
         ))}
-        {more > 0 && <li>and {more} more{surface === "scenarios" ? " (all of them are on the Scenarios tab)" : ""}</li>}
+        {more > 0 && (
+          <li>
+            and {more} more{surface === "scenarios" ? " (all of them are on the Scenarios tab)" : ""}
+          </li>
+        )}
       </ul>
       {surface === "engine" && snap.verdict === "drift" && (
         <p className="mt-1 text-xs">Apply to runtime does not start or stop the agent: use the CrowdSec switch on the Overview tab.</p>
@@ -211,7 +222,12 @@ function StoreRemedy({ missingRow }: { missingRow: boolean }) {
   const repair = useRepairMirror();
   const toast = useToast();
   if (missingRow) {
-    return <p className="mt-1 text-xs">The security config row is missing: the panel recreates it from the settings mirror the next time it reads it (reload this page), with an audit row saying so.</p>;
+    return (
+      <p className="mt-1 text-xs">
+        The security config row is missing: the panel recreates it from the settings mirror the next time it reads it (reload this page), with an audit row
+        saying so.
+      </p>
+    );
   }
   return (
     <div className="mt-2 flex flex-wrap items-center gap-3">
@@ -230,7 +246,10 @@ function StoreRemedy({ missingRow }: { missingRow: boolean }) {
       >
         {repair.isPending ? "Rewriting…" : "Rewrite the mirror from the config"}
       </button>
-      <span className="text-xs">The security config is what the panel enforces; the settings mirror is its copy for tools that read the settings table. Any change saved on the Overview tab also rewrites that protection&apos;s keys.</span>
+      <span className="text-xs">
+        The security config is what the panel enforces; the settings mirror is its copy for tools that read the settings table. Any change saved on the Overview
+        tab also rewrites that protection&apos;s keys.
+      </span>
       {repair.error && (
         <p role="alert" className="w-full text-sm font-medium text-red-800 dark:text-red-300">
           Rewriting the mirror failed: {repair.error.message}

@@ -16,10 +16,7 @@ export function DriftDot({ tab }: { tab: DriftTab }) {
     <span className="ml-1.5 inline-flex h-2 w-2 items-center align-middle">
       {verdict && (
         <span data-testid={`drift-dot-${tab}`} title={verdict === "drift" ? "Drift detected" : "Cannot verify"} className="inline-flex">
-          <span
-            aria-hidden
-            className={`h-2 w-2 rounded-full ${verdict === "drift" ? "bg-amber-500" : "border-2 border-red-600 dark:border-red-400"}`}
-          />
+          <span aria-hidden className={`h-2 w-2 rounded-full ${verdict === "drift" ? "bg-amber-500" : "border-2 border-red-600 dark:border-red-400"}`} />
           <span className="sr-only">{verdict === "drift" ? "drift detected" : "cannot verify"}</span>
         </span>
       )}

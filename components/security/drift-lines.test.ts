@@ -108,7 +108,12 @@ describe("applySummary", () => {
   });
 
   it("says when nothing needed a change and why there was no reload", () => {
-    const lines = applySummary({ ...base, tuningFile: { path: "/f", written: false }, scenarios: { enabled: [], disabled: [], missingFromHub: [] }, reload: { reloaded: false, reason: "no scenario changed" } });
+    const lines = applySummary({
+      ...base,
+      tuningFile: { path: "/f", written: false },
+      scenarios: { enabled: [], disabled: [], missingFromHub: [] },
+      reload: { reloaded: false, reason: "no scenario changed" },
+    });
     expect(lines).toEqual(["WAF tuning file already matched: /f.", "No scenario link needed a change.", "CrowdSec not reloaded: no scenario changed."]);
   });
 
@@ -116,12 +121,16 @@ describe("applySummary", () => {
     expect(applySummary({ ...base, agent: { status: "applied", summary: "The CrowdSec agent is running (pid 42); its Local API answers in 3 ms." } })[0]).toBe(
       "CrowdSec: The CrowdSec agent is running (pid 42); its Local API answers in 3 ms.",
     );
-    expect(applySummary({ ...base, agent: { status: "failed", summary: "port 8080 is in use." } })[0]).toBe("CrowdSec could not be brought to the intent: port 8080 is in use.");
+    expect(applySummary({ ...base, agent: { status: "failed", summary: "port 8080 is in use." } })[0]).toBe(
+      "CrowdSec could not be brought to the intent: port 8080 is in use.",
+    );
   });
 
   it("names at most five scenarios", () => {
     const enabled = ["a/1", "a/2", "a/3", "a/4", "a/5", "a/6", "a/7"];
-    expect(applySummary({ ...base, scenarios: { enabled, disabled: [], missingFromHub: [] } })[1]).toBe("Enabled 7 scenarios: a/1, a/2, a/3, a/4, a/5 and 2 more.");
+    expect(applySummary({ ...base, scenarios: { enabled, disabled: [], missingFromHub: [] } })[1]).toBe(
+      "Enabled 7 scenarios: a/1, a/2, a/3, a/4, a/5 and 2 more.",
+    );
   });
 
   it("an external runtime: nothing changed there (the commands are shown beside)", () => {

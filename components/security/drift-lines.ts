@@ -45,7 +45,10 @@ export function capLines(lines: readonly string[], max = MAX_BANNER_LINES): { sh
 }
 
 /** What the banner says about one surface: its lines (capped) and how many more there are. */
-export function surfaceLines(snapshot: Pick<SurfaceSnapshot, "surface" | "verdict" | "differences" | "reason">, max = MAX_BANNER_LINES): { shown: string[]; more: number } {
+export function surfaceLines(
+  snapshot: Pick<SurfaceSnapshot, "surface" | "verdict" | "differences" | "reason">,
+  max = MAX_BANNER_LINES,
+): { shown: string[]; more: number } {
   if (snapshot.verdict === "in_sync") return { shown: [], more: 0 };
   if (snapshot.verdict === "settling") return { shown: [`settling: ${snapshot.reason ?? "the runtime is being started or stopped"}`], more: 0 };
   if (snapshot.verdict === "cannot_verify") return { shown: [`cannot verify: ${snapshot.reason ?? "no reason was recorded"}`], more: 0 };
@@ -68,9 +71,12 @@ function names(list: readonly string[], max = 5): string {
 /** What an Apply did, one sentence per part, for the banner's result line. */
 export function applySummary(report: ApplyReport): string[] {
   const lines: string[] = [];
-  if (report.agent) lines.push(report.agent.status === "failed" ? `CrowdSec could not be brought to the intent: ${report.agent.summary}` : `CrowdSec: ${report.agent.summary}`);
+  if (report.agent)
+    lines.push(report.agent.status === "failed" ? `CrowdSec could not be brought to the intent: ${report.agent.summary}` : `CrowdSec: ${report.agent.summary}`);
   if (report.tuningFile) {
-    lines.push(report.tuningFile.written ? `WAF tuning file written: ${report.tuningFile.path}.` : `WAF tuning file already matched: ${report.tuningFile.path}.`);
+    lines.push(
+      report.tuningFile.written ? `WAF tuning file written: ${report.tuningFile.path}.` : `WAF tuning file already matched: ${report.tuningFile.path}.`,
+    );
   }
   if (report.mode === "external") {
     lines.push("CrowdSec runs externally: Warden changed nothing there. Run the commands below on its host.");

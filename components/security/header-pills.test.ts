@@ -17,7 +17,9 @@ const snapshot = (surface: Surface, verdict: Verdict): SurfaceSnapshot => ({
   checkedAt: "2025-03-01T12:00:00.000Z",
 });
 const report = (verdicts: Partial<Record<Surface, Verdict>> = {}, ageMs: number | null = 1_000): DriftReport => {
-  const surfaces = Object.fromEntries((["engine", "scenarios", "appsec", "store"] as const).map((s) => [s, snapshot(s, verdicts[s] ?? "in_sync")])) as DriftReport["surfaces"];
+  const surfaces = Object.fromEntries(
+    (["engine", "scenarios", "appsec", "store"] as const).map((s) => [s, snapshot(s, verdicts[s] ?? "in_sync")]),
+  ) as DriftReport["surfaces"];
   return { surfaces, drift: false, cannotVerify: false, checkedAt: "2025-03-01T12:00:00.000Z", ageMs };
 };
 const fresh = { pollError: null, fetchedAt: 1_000_000, now: 1_000_000 };
@@ -26,7 +28,10 @@ describe("driftPill", () => {
   it("in sync / N surfaces drifted / cannot verify", () => {
     expect(driftPill(report(), fresh)).toMatchObject({ word: "in sync", tone: "green" });
     expect(driftPill(report({ scenarios: "drift" }), fresh)).toMatchObject({ word: "1 surface drifted", tone: "amber" });
-    expect(driftPill(report({ scenarios: "drift", appsec: "drift", engine: "cannot_verify" }), fresh)).toMatchObject({ word: "2 surfaces drifted", tone: "amber" });
+    expect(driftPill(report({ scenarios: "drift", appsec: "drift", engine: "cannot_verify" }), fresh)).toMatchObject({
+      word: "2 surfaces drifted",
+      tone: "amber",
+    });
     expect(driftPill(report({ engine: "cannot_verify" }), fresh)).toMatchObject({ word: "cannot verify", tone: "red" });
   });
 
@@ -45,7 +50,12 @@ describe("driftPill", () => {
 });
 
 describe("enginePill", () => {
-  const runtime = (state: RuntimeObservation["state"]): RuntimeObservation => ({ protection: "crowdsec", state, summary: "CrowdSec is " + state, observedAt: "2025-03-01T12:00:00.000Z" });
+  const runtime = (state: RuntimeObservation["state"]): RuntimeObservation => ({
+    protection: "crowdsec",
+    state,
+    summary: "CrowdSec is " + state,
+    observedAt: "2025-03-01T12:00:00.000Z",
+  });
   it("the runtime row's word, lower case, with its colour", () => {
     expect(enginePill(runtime("running"), null)).toMatchObject({ word: "running", tone: "green" });
     expect(enginePill(runtime("not_installed"), null)).toMatchObject({ word: "not installed" });
@@ -60,8 +70,27 @@ describe("enginePill", () => {
     expect(enginePill(runtime("running"), "HTTP 503", true)).toMatchObject({ word: "running (stale)", tone: "grey" });
   });
   it("a settling runtime is neither drift nor green", () => {
-    const snap = (verdict: "in_sync" | "settling") => ({ surface: "engine" as const, verdict, differences: [], expected: null, actual: null, reason: verdict === "settling" ? "CrowdSec is being brought to version 2" : null, since: null, checkedAt: "2025-03-01T12:00:00.000Z" });
-    const report = { surfaces: { engine: snap("settling"), scenarios: snap("in_sync"), appsec: snap("in_sync"), store: snap("in_sync") }, drift: false, cannotVerify: false, checkedAt: "2025-03-01T12:00:00.000Z", ageMs: 0 };
-    expect(driftPill(report, { pollError: null, fetchedAt: 0, now: 0 })).toMatchObject({ word: "settling…", tone: "grey", title: expect.stringContaining("version 2") });
+    const snap = (verdict: "in_sync" | "settling") => ({
+      surface: "engine" as const,
+      verdict,
+      differences: [],
+      expected: null,
+      actual: null,
+      reason: verdict === "settling" ? "CrowdSec is being brought to version 2" : null,
+      since: null,
+      checkedAt: "2025-03-01T12:00:00.000Z",
+    });
+    const report = {
+      surfaces: { engine: snap("settling"), scenarios: snap("in_sync"), appsec: snap("in_sync"), store: snap("in_sync") },
+      drift: false,
+      cannotVerify: false,
+      checkedAt: "2025-03-01T12:00:00.000Z",
+      ageMs: 0,
+    };
+    expect(driftPill(report, { pollError: null, fetchedAt: 0, now: 0 })).toMatchObject({
+      word: "settling…",
+      tone: "grey",
+      title: expect.stringContaining("version 2"),
+    });
   });
 });

@@ -28,9 +28,14 @@ export const DRIFT_SNAPSHOT_STALE_MS = 5 * 60_000;
 export function enginePill(runtime: RuntimeObservation | undefined, pollError: string | null, schemaDegraded = false): PillState {
   if (schemaDegraded) {
     const title = "The panel reads no runtime state while its schema is degraded (see Migrations).";
-    return runtime ? { word: `${runtimeBadge(runtime, null).word.toLowerCase()} (stale)`, tone: "grey", title: `${title} Last observed: ${runtime.summary}` } : { word: "not read", tone: "grey", title };
+    return runtime
+      ? { word: `${runtimeBadge(runtime, null).word.toLowerCase()} (stale)`, tone: "grey", title: `${title} Last observed: ${runtime.summary}` }
+      : { word: "not read", tone: "grey", title };
   }
-  if (!runtime) return pollError ? { word: "unknown", tone: "grey", title: `Could not read the engine's state: ${pollError}` } : { word: "checking…", tone: "grey", title: "Reading the engine's state…" };
+  if (!runtime)
+    return pollError
+      ? { word: "unknown", tone: "grey", title: `Could not read the engine's state: ${pollError}` }
+      : { word: "checking…", tone: "grey", title: "Reading the engine's state…" };
   const badge = runtimeBadge(runtime, null);
   const word = badge.word.toLowerCase();
   if (pollError) return { word: `${word} (stale)`, tone: "grey", title: `Last observed: ${runtime.summary} The latest refresh failed: ${pollError}` };
@@ -42,19 +47,33 @@ export function enginePill(runtime: RuntimeObservation | undefined, pollError: s
  * `pollError`: the latest poll failed and `report` is the last good one.
  */
 export function driftPill(report: DriftReport | undefined, opts: { pollError: string | null; fetchedAt: number; now: number }): PillState {
-  if (!report) return opts.pollError ? { word: "unknown", tone: "grey", title: `Could not read the drift snapshot: ${opts.pollError}` } : { word: "checking…", tone: "grey", title: "Reading the drift snapshot…" };
+  if (!report)
+    return opts.pollError
+      ? { word: "unknown", tone: "grey", title: `Could not read the drift snapshot: ${opts.pollError}` }
+      : { word: "checking…", tone: "grey", title: "Reading the drift snapshot…" };
   if (opts.pollError) return { word: "stale", tone: "grey", title: `The drift snapshot could not be refreshed: ${opts.pollError}` };
   if (report.ageMs !== null) {
     const age = report.ageMs + Math.max(0, opts.now - opts.fetchedAt);
     const staleAfter = Math.max(DRIFT_SNAPSHOT_STALE_MS, 3 * (report.intervalMs ?? 0));
-    if (age > staleAfter) return { word: "stale", tone: "grey", title: `The drift detector last checked ${Math.round(age / 60_000)} min ago: it may have stopped.` };
+    if (age > staleAfter)
+      return { word: "stale", tone: "grey", title: `The drift detector last checked ${Math.round(age / 60_000)} min ago: it may have stopped.` };
   }
   const drifted = SURFACES.filter((s) => report.surfaces[s]?.verdict === "drift");
   const unverified = SURFACES.filter((s) => report.surfaces[s]?.verdict === "cannot_verify");
   const unverifiedText = unverified.length ? ` Cannot verify: ${unverified.map((s) => SURFACE_LABELS[s]).join(", ")}.` : "";
-  if (drifted.length) return { word: `${plural(drifted.length, "surface")} drifted`, tone: "amber", title: `Drift: ${drifted.map((s) => SURFACE_LABELS[s]).join(", ")}.${unverifiedText}` };
+  if (drifted.length)
+    return {
+      word: `${plural(drifted.length, "surface")} drifted`,
+      tone: "amber",
+      title: `Drift: ${drifted.map((s) => SURFACE_LABELS[s]).join(", ")}.${unverifiedText}`,
+    };
   if (unverified.length) return { word: "cannot verify", tone: "red", title: unverifiedText.trim() };
   const settling = SURFACES.filter((s) => report.surfaces[s]?.verdict === "settling");
-  if (settling.length) return { word: "settling…", tone: "grey", title: `${settling.map((s) => SURFACE_LABELS[s]).join(", ")}: ${report.surfaces[settling[0]!]!.reason ?? "the runtime is being started or stopped"}` };
+  if (settling.length)
+    return {
+      word: "settling…",
+      tone: "grey",
+      title: `${settling.map((s) => SURFACE_LABELS[s]).join(", ")}: ${report.surfaces[settling[0]!]!.reason ?? "the runtime is being started or stopped"}`,
+    };
   return { word: "in sync", tone: "green", title: "Every surface matches the panel's intent." };
 }

@@ -27,15 +27,7 @@ function conflictMessage(label: string, failure: ActionFailure): string {
   return `${label} was changed by ${c.changedBy ?? "someone"}${when}; reloaded with the latest values. Review them and try again.`;
 }
 
-export function ProtectionCard({
-  protection,
-  intent,
-  runtime,
-}: {
-  protection: Protection;
-  intent: ProtectionIntent;
-  runtime: RuntimeObservation;
-}) {
+export function ProtectionCard({ protection, intent, runtime }: { protection: Protection; intent: ProtectionIntent; runtime: RuntimeObservation }) {
   const label = PROTECTION_LABELS[protection];
   const toast = useToast();
   const toggle = useToggleProtection();
@@ -72,7 +64,11 @@ export function ProtectionCard({
       { protection, on: next, expectedVersion: intent.version },
       {
         // A managed runtime has been driven there when the action returns; otherwise only the intent changed.
-        onSuccess: () => toast(`${label} turned ${next ? "on" : "off"}${runtime.state === "unmanaged" ? " (intent saved)" : runtime.state === "rendered" ? " (tuning file rendered; no proxy loads it yet)" : ""}.`, "success"),
+        onSuccess: () =>
+          toast(
+            `${label} turned ${next ? "on" : "off"}${runtime.state === "unmanaged" ? " (intent saved)" : runtime.state === "rendered" ? " (tuning file rendered; no proxy loads it yet)" : ""}.`,
+            "success",
+          ),
         onError: (error) => onFailure(error, "toggle"),
       },
     );
@@ -110,7 +106,11 @@ export function ProtectionCard({
         <Switch checked={requested ?? intent.enabled} pending={toggle.isPending} disabled={pending} labelledBy={titleId} onChange={onToggle} />
       </header>
       {cardError && (
-        <div role="alert" data-testid="card-error" className="mb-3 space-y-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        <div
+          role="alert"
+          data-testid="card-error"
+          className="mb-3 space-y-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        >
           <p className="break-words">{cardError.message}</p>
           {cardError.logTail && cardError.logTail.length > 0 && (
             <pre

@@ -31,7 +31,11 @@ describe("formatUptime", () => {
 
 describe("runtimeFacts", () => {
   it("running: pid, uptime from startedAt, LAPI and version, in that order", () => {
-    const running = observation({ pid: 1234, startedAt: "2025-03-01T11:57:00.000Z", details: { lapi: "ready", version: "1.4.6", lapiUrl: "http://127.0.0.1:8080" } });
+    const running = observation({
+      pid: 1234,
+      startedAt: "2025-03-01T11:57:00.000Z",
+      details: { lapi: "ready", version: "1.4.6", lapiUrl: "http://127.0.0.1:8080" },
+    });
     expect(words(runtimeFacts(running, Date.parse(OBSERVED_AT)))).toBe("pid 1234 · up 3m · LAPI ready · v1.4.6");
     expect(runtimeFacts(running, null)[0]).toEqual({ kind: "pid", pid: 1234 });
   });

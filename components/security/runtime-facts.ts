@@ -59,10 +59,7 @@ export function formatUptime(ms: number): string {
   return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
-export type RuntimeFact =
-  | { kind: "pid"; pid: number }
-  | { kind: "uptime"; startedAt: string; text: string }
-  | { kind: "text"; text: string; title?: string };
+export type RuntimeFact = { kind: "pid"; pid: number } | { kind: "uptime"; startedAt: string; text: string } | { kind: "text"; text: string; title?: string };
 
 const HAS_PROCESS: ReadonlySet<RuntimeState> = new Set(["running", "starting", "stopping"]);
 
@@ -84,7 +81,8 @@ export function runtimeFacts(runtime: RuntimeObservation, now: number | null): R
   if (runtime.startedAt && runtime.state === "running") {
     const at = Date.parse(runtime.startedAt);
     const reference = now ?? Date.parse(runtime.observedAt);
-    if (Number.isFinite(at) && Number.isFinite(reference)) facts.push({ kind: "uptime", startedAt: runtime.startedAt, text: `up ${formatUptime(reference - at)}` });
+    if (Number.isFinite(at) && Number.isFinite(reference))
+      facts.push({ kind: "uptime", startedAt: runtime.startedAt, text: `up ${formatUptime(reference - at)}` });
   }
   const lapi = str("lapi");
   if (lapi) text(`LAPI ${lapi}`);

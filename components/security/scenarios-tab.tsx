@@ -25,7 +25,10 @@ export function ScenariosTab() {
         Switches change the panel&apos;s intent only; the runtime follows when you press Apply to runtime.
       </p>
       {data && !data.runtime.readable && (
-        <p data-testid="scenarios-runtime-unreadable" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        <p
+          data-testid="scenarios-runtime-unreadable"
+          className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        >
           The runtime&apos;s scenarios cannot be read, so the Runtime column is unknown: {data.runtime.reason}
         </p>
       )}
@@ -75,9 +78,15 @@ export function ScenariosTab() {
             <caption className="sr-only">Scenarios: the panel&apos;s intent and the runtime&apos;s state on disk</caption>
             <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800 dark:text-slate-400">
               <tr>
-                <th scope="col" className="py-2 pr-3">Scenario</th>
-                <th scope="col" className="py-2 pr-3">Intent</th>
-                <th scope="col" className="py-2 pr-3">Runtime</th>
+                <th scope="col" className="py-2 pr-3">
+                  Scenario
+                </th>
+                <th scope="col" className="py-2 pr-3">
+                  Intent
+                </th>
+                <th scope="col" className="py-2 pr-3">
+                  Runtime
+                </th>
                 <th scope="col" className="py-2">
                   <span className="sr-only">Drift</span>
                 </th>

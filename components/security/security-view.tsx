@@ -101,7 +101,9 @@ function SecurityViewContent({ initialStatus, initialDrift }: { initialStatus?: 
               ))}
             </div>
           ) : status.isError ? (
-            <p role="alert" className="text-red-700">Could not load the security status: {status.error.message}</p>
+            <p role="alert" className="text-red-700">
+              Could not load the security status: {status.error.message}
+            </p>
           ) : (
             <p>Loading…</p>
           ))}

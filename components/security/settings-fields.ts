@@ -13,7 +13,13 @@ const range = (b: { min: number; max: number }) => `${b.min.toLocaleString("en")
 
 export const SETTINGS_FIELDS: Record<Protection, FieldSpec[]> = {
   crowdsec: [
-    { name: "mode", label: fieldLabel("crowdsec", "mode"), kind: "select", options: CROWDSEC_MODES, hint: "local: Warden manages an agent; external: probe a LAPI run elsewhere" },
+    {
+      name: "mode",
+      label: fieldLabel("crowdsec", "mode"),
+      kind: "select",
+      options: CROWDSEC_MODES,
+      hint: "local: Warden manages an agent; external: probe a LAPI run elsewhere",
+    },
     { name: "lapiUrl", label: fieldLabel("crowdsec", "lapiUrl"), kind: "url", hint: "Needed for external mode, e.g. http://127.0.0.1:8080" },
   ],
   waf: [

@@ -68,7 +68,11 @@ export function SettingsForm({
   return (
     <form onSubmit={submit} noValidate className="grid gap-3 sm:grid-cols-2" aria-label={`${protection} settings`}>
       {overtaken && (
-        <p role="status" data-testid="form-overtaken" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 sm:col-span-2 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+        <p
+          role="status"
+          data-testid="form-overtaken"
+          className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 sm:col-span-2 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+        >
           {overtakenMessage(protection, intent)}
         </p>
       )}
@@ -123,7 +127,11 @@ export function SettingsForm({
           {pending ? "Saving…" : "Save settings"}
         </button>
         {notice && <span className="text-sm text-slate-600 dark:text-slate-300">{notice}</span>}
-        {shown._ && <span role="alert" className="text-sm text-red-700 dark:text-red-400">{shown._}</span>}
+        {shown._ && (
+          <span role="alert" className="text-sm text-red-700 dark:text-red-400">
+            {shown._}
+          </span>
+        )}
       </div>
     </form>
   );

@@ -86,7 +86,8 @@ function actionError(name: string, requestId: string, error: unknown): ActionRes
     if (Array.isArray(logTail) && logTail.length) result.logTail = logTail.map(String);
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     if (error.code === "RATE_LIMITED" && typeof retryAfter === "number") result.retryAfterSeconds = retryAfter;
-    if (error.code === "UNAUTHENTICATED") log.warn({ event: "action_refused", action: name, requestId, code: error.code }, "server action refused without a session");
+    if (error.code === "UNAUTHENTICATED")
+      log.warn({ event: "action_refused", action: name, requestId, code: error.code }, "server action refused without a session");
     return { error: result };
   }
   log.error({ event: "action_failed", action: name, requestId, err: error }, "server action failed unexpectedly");

@@ -27,7 +27,11 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  { what: "a Prisma write to security_audits", pattern: /\bsecurityAudit\s*\.\s*(create|createMany|createManyAndReturn|update|updateMany|upsert|delete|deleteMany)\b/, allowed: [] },
+  {
+    what: "a Prisma write to security_audits",
+    pattern: /\bsecurityAudit\s*\.\s*(create|createMany|createManyAndReturn|update|updateMany|upsert|delete|deleteMany)\b/,
+    allowed: [],
+  },
   { what: "an SQL insert into security_audits", pattern: /INSERT\s+INTO\s+"?security_audits"?/i, allowed: ["lib/audit/append.ts"] },
   { what: "an SQL update or delete of security_audits", pattern: /(UPDATE|DELETE\s+FROM)\s+"?security_audits"?/i, allowed: [] },
   { what: "a Prisma insert into auth_events", pattern: /\bauthEvent\s*\.\s*(create|createMany|createManyAndReturn)\b/, allowed: ["lib/auth/events.ts"] },

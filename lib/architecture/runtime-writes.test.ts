@@ -29,7 +29,10 @@ const ENGINE = "lib/engine/";
 const ALLOWLIST: readonly { file: string; reason: string }[] = [
   { file: "lib/auth/secret.ts", reason: "creates the panel's session-signing secret (<WARDEN_DATA_DIR>/auth-secret, 0600) on first start" },
   { file: "lib/auth/setup-token.ts", reason: "removes the panel's own setup token file once the first admin exists" },
-  { file: "lib/private-files.ts", reason: "creates the panel's data directory and database file and writes its private files (setup token) atomically, 0600/0700" },
+  {
+    file: "lib/private-files.ts",
+    reason: "creates the panel's data directory and database file and writes its private files (setup token) atomically, 0600/0700",
+  },
   // A directory (trailing "/"): matches every file under it. Reserved while it is being written; once it exists it must make such a call.
   { file: "lib/migrations/backup/", reason: "backups and restores of the panel's own database" },
   { file: "scripts/prisma-generate.mjs", reason: "build step (postinstall, db:generate): writes the per-provider Prisma schemas and runs `prisma generate`" },
@@ -70,7 +73,12 @@ describe("runtime writes: the scanner", () => {
     ["require-member.js", ["require-member.js:3 fs.rmSync", "require-member.js:5 child_process.fork"]],
     [
       "dynamic-import.ts",
-      ["dynamic-import.ts:3 child_process.spawn", "dynamic-import.ts:4 child_process.execFile", "dynamic-import.ts:6 fs.renameSync", "dynamic-import.ts:7 fs/promises.symlink"],
+      [
+        "dynamic-import.ts:3 child_process.spawn",
+        "dynamic-import.ts:4 child_process.execFile",
+        "dynamic-import.ts:6 fs.renameSync",
+        "dynamic-import.ts:7 fs/promises.symlink",
+      ],
     ],
     ["process-kill.ts", ["process-kill.ts:3 process.kill", "process-kill.ts:4 process.kill"]],
     ["captured-reference.ts", ["captured-reference.ts:6 fs.rmSync", "captured-reference.ts:7 fs.unlinkSync"]],

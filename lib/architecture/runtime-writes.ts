@@ -39,12 +39,38 @@ import ts from "typescript";
 // literal ("r", "rs", "sr" or absent); `process.kill(pid, 0)` only probes that a process exists.
 
 const CHILD_PROCESS = ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"];
-const FILE_CHANGES = ["writeFile", "appendFile", "symlink", "link", "unlink", "rename", "rm", "rmdir", "copyFile", "cp", "truncate", "chmod", "lchmod", "chown", "lchown"];
+const FILE_CHANGES = [
+  "writeFile",
+  "appendFile",
+  "symlink",
+  "link",
+  "unlink",
+  "rename",
+  "rm",
+  "rmdir",
+  "copyFile",
+  "cp",
+  "truncate",
+  "chmod",
+  "lchmod",
+  "chown",
+  "lchown",
+];
 const OPEN = ["open", "openSync"];
 
 export const FORBIDDEN: Readonly<Record<Builtin, readonly string[]>> = {
   child_process: CHILD_PROCESS,
-  fs: [...FILE_CHANGES.flatMap((f) => [f, `${f}Sync`]), "ftruncate", "ftruncateSync", "fchmod", "fchmodSync", "fchown", "fchownSync", "createWriteStream", ...OPEN],
+  fs: [
+    ...FILE_CHANGES.flatMap((f) => [f, `${f}Sync`]),
+    "ftruncate",
+    "ftruncateSync",
+    "fchmod",
+    "fchmodSync",
+    "fchown",
+    "fchownSync",
+    "createWriteStream",
+    ...OPEN,
+  ],
   "fs/promises": [...FILE_CHANGES, "open"],
   process: ["kill"],
   global: [],
@@ -60,10 +86,7 @@ export type SourceFile = { file: string; source: string };
 export type ModuleImport = { file: string; line: number; specifier: string; resolved: string | null };
 export type ScanResult = { violations: Violation[]; imports: ModuleImport[] };
 
-type Value =
-  | { kind: "fn"; call: string; via: string }
-  | { kind: "ns"; builtin: Builtin; via: string }
-  | { kind: "module"; file: string; via: string };
+type Value = { kind: "fn"; call: string; via: string } | { kind: "ns"; builtin: Builtin; via: string } | { kind: "module"; file: string; via: string };
 
 type Binding =
   | { kind: "import"; spec: string; name: string; via: string } // name "*": the module itself
@@ -174,7 +197,8 @@ export function scanRuntimeWrites(files: readonly SourceFile[]): ScanResult {
     const expr = unwrap(node);
     if (ts.isIdentifier(expr)) return resolveBinding(file, expr.text);
     if (ts.isPropertyAccessExpression(expr)) return member(resolveExpr(file, expr.expression), expr.name.text);
-    if (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression)) return member(resolveExpr(file, expr.expression), expr.argumentExpression.text);
+    if (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression))
+      return member(resolveExpr(file, expr.expression), expr.argumentExpression.text);
     const spec = moduleCall(expr);
     if (spec) return moduleValue(file, spec.spec, `${spec.via} "${spec.spec}"`);
     return undefined;
@@ -237,7 +261,9 @@ export function scanRuntimeWrites(files: readonly SourceFile[]): ScanResult {
     for (const star of m.stars) {
       const target = moduleValue(file, star.spec, `export * from "${star.spec}"`);
       if (target?.kind === "ns") reExport(star.node, target);
-      else if (target?.kind === "module") for (const e of exportedForbidden(target.file)) reExport(star.node, { ...e.value, via: `export * from "${star.spec}", which re-exports it (${e.value.via} in ${target.file})` });
+      else if (target?.kind === "module")
+        for (const e of exportedForbidden(target.file))
+          reExport(star.node, { ...e.value, via: `export * from "${star.spec}", which re-exports it (${e.value.via} in ${target.file})` });
     }
 
     const visit = (node: ts.Node): void => {
@@ -330,7 +356,13 @@ function parse(file: string, source: string): Module {
       // import("m").then((ns) => …) / .then(({ x }) => …): the callback's first parameter is the module.
       const callee = node.expression;
       const fn = node.arguments[0];
-      if (ts.isPropertyAccessExpression(callee) && callee.name.text === "then" && fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0]) {
+      if (
+        ts.isPropertyAccessExpression(callee) &&
+        callee.name.text === "then" &&
+        fn &&
+        (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) &&
+        fn.parameters[0]
+      ) {
         const source = unwrap(callee.expression);
         if (moduleCall(source)) bindPattern(fn.parameters[0].name, source, []);
       }
@@ -348,7 +380,15 @@ function boundNames(name: ts.BindingName): string[] {
 
 function unwrap(node: ts.Expression): ts.Expression {
   let e = node;
-  while (ts.isParenthesizedExpression(e) || ts.isAwaitExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+  while (
+    ts.isParenthesizedExpression(e) ||
+    ts.isAwaitExpression(e) ||
+    ts.isNonNullExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isTypeAssertionExpression(e)
+  )
+    e = e.expression;
   return e;
 }
 
@@ -372,7 +412,14 @@ function isReference(id: ts.Identifier): boolean {
 /** `const w = fs.rmSync`: the binding is not a use; each use of `w` is reported. */
 function isBindingInitializer(node: ts.Node): boolean {
   let n = node;
-  while (ts.isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isSatisfiesExpression(n.parent)) n = n.parent;
+  while (
+    ts.isParenthesizedExpression(n.parent) ||
+    ts.isAwaitExpression(n.parent) ||
+    ts.isAsExpression(n.parent) ||
+    ts.isNonNullExpression(n.parent) ||
+    ts.isSatisfiesExpression(n.parent)
+  )
+    n = n.parent;
   return ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name);
 }
 

@@ -8,16 +8,7 @@ import { log } from "../log";
 // version" is untouched by rejections, applies and runtime results.
 
 export type AuditAction =
-  | "toggle"
-  | "update"
-  | "initialize"
-  | "recover"
-  | "rollback"
-  | "repair_mirror"
-  | "scenario"
-  | "adopt_scenarios"
-  | "apply_runtime"
-  | "runtime_result";
+  "toggle" | "update" | "initialize" | "recover" | "rollback" | "repair_mirror" | "scenario" | "adopt_scenarios" | "apply_runtime" | "runtime_result";
 
 /** Commits and refusals; then what the runtime did (an Apply to runtime, or one change's result). */
 export type AuditOutcome = "committed" | "rejected" | "rolled_back" | "applied" | "failed" | "superseded" | "not_managed";
@@ -65,7 +56,10 @@ export async function appendAuditOrLog(db: Db, r: AuditRecord, what: string): Pr
   try {
     return await appendAudit(db, r);
   } catch (error) {
-    log.error({ event: "audit_write_failed", action: r.action, requestId: r.requestId, changeId: r.changeId ?? null, err: error }, `could not record ${what} in the audit log`);
+    log.error(
+      { event: "audit_write_failed", action: r.action, requestId: r.requestId, changeId: r.changeId ?? null, err: error },
+      `could not record ${what} in the audit log`,
+    );
     return null;
   }
 }

@@ -74,7 +74,11 @@ export async function listAudit(db: Db, query: AuditQuery): Promise<AuditPage> {
     }),
   ]);
   const results = rows.length
-    ? await db.securityAudit.findMany({ where: { changeId: { in: rows.map((r) => r.id) } }, orderBy: { id: "asc" }, select: { changeId: true, runtimeResult: true } })
+    ? await db.securityAudit.findMany({
+        where: { changeId: { in: rows.map((r) => r.id) } },
+        orderBy: { id: "asc" },
+        select: { changeId: true, runtimeResult: true },
+      })
     : [];
   // Ascending ids: a later result for the same change (none is written today) would win.
   const resultByChange = new Map(results.map((r) => [r.changeId!, r.runtimeResult]));

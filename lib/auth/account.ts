@@ -57,7 +57,13 @@ export async function revokeSession(db: Db, admin: AdminSession, sessionId: unkn
 /** Revokes every session of the admin except the current one. */
 export async function revokeOtherSessions(db: Db, admin: AdminSession, headers: Headers): Promise<{ revoked: number }> {
   const { count } = await db.session.deleteMany({ where: { userId: admin.user.id, id: { not: admin.session.id } } });
-  await recordAuthEvent(db, { username: admin.user.username, event: "session_revoked", ipAddress: clientIp(headers), userAgent: userAgent(headers), detail: `${plural(count, "other session")}` });
+  await recordAuthEvent(db, {
+    username: admin.user.username,
+    event: "session_revoked",
+    ipAddress: clientIp(headers),
+    userAgent: userAgent(headers),
+    detail: `${plural(count, "other session")}`,
+  });
   return { revoked: count };
 }
 
@@ -94,7 +100,14 @@ export async function changeOwnPassword(db: Db, admin: AdminSession, input: unkn
       });
     } catch (error) {
       if (isAuthApiError(error) && error.statusCode < 500) {
-        await recordAuthEvent(db, { username, event: "login_failed", ipAddress: ip, userAgent: ua, deviceId, detail: "change-password: wrong current password" });
+        await recordAuthEvent(db, {
+          username,
+          event: "login_failed",
+          ipAddress: ip,
+          userAgent: ua,
+          deviceId,
+          detail: "change-password: wrong current password",
+        });
         throw new ValidationError("The current password is not correct", { currentPassword: "The current password is not correct" });
       }
       throw error;

@@ -11,7 +11,6 @@ import { authSecret } from "./secret";
 import { authSettings } from "./settings";
 import { processSlot } from "../process-registry";
 
-
 /** Seconds between two refreshes of a session's sliding expiry (the library's `updateAge`). */
 export function sessionUpdateAgeSeconds(): number {
   return Math.min(300, Math.floor(authSettings().idleSeconds / 2));

@@ -107,14 +107,19 @@ describe.each(["sqlite", "postgresql"] as const)("change password on %s", (provi
     const mine = await signedIn(db, "127.0.0.1");
     const stolen = await signedIn(db, "127.0.0.2");
     // The thief replays the session cookie (no device cookie) from elsewhere.
-    const sessionOnly = stolen.cookie.split("; ").filter((c) => !c.startsWith("warden.device=")).join("; ");
+    const sessionOnly = stolen.cookie
+      .split("; ")
+      .filter((c) => !c.startsWith("warden.device="))
+      .join("; ");
     const thief = requestHeaders({ ip: "127.0.0.66", cookie: sessionOnly });
     for (let i = 0; i < 5; i++) expect(await change(db, stolen.admin, thief, `guess ${i}`)).toBeInstanceOf(ValidationError);
     const refused = await change(db, stolen.admin, thief, ADMIN_PASSWORD);
     expect(refused).toBeInstanceOf(RateLimitedError);
     expect((refused as RateLimitedError).retryAfterSeconds).toBeGreaterThan(55);
     expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, thief)).toMatchObject({ ok: false, status: 429 });
-    expect((await authEvents(db)).filter((e) => e.event === "login_failed" && e.ipAddress === "127.0.0.66" && e.detail?.startsWith("change-password"))).toHaveLength(5);
+    expect(
+      (await authEvents(db)).filter((e) => e.event === "login_failed" && e.ipAddress === "127.0.0.66" && e.detail?.startsWith("change-password")),
+    ).toHaveLength(5);
 
     // The admin's own browser changes the password.
     expect(await change(db, mine.admin, requestHeaders({ ip: "127.0.0.1", cookie: mine.cookie }), ADMIN_PASSWORD)).toBe("changed");

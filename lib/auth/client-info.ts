@@ -21,7 +21,10 @@ export function clientIp(headers: Headers): string | null {
   if (!behindWardenServer()) {
     if (!warnedNoServer) {
       warnedNoServer = true;
-      log.warn({ event: "client_address_unknown", source: "lib/auth/client-info" }, "started without server.mjs: client addresses are unknown, so per-address sign-in limits do not apply; start the panel with `npm run start`");
+      log.warn(
+        { event: "client_address_unknown", source: "lib/auth/client-info" },
+        "started without server.mjs: client addresses are unknown, so per-address sign-in limits do not apply; start the panel with `npm run start`",
+      );
     }
     return null;
   }

@@ -41,7 +41,13 @@ export function deviceCookieValue(username: string, deviceId: string): string {
 
 /** The Set-Cookie line that gives (or renews) this browser's device cookie for `username`. */
 export function deviceSetCookie(username: string, deviceId: string): string {
-  const attributes = [`${deviceCookieName()}=${deviceCookieValue(username, deviceId)}`, `Max-Age=${DEVICE_COOKIE_MAX_AGE_SECONDS}`, "Path=/", "HttpOnly", "SameSite=Lax"];
+  const attributes = [
+    `${deviceCookieName()}=${deviceCookieValue(username, deviceId)}`,
+    `Max-Age=${DEVICE_COOKIE_MAX_AGE_SECONDS}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+  ];
   if (authSettings().secureCookies) attributes.push("Secure");
   return attributes.join("; ");
 }

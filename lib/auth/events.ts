@@ -40,7 +40,10 @@ export async function recordAuthEvent(db: Db, e: AuthEventInput): Promise<void> 
     },
   });
   const level = e.event === "login_failed" || e.event === "login_locked" || e.event === "setup_refused" ? "warn" : "info";
-  log[level]({ event: `auth_${e.event}`, username: clip(e.username, 128), ip: e.ipAddress ?? null, device: e.deviceId ?? null, detail: e.detail ?? null }, `auth: ${e.event}`);
+  log[level](
+    { event: `auth_${e.event}`, username: clip(e.username, 128), ip: e.ipAddress ?? null, device: e.deviceId ?? null, detail: e.detail ?? null },
+    `auth: ${e.event}`,
+  );
 }
 
 export async function listAuthEvents(db: Db, limit = 20) {

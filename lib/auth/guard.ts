@@ -44,7 +44,11 @@ export async function getAdminSession(db: Db, headers: Headers, now: Date = new 
   const createdAt = new Date(session.createdAt);
   if (now.getTime() - createdAt.getTime() > authSettings().maxAgeSeconds * 1000) return endAbsolute(db, session.id, String(user.username ?? user.name));
   return {
-    user: { id: user.id, username: String(user.username ?? user.name), mustChangePassword: Boolean((user as { mustChangePassword?: boolean }).mustChangePassword) },
+    user: {
+      id: user.id,
+      username: String(user.username ?? user.name),
+      mustChangePassword: Boolean((user as { mustChangePassword?: boolean }).mustChangePassword),
+    },
     session: {
       id: session.id,
       token: session.token,

@@ -169,13 +169,19 @@ export async function throttleState(db: Db, client: ThrottleClient, now: Date = 
  * The device id of the request's device cookie when it is valid for `username`; a cookie that is
  * forged, malformed or issued to another account is ignored (the client is untrusted) and logged.
  */
-export function trustedDeviceId(headers: Headers, username: string, context: { ip: string | null; source: "login" | "change-password" | "confirm-password" }): string | null {
+export function trustedDeviceId(
+  headers: Headers,
+  username: string,
+  context: { ip: string | null; source: "login" | "change-password" | "confirm-password" },
+): string | null {
   const device = readDeviceCookie(headers, username);
   if (device.kind === "valid") return device.deviceId;
   if (device.kind === "invalid") {
     log.warn(
       { event: "device_cookie_rejected", reason: device.reason, username: username.slice(0, 128), ip: context.ip, source: context.source },
-      device.reason === "other_account" ? "device cookie issued to another account: treated as an unknown client" : "invalid device cookie: treated as an unknown client",
+      device.reason === "other_account"
+        ? "device cookie issued to another account: treated as an unknown client"
+        : "invalid device cookie: treated as an unknown client",
     );
   }
   return null;

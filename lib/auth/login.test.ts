@@ -140,7 +140,10 @@ describe.each(["sqlite", "postgresql"] as const)("login on %s", (provider) => {
     const state = await throttleState(db, { username: ADMIN, ip: attacker, deviceId: null });
     expect(state).toMatchObject({ locked: true, limits: ["address"], failuresForIp: 5, failuresForAccount: 0, failuresForPair: 0 });
     // The window ends 60 s after the oldest failure.
-    expect(await throttleState(db, { username: ADMIN, ip: attacker, deviceId: null }, new Date(Date.now() + 61_000))).toMatchObject({ locked: false, retryAfterSeconds: 0 });
+    expect(await throttleState(db, { username: ADMIN, ip: attacker, deviceId: null }, new Date(Date.now() + 61_000))).toMatchObject({
+      locked: false,
+      retryAfterSeconds: 0,
+    });
   });
 
   it("an unknown username counts toward lockout and gets exactly the answer a wrong password gets", async () => {

@@ -36,7 +36,15 @@ export async function login(db: Db, input: unknown, requestHeaders: Headers): Pr
 
 async function attempt(
   db: Db,
-  { username, password, next, ip, ua, deviceId, requestHeaders }: { username: string; password: string; next?: string; ip: string | null; ua: string | null; deviceId: string | null; requestHeaders: Headers },
+  {
+    username,
+    password,
+    next,
+    ip,
+    ua,
+    deviceId,
+    requestHeaders,
+  }: { username: string; password: string; next?: string; ip: string | null; ua: string | null; deviceId: string | null; requestHeaders: Headers },
 ): Promise<LoginOutcome> {
   const lock = await throttleState(db, { username, ip, deviceId });
   if (lock.locked) {

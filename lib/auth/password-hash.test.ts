@@ -192,7 +192,8 @@ describe.each(["sqlite", "postgresql"] as const)("stored hashes on %s", (provide
       to: "scrypt v1 ln=17,r=8,p=1",
     });
     const logged = JSON.stringify(info.mock.calls);
-    for (const secret of [legacy.slice(0, 32), legacy.slice(33), upgraded.split("$")[4]!, upgraded.split("$")[5]!, ADMIN_PASSWORD]) expect(logged).not.toContain(secret);
+    for (const secret of [legacy.slice(0, 32), legacy.slice(33), upgraded.split("$")[4]!, upgraded.split("$")[5]!, ADMIN_PASSWORD])
+      expect(logged).not.toContain(secret);
 
     // Signs in again with the upgraded row; nothing is rewritten twice.
     expect(await login(db, { username: ADMIN, password: ADMIN_PASSWORD }, requestHeaders({ ip: "198.51.100.4" }))).toMatchObject({ ok: true });
@@ -229,6 +230,8 @@ describe.each(["sqlite", "postgresql"] as const)("stored hashes on %s", (provide
     expect((error as Error).message).toBe("Stored password hash asks for scrypt ln=30, outside the allowed 10–20");
     expect(hashingStats().peak).toBe(0);
     expect(await accountTables(db)).toBe(before);
-    expect(await login(db, { username: "second-admin", password: "second admin passphrase" }, requestHeaders({ ip: "198.51.100.7" }))).toMatchObject({ ok: true });
+    expect(await login(db, { username: "second-admin", password: "second admin passphrase" }, requestHeaders({ ip: "198.51.100.7" }))).toMatchObject({
+      ok: true,
+    });
   });
 });

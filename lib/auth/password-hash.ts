@@ -70,7 +70,8 @@ const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
 function decodeB64(text: string, what: string, [min, max]: readonly [number, number]): Buffer {
   const bytes = Buffer.from(text, "base64");
   if (!B64.test(text) || b64(bytes) !== text) throw new PasswordHashError(`Stored password hash is malformed: the ${what} is not unpadded base64`);
-  if (bytes.length < min || bytes.length > max) throw new PasswordHashError(`Stored password hash is malformed: the ${what} is ${bytes.length} bytes (allowed ${min}–${max})`);
+  if (bytes.length < min || bytes.length > max)
+    throw new PasswordHashError(`Stored password hash is malformed: the ${what} is ${bytes.length} bytes (allowed ${min}–${max})`);
   return bytes;
 }
 
@@ -86,7 +87,9 @@ function parseParams(text: string): ScryptParams {
   }
   const memory = 128 * 2 ** params.ln * params.r;
   if (memory > BOUNDS.memoryBytes) {
-    throw new PasswordHashError(`Stored password hash asks for ${memory / 2 ** 20} MiB of scrypt memory (ln=${params.ln}, r=${params.r}), more than the allowed ${BOUNDS.memoryBytes / 2 ** 20} MiB`);
+    throw new PasswordHashError(
+      `Stored password hash asks for ${memory / 2 ** 20} MiB of scrypt memory (ln=${params.ln}, r=${params.r}), more than the allowed ${BOUNDS.memoryBytes / 2 ** 20} MiB`,
+    );
   }
   if (2 ** params.ln * params.r * params.p > BOUNDS.work) {
     throw new PasswordHashError(`Stored password hash asks for more scrypt work (ln=${params.ln}, r=${params.r}, p=${params.p}) than twice the current cost`);
@@ -107,7 +110,8 @@ function parseHash(stored: string): ParsedHash {
   if (parts.length !== 6 || parts[0] !== "" || parts[1] !== "scrypt") {
     throw new PasswordHashError("Stored password hash is in an unknown format (expected $scrypt$v=1$… or better-auth's salt:key)");
   }
-  if (parts[2] !== `v=${FORMAT_VERSION}`) throw new PasswordHashError(`Stored password hash has unsupported format version "${parts[2]!.slice(0, 16)}" (expected v=${FORMAT_VERSION})`);
+  if (parts[2] !== `v=${FORMAT_VERSION}`)
+    throw new PasswordHashError(`Stored password hash has unsupported format version "${parts[2]!.slice(0, 16)}" (expected v=${FORMAT_VERSION})`);
   return {
     kind: "scrypt-v1",
     params: parseParams(parts[3]!),
@@ -255,6 +259,9 @@ export async function upgradePasswordHashOnSignIn(db: Db, username: string, pass
     if (count === 1) log.info({ event: "password_rehashed", username, from, to: describeHash(hash) }, "password hash upgraded at sign-in");
     else log.info({ event: "password_rehash_skipped", username }, "password changed during sign-in; hash left as is");
   } catch (error) {
-    log.warn({ event: "password_rehash_failed", username, err: error instanceof Error ? error.message : String(error) }, "could not upgrade the password hash at sign-in");
+    log.warn(
+      { event: "password_rehash_failed", username, err: error instanceof Error ? error.message : String(error) },
+      "could not upgrade the password hash at sign-in",
+    );
   }
 }

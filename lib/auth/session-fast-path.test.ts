@@ -26,7 +26,13 @@ describe.each(["sqlite", "postgresql"] as const)("session fast path on %s", (pro
     expect(fast.kind).toBe("session");
     const library = await auth().api.getSession({ headers });
     if (fast.kind !== "session" || !library) throw new Error("expected a session from both");
-    expect(fast.row).toMatchObject({ sessionId: library.session.id, token: library.session.token, userId: library.user.id, username: ADMIN, mustChangePassword: false });
+    expect(fast.row).toMatchObject({
+      sessionId: library.session.id,
+      token: library.session.token,
+      userId: library.user.id,
+      username: ADMIN,
+      mustChangePassword: false,
+    });
     expect(fast.row.expiresAt.getTime()).toBe(new Date(library.session.expiresAt).getTime());
 
     const spy = vi.spyOn(auth().api, "getSession");

@@ -1,17 +1,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { ValidationError } from "../errors";
 import { cleanupTempDirs, tempDir } from "../../test/support/databases";
-import {
-  ADMIN,
-  ADMIN_PASSWORD,
-  accountTables,
-  authEvents,
-  authFixture,
-  cookieFrom,
-  requestHeaders,
-  seedAdmin,
-  pointAuthAt,
-} from "../../test/support/auth";
+import { ADMIN, ADMIN_PASSWORD, accountTables, authEvents, authFixture, cookieFrom, requestHeaders, seedAdmin, pointAuthAt } from "../../test/support/auth";
 import type { Db } from "../db";
 import { changeOwnPassword, listSessions, logout, revokeOtherSessions, revokeSession } from "./account";
 import { getAdminSession, requireAdmin, UnauthenticatedError, type AdminSession } from "./guard";
@@ -95,7 +85,11 @@ describe.each(["sqlite", "postgresql"] as const)("sessions on %s", (provider) =>
   it("revoking the other sessions keeps only the current one", async () => {
     const { db } = fixture();
     await seedAdmin(db);
-    const cookies = [await signIn(db, ADMIN_PASSWORD, "203.0.113.31"), await signIn(db, ADMIN_PASSWORD, "203.0.113.32"), await signIn(db, ADMIN_PASSWORD, "203.0.113.33")];
+    const cookies = [
+      await signIn(db, ADMIN_PASSWORD, "203.0.113.31"),
+      await signIn(db, ADMIN_PASSWORD, "203.0.113.32"),
+      await signIn(db, ADMIN_PASSWORD, "203.0.113.33"),
+    ];
     const me = await sessionOf(db, cookies[1]!);
     expect(await revokeOtherSessions(db, me, requestHeaders({ cookie: cookies[1] }))).toEqual({ revoked: 2 });
     expect(await check(db, cookies[0]!)).toBeNull();

@@ -22,7 +22,10 @@ export const SETUP_TOKEN_MIN_LENGTH = 20;
 
 export class SetupTokenError extends DomainError {
   constructor() {
-    super("UNAUTHENTICATED", "This setup link is missing its token or the token is not valid. Use the link printed in the server's log (event setup_token) or the token in the setup-token file of its data directory.");
+    super(
+      "UNAUTHENTICATED",
+      "This setup link is missing its token or the token is not valid. Use the link printed in the server's log (event setup_token) or the token in the setup-token file of its data directory.",
+    );
   }
 }
 
@@ -54,10 +57,7 @@ function readTokenFile(): string | null {
   }
 }
 
-export type SetupTokenState =
-  | { kind: "admin-exists" }
-  | { kind: "printed"; url: string; file: string | null }
-  | { kind: "elsewhere"; createdOn: string };
+export type SetupTokenState = { kind: "admin-exists" } | { kind: "printed"; url: string; file: string | null } | { kind: "elsewhere"; createdOn: string };
 
 /**
  * At boot (and on /setup when no token exists yet): while no admin exists, make sure a token exists,
@@ -115,7 +115,10 @@ export async function ensureSetupToken(db: Db): Promise<SetupTokenState> {
   const url = setupUrl(outcome.kind === "env" ? null : outcome.token);
   const file = outcome.kind === "env" ? null : setupTokenFile();
   if (outcome.kind === "file" && "replaced" in outcome && outcome.replaced) {
-    log.warn({ event: "setup_token_replaced", source: "lib/auth/setup-token", file }, "the setup token file of this machine was missing or stale: a new token replaces the old one");
+    log.warn(
+      { event: "setup_token_replaced", source: "lib/auth/setup-token", file },
+      "the setup token file of this machine was missing or stale: a new token replaces the old one",
+    );
   }
   log.info(
     { event: "setup_token", source: "lib/auth/setup-token", url, file, from: outcome.kind === "env" ? "WARDEN_SETUP_TOKEN" : "generated" },
@@ -154,7 +157,10 @@ export function removeTokenFile(): void {
   const file = setupTokenFile();
   if (!existsSync(file)) return;
   rmSync(file, { force: true });
-  log.info({ event: "setup_token_removed", source: "lib/auth/setup-token", file }, "the setup token file was removed (the first admin exists, or WARDEN_SETUP_TOKEN replaces it)");
+  log.info(
+    { event: "setup_token_removed", source: "lib/auth/setup-token", file },
+    "the setup token file was removed (the first admin exists, or WARDEN_SETUP_TOKEN replaces it)",
+  );
 }
 
 /** Spends the token row without a token (the CLI creates the first admin on the server itself). */

@@ -63,7 +63,13 @@ export async function createFirstAdmin(db: Db, input: unknown, client: { ip: str
     });
   } catch (error) {
     if (error instanceof SetupTokenError) {
-      await recordAuthEvent(db, { username, event: "setup_refused", ipAddress: client.ip, userAgent: client.userAgent, detail: token ? "wrong setup token" : "no setup token" });
+      await recordAuthEvent(db, {
+        username,
+        event: "setup_refused",
+        ipAddress: client.ip,
+        userAgent: client.userAgent,
+        detail: token ? "wrong setup token" : "no setup token",
+      });
     }
     throw error;
   }
@@ -83,7 +89,12 @@ export class AdminExistsError extends DomainError {
  * setup token (whoever runs this already controls the machine) and spends any that exists; further
  * admins only with `additional`. Audited like setup.
  */
-export async function createAdminFromCli(db: Db, rawUsername: string, password: string, { additional = false } = {}): Promise<{ username: string; first: boolean }> {
+export async function createAdminFromCli(
+  db: Db,
+  rawUsername: string,
+  password: string,
+  { additional = false } = {},
+): Promise<{ username: string; first: boolean }> {
   const name = ZUsername.safeParse(rawUsername);
   if (!name.success) throw new ValidationError(name.error.issues[0]!.message, { username: name.error.issues[0]!.message });
   const checked = ZNewPassword.safeParse(password);
@@ -94,12 +105,17 @@ export async function createAdminFromCli(db: Db, rawUsername: string, password: 
     await lockAdmins(tx, db);
     const admins = await tx.user.count();
     if (admins > 0 && !additional) throw new AdminExistsError();
-    if (await tx.user.findUnique({ where: { username } })) throw new ValidationError(`The username "${username}" is taken.`, { username: "This username is taken" });
+    if (await tx.user.findUnique({ where: { username } }))
+      throw new ValidationError(`The username "${username}" is taken.`, { username: "This username is taken" });
     if (admins === 0) await discardSetupToken(tx);
     await insertAdmin(tx, username, hash);
     return admins === 0;
   });
   if (first) removeTokenFile();
-  await recordAuthEvent(db, { username, event: first ? "setup" : "admin_created", detail: first ? "first admin created by CLI" : "additional admin created by CLI" });
+  await recordAuthEvent(db, {
+    username,
+    event: first ? "setup" : "admin_created",
+    detail: first ? "first admin created by CLI" : "additional admin created by CLI",
+  });
   return { username, first };
 }

@@ -25,7 +25,8 @@ const T0 = new Date("2030-06-01T08:00:00Z").getTime();
 const at = (ms: number) => vi.setSystemTime(T0 + ms);
 
 type Attempt = { ip: string; cookie?: string; password?: string; username?: string };
-const attempt = (db: Db, { ip, cookie, password = WRONG_PASSWORD, username = ADMIN }: Attempt) => login(db, { username, password }, requestHeaders({ ip, cookie }));
+const attempt = (db: Db, { ip, cookie, password = WRONG_PASSWORD, username = ADMIN }: Attempt) =>
+  login(db, { username, password }, requestHeaders({ ip, cookie }));
 
 /** The device cookie (name=value) among a successful sign-in's Set-Cookie lines. */
 function deviceCookie(outcome: LoginOutcome): string {
@@ -222,7 +223,10 @@ describe.each(["sqlite", "postgresql"] as const)("sign-in throttle on %s", (prov
       [`warden.device=v1.${b64(ADMIN)}.${opsId}.${opsMac}`, "bad_signature"], // ops's id and MAC relabelled as admin's
       [`warden.device=v1.${b64(ADMIN)}.${deviceIdOf(mine)}.${b64("x".repeat(32))}`, "bad_signature"], // the admin's id, a made-up MAC
       // Signed with another installation's secret.
-      [`warden.device=v1.${b64(ADMIN)}.${opsId}.${createHmac("sha256", "another installation's secret, 32+ chars").update(`warden device cookie\0v1\0${ADMIN}\0${opsId}`).digest("base64url")}`, "bad_signature"],
+      [
+        `warden.device=v1.${b64(ADMIN)}.${opsId}.${createHmac("sha256", "another installation's secret, 32+ chars").update(`warden device cookie\0v1\0${ADMIN}\0${opsId}`).digest("base64url")}`,
+        "bad_signature",
+      ],
       [`warden.device=${"A".repeat(600)}`, "malformed"],
       ["warden.device=v1.YWRtaW4.not-an-id.x", "malformed"],
     ];
@@ -230,7 +234,12 @@ describe.each(["sqlite", "postgresql"] as const)("sign-in throttle on %s", (prov
     for (const [cookie, reason] of forgeries) {
       warn.mockClear();
       expect429(await attempt(db, { ip: "127.0.0.50", cookie, password: ADMIN_PASSWORD }));
-      expect(warn.mock.calls.some(([fields]) => (fields as { event?: string; reason?: string }).event === "device_cookie_rejected" && (fields as { reason?: string }).reason === reason), reason).toBe(true);
+      expect(
+        warn.mock.calls.some(
+          ([fields]) => (fields as { event?: string; reason?: string }).event === "device_cookie_rejected" && (fields as { reason?: string }).reason === reason,
+        ),
+        reason,
+      ).toBe(true);
     }
     // None of them was recorded as a device: the refusals carry no device id.
     const refusals = (await authEvents(db)).filter((e) => e.event === "login_locked");

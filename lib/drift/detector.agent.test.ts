@@ -69,7 +69,12 @@ async function disableInPanel(db: Db, name = SCENARIO): Promise<void> {
 
 async function waitVerdict(d: DriftDetector, s: Surface, want: string, ms: number): Promise<number> {
   const t0 = Date.now();
-  await waitFor(() => verdict(d, s).verdict === want, ms, `${s} to be ${want} (is ${verdict(d, s).verdict}: ${JSON.stringify(verdict(d, s).differences.slice(0, 3))} ${verdict(d, s).reason ?? ""})`, 10);
+  await waitFor(
+    () => verdict(d, s).verdict === want,
+    ms,
+    `${s} to be ${want} (is ${verdict(d, s).verdict}: ${JSON.stringify(verdict(d, s).differences.slice(0, 3))} ${verdict(d, s).reason ?? ""})`,
+    10,
+  );
   return Date.now() - t0;
 }
 
@@ -125,7 +130,13 @@ describe("scenarios and appsec against a real instance", () => {
 
   it("a WAF settings change renders the tuning file at once (no drift); the file edited behind the panel → appsec drift naming the threshold, until Apply", async () => {
     const { db, detector, engine, tuningFile } = await setup();
-    await changeAndApply(engine, db, "update", { protection: "waf", changes: { inboundThreshold: 10 }, expectedVersion: (await readIntent(db)).waf.version }, ADMIN);
+    await changeAndApply(
+      engine,
+      db,
+      "update",
+      { protection: "waf", changes: { inboundThreshold: 10 }, expectedVersion: (await readIntent(db)).waf.version },
+      ADMIN,
+    );
     expect(readFileSync(tuningFile, "utf8")).toContain("tx.inbound_anomaly_score_threshold=10");
     await detector.request(["appsec"]);
     expect(verdict(detector, "appsec").verdict).toBe("in_sync");

@@ -25,7 +25,10 @@ afterEach(async () => {
 });
 afterAll(() => cleanupTempDirs());
 
-async function setup(schemaOk?: () => Promise<{ ok: boolean; reason: string }>, { readyTimeoutMs = DEFAULT_CROWDSEC_SETTINGS.readyTimeoutMs, driver = new FakeCrowdsecDriver() } = {}) {
+async function setup(
+  schemaOk?: () => Promise<{ ok: boolean; reason: string }>,
+  { readyTimeoutMs = DEFAULT_CROWDSEC_SETTINGS.readyTimeoutMs, driver = new FakeCrowdsecDriver() } = {},
+) {
   const db = createDb(await freshSqliteUrl());
   const dir = tempDir("warden-drift-");
   const crowdsec = { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), readyTimeoutMs };
@@ -50,7 +53,12 @@ describe("drift detector", () => {
     expect(tally.decisions.find((d) => d.protection === "waf")).toMatchObject({ observed: "rendered", action: "render", result: "ok" });
     await detector.start();
     const report = detector.report();
-    expect(Object.fromEntries(Object.entries(report.surfaces).map(([k, v]) => [k, v.verdict]))).toEqual({ engine: "in_sync", scenarios: "in_sync", appsec: "in_sync", store: "in_sync" });
+    expect(Object.fromEntries(Object.entries(report.surfaces).map(([k, v]) => [k, v.verdict]))).toEqual({
+      engine: "in_sync",
+      scenarios: "in_sync",
+      appsec: "in_sync",
+      store: "in_sync",
+    });
     expect(report.surfaces.scenarios.actual).toEqual({ instance: "not created" });
     expect(report.drift).toBe(false);
     expect(report.ageMs).toBeGreaterThanOrEqual(0);
@@ -102,7 +110,11 @@ describe("a runtime the panel is starting is settling, not drifting", () => {
     expect(during.drift).toBe(false);
     await applied;
     await vi.waitFor(() => expect(detector.report().surfaces.engine.verdict).toBe("in_sync"), { timeout: 3_000 });
-    expect(warn.mock.calls.filter(([f]) => (f as { event?: string; surface?: string }).event === "drift_verdict" && (f as { surface?: string }).surface === "engine")).toEqual([]);
+    expect(
+      warn.mock.calls.filter(
+        ([f]) => (f as { event?: string; surface?: string }).event === "drift_verdict" && (f as { surface?: string }).surface === "engine",
+      ),
+    ).toEqual([]);
   });
 
   it("a runtime that never becomes ready shows its drift once the readiness timeout has passed, apply still running or not", async () => {

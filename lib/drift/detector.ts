@@ -88,7 +88,13 @@ export class DriftDetector {
 
   /** The current snapshot of every surface (never recomputed here). */
   report(now = Date.now()): DriftReport {
-    return { ...buildReport(SURFACES.map((s) => this.snapshots.get(s) ?? unknownSnapshot(s)), now), intervalMs: this.deps.settings.intervalMs };
+    return {
+      ...buildReport(
+        SURFACES.map((s) => this.snapshots.get(s) ?? unknownSnapshot(s)),
+        now,
+      ),
+      intervalMs: this.deps.settings.intervalMs,
+    };
   }
 
   /** Asks for a check of `surfaces` (debounced); resolves after the check that covers them. */
@@ -164,7 +170,8 @@ export class DriftDetector {
     const changed: SurfaceSnapshot[] = [];
     for (const [surface, r] of results) {
       const previous = this.snapshots.get(surface);
-      const same = previous && previous.verdict === r.verdict && JSON.stringify(previous.differences) === JSON.stringify(r.differences) && previous.reason === r.reason;
+      const same =
+        previous && previous.verdict === r.verdict && JSON.stringify(previous.differences) === JSON.stringify(r.differences) && previous.reason === r.reason;
       const since = r.verdict === "in_sync" ? null : previous && previous.verdict === r.verdict && previous.since ? previous.since : now;
       const snapshot: SurfaceSnapshot = { surface, ...r, since, checkedAt: now };
       this.snapshots.set(surface, snapshot);
@@ -208,7 +215,8 @@ export class DriftDetector {
     if (applier.inFlight !== null && applier.inFlightSince !== null && Date.now() - applier.inFlightSince < settleMs) {
       return `${driver.name}: being brought to version ${applier.inFlight} of the intent; judged again when that ends (at most ${Math.round(settleMs / 1000)} s).`;
     }
-    if (this.deps.engine.reconciling && settleMs > 0) return `${driver.name}: the panel is reconciling it with the intent after its start; judged again when that ends.`;
+    if (this.deps.engine.reconciling && settleMs > 0)
+      return `${driver.name}: the panel is reconciling it with the intent after its start; judged again when that ends.`;
     return null;
   }
 
@@ -249,7 +257,10 @@ export class DriftDetector {
         this.snapshots.set(r.surface as Surface, snapshotFromRow(r));
       }
     } catch (error) {
-      log.warn({ event: "drift_load_failed", source: "lib/drift", reason: (error as Error).message }, "could not read the persisted drift snapshots; starting empty");
+      log.warn(
+        { event: "drift_load_failed", source: "lib/drift", reason: (error as Error).message },
+        "could not read the persisted drift snapshots; starting empty",
+      );
     }
   }
 
@@ -283,7 +294,9 @@ export class DriftDetector {
 
   private ensureWatchers(): void {
     if (!this.deps.settings.watch || this.stopped) return;
-    const targets: [string, readonly Surface[]][] = this.deps.engine.runtimes.flatMap((d) => (d.watchPaths?.() ?? []).map((p): [string, readonly Surface[]] => [p, [d.surface]]));
+    const targets: [string, readonly Surface[]][] = this.deps.engine.runtimes.flatMap((d) =>
+      (d.watchPaths?.() ?? []).map((p): [string, readonly Surface[]] => [p, [d.surface]]),
+    );
     for (const [target, surfaces] of targets) {
       const watched = nearestExisting(target);
       const ino = inode(watched);
@@ -303,7 +316,10 @@ export class DriftDetector {
         });
         this.watchers.set(target, { watcher, watched, ino });
       } catch (error) {
-        log.warn({ event: "drift_watch_failed", source: "lib/drift", dir: watched, reason: (error as Error).message }, "cannot watch a runtime directory; the ticker still checks it");
+        log.warn(
+          { event: "drift_watch_failed", source: "lib/drift", dir: watched, reason: (error as Error).message },
+          "cannot watch a runtime directory; the ticker still checks it",
+        );
       }
     }
   }
@@ -346,7 +362,16 @@ export function snapshotFromRow(r: DriftSnapshotRow): SurfaceSnapshot {
 }
 
 function unknownSnapshot(surface: Surface): SurfaceSnapshot {
-  return { surface, verdict: "cannot_verify", differences: [], expected: null, actual: null, reason: "not checked yet", since: null, checkedAt: new Date(0).toISOString() };
+  return {
+    surface,
+    verdict: "cannot_verify",
+    differences: [],
+    expected: null,
+    actual: null,
+    reason: "not checked yet",
+    since: null,
+    checkedAt: new Date(0).toISOString(),
+  };
 }
 
 export function buildReport(snapshots: SurfaceSnapshot[], now = Date.now()): DriftReport {
@@ -361,4 +386,3 @@ export function buildReport(snapshots: SurfaceSnapshot[], now = Date.now()): Dri
     ageMs: checkedAt ? Math.max(0, now - Date.parse(checkedAt)) : null,
   };
 }
-

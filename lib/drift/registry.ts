@@ -51,7 +51,17 @@ export async function driftReport(): Promise<DriftReport> {
   const rows = await defaultDb().driftSnapshot.findMany();
   const snapshots: SurfaceSnapshot[] = SURFACES.map((surface: Surface) => {
     const r = rows.find((x) => x.surface === surface);
-    if (!r) return { surface, verdict: "cannot_verify", differences: [], expected: null, actual: null, reason: "not checked yet: the drift detector has not run", since: null, checkedAt: new Date(0).toISOString() };
+    if (!r)
+      return {
+        surface,
+        verdict: "cannot_verify",
+        differences: [],
+        expected: null,
+        actual: null,
+        reason: "not checked yet: the drift detector has not run",
+        since: null,
+        checkedAt: new Date(0).toISOString(),
+      };
     return snapshotFromRow(r);
   });
   return buildReport(snapshots);

@@ -69,10 +69,7 @@ export const SURFACE_TAB: Record<Surface, DriftTab> = {
  * The tabs that get a dot: those showing a surface whose verdict is one of `verdicts` (by default
  * drift and cannot_verify: both need a look, neither is green). In DRIFT_TABS order, each once.
  */
-export function affectedTabs(
-  report: Pick<DriftReport, "surfaces">,
-  verdicts: readonly Verdict[] = ["drift", "cannot_verify"],
-): DriftTab[] {
+export function affectedTabs(report: Pick<DriftReport, "surfaces">, verdicts: readonly Verdict[] = ["drift", "cannot_verify"]): DriftTab[] {
   const hit = new Set<DriftTab>();
   for (const s of SURFACES) {
     const snap = report.surfaces[s];

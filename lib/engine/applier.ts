@@ -112,7 +112,10 @@ export class Applier {
           return await this.driver.apply(read, this.abort.signal, () => readIntent(this.db));
         } catch (error) {
           // A driver must report runtime failures as results; a throw is a bug, still shown as a failure.
-          log.error({ event: "apply_threw", protection: this.protection, version: read[this.protection].version, err: error }, "driver threw while applying intent");
+          log.error(
+            { event: "apply_threw", protection: this.protection, version: read[this.protection].version, err: error },
+            "driver threw while applying intent",
+          );
           return { status: "failed", version: read[this.protection].version, ms: Date.now() - started, error: (error as Error).message } satisfies ApplyResult;
         }
       }, read[this.protection].version);
@@ -138,9 +141,7 @@ export class Applier {
       this.waiters = this.waiters.filter((w) => w.version > target.version);
       for (const w of answered) {
         w.resolve(
-          w.version === 0 || w.version === target.version
-            ? { kind: "done", result, intent }
-            : { kind: "superseded", by: target.version, result, intent },
+          w.version === 0 || w.version === target.version ? { kind: "done", result, intent } : { kind: "superseded", by: target.version, result, intent },
         );
       }
       if (this.waiters.length) this.again = true;

@@ -103,6 +103,9 @@ describe("apply to runtime", () => {
     const { rmSync } = await import("node:fs");
     rmSync(scenarios, { recursive: true });
     await expect(applyAll(engine, db, ADMIN)).rejects.toMatchObject({ message: expect.stringContaining("Cannot apply scenarios") });
-    expect(await db.securityAudit.findFirst({ where: { action: "apply_runtime" } })).toMatchObject({ outcome: "failed", error: expect.stringContaining("Cannot apply scenarios") });
+    expect(await db.securityAudit.findFirst({ where: { action: "apply_runtime" } })).toMatchObject({
+      outcome: "failed",
+      error: expect.stringContaining("Cannot apply scenarios"),
+    });
   });
 });

@@ -129,7 +129,9 @@ function summarise(intent: SecurityIntent, outcomes: PartOutcome[]): ApplyReport
     }
   }
   if (external && report.tuningFile) {
-    report.commands.push(`# WAF: load ${report.tuningFile.path} in your ModSecurity config (rendered from the panel's intent${intent.waf.enabled ? "" : "; the WAF intent is off"})`);
+    report.commands.push(
+      `# WAF: load ${report.tuningFile.path} in your ModSecurity config (rendered from the panel's intent${intent.waf.enabled ? "" : "; the WAF intent is off"})`,
+    );
   }
   return report;
 }

@@ -50,7 +50,15 @@ describe("a toggle drives the runtime and records what it did", () => {
     expect(fake.running).toBe(true);
     const [change, result] = (await auditRows(db)).slice(-2);
     expect(change).toMatchObject({ action: "toggle", outcome: "committed", protection: "crowdsec", runtimeResult: null, changeId: null });
-    expect(result).toMatchObject({ action: "runtime_result", outcome: "applied", protection: "crowdsec", actor: "system", changeId: change!.id, requestId: change!.requestId, configVersion: null });
+    expect(result).toMatchObject({
+      action: "runtime_result",
+      outcome: "applied",
+      protection: "crowdsec",
+      actor: "system",
+      changeId: change!.id,
+      requestId: change!.requestId,
+      configVersion: null,
+    });
     expect(JSON.parse(result!.runtimeResult!)).toMatchObject({ status: "applied", version: intent.crowdsec.version, ms: expect.any(Number) });
     // The result row is not a commit: committed rows still equal the global version.
     expect(await storeInvariants(db)).toEqual(healthyAt(intent.version));

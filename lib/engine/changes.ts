@@ -75,12 +75,11 @@ export async function changeAndApply(engine: Engine, db: Db, kind: ChangeKind, i
     throw new RuntimeFailedError(`${message}. A newer change was made meanwhile, so it was not rolled back.`, result.logTail, false);
   }
   // Put the runtime where the restored intent says (e.g. clean up after a half start).
-  applier.request(rolled.intent[protection].version).catch((error: unknown) =>
-    log.error({ event: "apply_failed", protection, err: error }, "could not drive the runtime to the rolled-back intent"),
-  );
+  applier
+    .request(rolled.intent[protection].version)
+    .catch((error: unknown) => log.error({ event: "apply_failed", protection, err: error }, "could not drive the runtime to the rolled-back intent"));
   throw new RuntimeFailedError(`${message}. The change was rolled back.`, result.logTail, true);
 }
-
 
 /** What the change's runtime-result row records. */
 export function runtimeResult(outcome: ApplyOutcome): RuntimeResult {

@@ -77,7 +77,12 @@ describe("a click starts and stops the real agent", () => {
       expect((await readIntent(db)).crowdsec.enabled).toBe(false);
       expect(fx.agentPids()).toEqual([]);
       const rows = await auditRows(db);
-      expect(rows.at(-1)).toMatchObject({ action: "rollback", outcome: "rolled_back", actor: "system", error: expect.stringContaining(String(fx.settings.lapiPort)) });
+      expect(rows.at(-1)).toMatchObject({
+        action: "rollback",
+        outcome: "rolled_back",
+        actor: "system",
+        error: expect.stringContaining(String(fx.settings.lapiPort)),
+      });
       expect(await storeInvariants(db)).toEqual(healthyAt((await readIntent(db)).version));
     } finally {
       await squatter.close();
@@ -128,7 +133,10 @@ describe("Apply to runtime goes through the same queue as a click", () => {
       }) as never);
     };
     timed(engine.drivers.crowdsec, "agent");
-    timed(engine.runtimes.find((d) => d.surface === "scenarios")!, "scenario links");
+    timed(
+      engine.runtimes.find((d) => d.surface === "scenarios")!,
+      "scenario links",
+    );
 
     // Off → on while an Apply runs: whichever enters the queue first, neither interleaves with the other.
     const [on, applied] = await Promise.all([toggle(engine, db, true), applyAll(engine, db, ADMIN)]);
@@ -158,7 +166,8 @@ describe("Apply to runtime goes through the same queue as a click", () => {
     expect(await storeInvariants(db)).toEqual(healthyAt((await readIntent(db)).version));
     spans.sort((a, b) => a.from - b.from);
     expect(spans.length).toBeGreaterThanOrEqual(6); // 2 toggles + 2 Applies × (agent, links)
-    for (let i = 1; i < spans.length; i++) expect(spans[i]!.from, `${spans[i]!.what} began before ${spans[i - 1]!.what} ended`).toBeGreaterThanOrEqual(spans[i - 1]!.to);
+    for (let i = 1; i < spans.length; i++)
+      expect(spans[i]!.from, `${spans[i]!.what} began before ${spans[i - 1]!.what} ended`).toBeGreaterThanOrEqual(spans[i - 1]!.to);
   });
 });
 
@@ -232,7 +241,13 @@ describe("the intent is read under the instance lock", () => {
     await new Promise<void>((r) => lapi.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(lapi.address() as import("node:net").AddressInfo).port}`;
     try {
-      const intent = await changeAndApply(engine, db, "update", { protection: "crowdsec", changes: { mode: "external", lapiUrl: url }, expectedVersion: await crowdsecVersion(db) }, ADMIN);
+      const intent = await changeAndApply(
+        engine,
+        db,
+        "update",
+        { protection: "crowdsec", changes: { mode: "external", lapiUrl: url }, expectedVersion: await crowdsecVersion(db) },
+        ADMIN,
+      );
       expect(intent.crowdsec.settings.mode).toBe("external");
       expect(fx.agentPids()).toEqual([]);
       expect((await observeAll(engine)).crowdsec).toMatchObject({ state: "external", summary: expect.stringContaining("reachable") });
@@ -259,10 +274,14 @@ describe("self-heal with a real agent", () => {
     await toggle(engine, db, true);
     const [pid] = fx.agentPids();
     process.kill(pid!, "SIGKILL");
-    const card = await waitFor(async () => {
-      const o = (await observeAll(engine)).crowdsec;
-      return o.state !== "running" ? o : null;
-    }, 2_000, "the card to show the dead agent");
+    const card = await waitFor(
+      async () => {
+        const o = (await observeAll(engine)).crowdsec;
+        return o.state !== "running" ? o : null;
+      },
+      2_000,
+      "the card to show the dead agent",
+    );
     expect(card.state).toMatch(/^(failed|stopped)$/);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(fx.agentPids()).toEqual([]);

@@ -101,7 +101,12 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
   try {
     observation = await eng.drivers[p].observe();
   } catch (error) {
-    observation = { protection: p, state: "failed", summary: `Could not observe the runtime: ${(error as Error).message}`, observedAt: new Date().toISOString() };
+    observation = {
+      protection: p,
+      state: "failed",
+      summary: `Could not observe the runtime: ${(error as Error).message}`,
+      observedAt: new Date().toISOString(),
+    };
   }
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
   if (eng.reconciling) observation = { ...observation, reconciling: true };

@@ -57,7 +57,8 @@ export class Supervisor {
   decorate(observation: RuntimeObservation): RuntimeObservation {
     const s = this.state;
     let selfHeal: string | null = null;
-    if (s.gaveUp) selfHeal = `gave up after ${plural(s.attempts, "failed restart attempt")}${s.lastError ? `: ${s.lastError}` : ""}. Turn CrowdSec off and on to try again.`;
+    if (s.gaveUp)
+      selfHeal = `gave up after ${plural(s.attempts, "failed restart attempt")}${s.lastError ? `: ${s.lastError}` : ""}. Turn CrowdSec off and on to try again.`;
     else if (s.nextAttemptAt) selfHeal = `restarting (attempt ${s.attempts + 1} of ${this.settings.selfHealMaxAttempts})`;
     else if (!s.enabled && s.lastExitAt && observation.state !== "running") selfHeal = "off: the agent stays stopped until someone acts";
     if (!selfHeal) return observation;
@@ -85,7 +86,10 @@ export class Supervisor {
       const intent = await readIntent(this.db);
       wanted = intent.crowdsec.enabled && intent.crowdsec.settings.mode === "local";
     } catch (error) {
-      log.error({ event: "self_heal_skipped", source: "lib/engine/supervisor", pid: event.pid, reason: (error as Error).message }, "agent exited; could not read the intent, so it was not restarted");
+      log.error(
+        { event: "self_heal_skipped", source: "lib/engine/supervisor", pid: event.pid, reason: (error as Error).message },
+        "agent exited; could not read the intent, so it was not restarted",
+      );
       return;
     }
     const fields = { source: "lib/engine/supervisor", pid: event.pid, code: event.code, signal: event.signal, desired: wanted ? "running" : "stopped" };
@@ -94,7 +98,10 @@ export class Supervisor {
       return;
     }
     if (!this.settings.selfHeal) {
-      log.warn({ event: "agent_exited", ...fields, action: "none", selfHeal: false }, "agent exited while the intent is on; self-heal is off, so it stays stopped (engine drift)");
+      log.warn(
+        { event: "agent_exited", ...fields, action: "none", selfHeal: false },
+        "agent exited while the intent is on; self-heal is off, so it stays stopped (engine drift)",
+      );
       return;
     }
     this.schedule();
@@ -115,7 +122,13 @@ export class Supervisor {
     const delay = this.settings.selfHealBackoffMs * 2 ** s.attempts;
     s.nextAttemptAt = new Date(Date.now() + delay).toISOString();
     log.warn(
-      { event: "self_heal_scheduled", source: "lib/engine/supervisor", attempt: s.attempts + 1, maxAttempts: this.settings.selfHealMaxAttempts, delayMs: delay },
+      {
+        event: "self_heal_scheduled",
+        source: "lib/engine/supervisor",
+        attempt: s.attempts + 1,
+        maxAttempts: this.settings.selfHealMaxAttempts,
+        delayMs: delay,
+      },
       "agent exited while the intent is on: restarting it",
     );
     this.timer = setTimeout(() => {
@@ -148,7 +161,10 @@ export class Supervisor {
     }
     const result = outcome.result;
     if (result.status === "applied") {
-      log.info({ event: "self_heal_restarted", source: "lib/engine/supervisor", attempt: s.attempts, ms: result.ms, pid: result.observation.pid }, "agent restarted by self-heal");
+      log.info(
+        { event: "self_heal_restarted", source: "lib/engine/supervisor", attempt: s.attempts, ms: result.ms, pid: result.observation.pid },
+        "agent restarted by self-heal",
+      );
       return;
     }
     s.lastError = result.status === "failed" ? result.error : result.reason;

@@ -13,16 +13,7 @@ import type { Protection } from "../security/protections";
  * `rendered` means Warden renders the protection's file from the intent but no process loads it yet
  * (the WAF tuning file until the edge exists): never shown as enforced.
  */
-export type RuntimeState =
-  | "running"
-  | "stopped"
-  | "starting"
-  | "stopping"
-  | "failed"
-  | "external"
-  | "not_installed"
-  | "rendered"
-  | "unmanaged";
+export type RuntimeState = "running" | "stopped" | "starting" | "stopping" | "failed" | "external" | "not_installed" | "rendered" | "unmanaged";
 
 export interface RuntimeObservation {
   protection: Protection;

@@ -37,7 +37,10 @@ function record(report: MigrationReport): void {
   s.at = Date.now();
   if (report.status !== "healthy" && !wasDegraded) s.degradedSince = report.checkedAt;
   if (report.status === "healthy" && wasDegraded) {
-    log.info({ event: "schema_gate", source: "lib/migrations/gate", status: "healthy", degradedSince: s.degradedSince }, "schema healthy again: leaving schema-degraded mode");
+    log.info(
+      { event: "schema_gate", source: "lib/migrations/gate", status: "healthy", degradedSince: s.degradedSince },
+      "schema healthy again: leaving schema-degraded mode",
+    );
     s.degradedSince = null;
   }
 }
@@ -85,9 +88,21 @@ export async function runBootGate(url: string = env().DATABASE_URL): Promise<Gat
     try {
       // A backup first (a failed backup applies nothing); its path and restore command are logged.
       const result = await migrateSafely(url);
-      log.info({ event: "boot_migrate", source: "lib/migrations/gate", applied: result.applied.map((a) => a.name), backup: result.backup?.path ?? null, backupSkipped: result.backupSkipped }, "applied pending migrations at boot");
+      log.info(
+        {
+          event: "boot_migrate",
+          source: "lib/migrations/gate",
+          applied: result.applied.map((a) => a.name),
+          backup: result.backup?.path ?? null,
+          backupSkipped: result.backupSkipped,
+        },
+        "applied pending migrations at boot",
+      );
     } catch (error) {
-      log.error({ event: "boot_migrate_failed", source: "lib/migrations/gate", reason: (error as Error).message }, "could not apply pending migrations at boot");
+      log.error(
+        { event: "boot_migrate_failed", source: "lib/migrations/gate", reason: (error as Error).message },
+        "could not apply pending migrations at boot",
+      );
     }
     report = await buildMigrationReport(url);
   } else if (report.status === "pending") {
@@ -97,7 +112,15 @@ export async function runBootGate(url: string = env().DATABASE_URL): Promise<Gat
     );
   }
   record(report);
-  const fields = { event: "boot_schema_gate", source: "lib/migrations/gate", database: redactUrl(url), status: report.status, counts: report.counts, reasons: report.reasons, ms: Math.round(performance.now() - started) };
+  const fields = {
+    event: "boot_schema_gate",
+    source: "lib/migrations/gate",
+    database: redactUrl(url),
+    status: report.status,
+    counts: report.counts,
+    reasons: report.reasons,
+    ms: Math.round(performance.now() - started),
+  };
   if (report.status === "healthy") log.info(fields, "schema gate: healthy");
   else {
     log.error(fields, `schema gate: ${report.summary} The panel is in schema-degraded mode.`);
@@ -116,7 +139,10 @@ function startDegradedLogging(url: string): void {
       s.timer = null;
       return;
     }
-    log.error({ event: "schema_degraded", source: "lib/migrations/gate", since: gate.degradedSince, reasons: gate.report.reasons }, `still schema-degraded: ${gate.report.summary}`);
+    log.error(
+      { event: "schema_degraded", source: "lib/migrations/gate", since: gate.degradedSince, reasons: gate.report.reasons },
+      `still schema-degraded: ${gate.report.summary}`,
+    );
   }, DEGRADED_LOG_INTERVAL_MS);
   s.timer.unref?.();
 }
@@ -141,7 +167,10 @@ export async function orDegraded<T>(fn: () => Promise<T>): Promise<{ ok: true; v
     if (error instanceof Error && "digest" in error) throw error; // redirect()/notFound()
     const gate = await schemaGate(undefined, { fresh: true });
     if (gate.ok) throw error;
-    log.warn({ event: "request_hit_degraded_schema", reason: (error as Error).message, summary: gate.report.summary }, "a request failed because the schema is degraded");
+    log.warn(
+      { event: "request_hit_degraded_schema", reason: (error as Error).message, summary: gate.report.summary },
+      "a request failed because the schema is degraded",
+    );
     return { ok: false, gate };
   }
 }

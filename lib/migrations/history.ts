@@ -44,9 +44,7 @@ export async function historyTableExists(conn: RawConnection): Promise<boolean> 
   const rows =
     conn.provider === "sqlite"
       ? await conn.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
-      : await conn.query(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`).then((r) =>
-          (r[0] as { present: boolean }).present ? r : [],
-        );
+      : await conn.query(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`).then((r) => ((r[0] as { present: boolean }).present ? r : []));
   return rows.length > 0;
 }
 

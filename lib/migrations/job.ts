@@ -29,7 +29,16 @@ export function currentMigrationJob(): MigrationJob | null {
 export function startMigrationJob(startedBy: string): MigrationJob | null {
   const running = currentMigrationJob();
   if (running && (running.phase === "backing_up" || running.phase === "applying")) return null;
-  const job: MigrationJob = { startedBy, startedAt: new Date().toISOString(), phase: "backing_up", current: null, applied: [], backup: null, error: null, finishedAt: null };
+  const job: MigrationJob = {
+    startedBy,
+    startedAt: new Date().toISOString(),
+    phase: "backing_up",
+    current: null,
+    applied: [],
+    backup: null,
+    error: null,
+    finishedAt: null,
+  };
   jobSlot.set(job);
   return job;
 }

@@ -44,8 +44,7 @@ interface HistoryDump {
   applied_steps_count: number;
 }
 
-const history = (url: string) =>
-  query<HistoryDump>(url, `SELECT * FROM "_prisma_migrations" ORDER BY "started_at", "migration_name"`);
+const history = (url: string) => query<HistoryDump>(url, `SELECT * FROM "_prisma_migrations" ORDER BY "started_at", "migration_name"`);
 
 /** The provider's real migrations plus extra ones, in a folder of their own (Prisma's layout). */
 function fixtureDir(provider: Provider, extra: Record<string, string>, { withReal = true } = {}): string {
@@ -234,11 +233,7 @@ describe.each(["sqlite", "postgresql"] as const)("migrateDatabase on %s", (provi
 
   it.each([
     ["BEGIN/COMMIT", `BEGIN;\nCREATE TABLE "x" ("id" INTEGER NOT NULL PRIMARY KEY);\nCOMMIT;\n`, /^BEGIN/],
-    [
-      "CREATE INDEX CONCURRENTLY",
-      `-- CreateIndex\nCREATE INDEX CONCURRENTLY "settings_value_idx" ON "settings"("value");\n`,
-      /^CREATE INDEX CONCURRENTLY/,
-    ],
+    ["CREATE INDEX CONCURRENTLY", `-- CreateIndex\nCREATE INDEX CONCURRENTLY "settings_value_idx" ON "settings"("value");\n`, /^CREATE INDEX CONCURRENTLY/],
   ])("refuses a migration with %s before running anything", async (_label, sql, statement) => {
     const url = await emptyDatabase(provider);
     const name = "20990101000000_not_transactional";

@@ -118,10 +118,9 @@ export async function applyMigrations(conn: RawConnection, files: MigrationFile[
 
 const isApplied = async (conn: RawConnection, name: string, placeholder: string) =>
   (
-    await conn.query(
-      `SELECT 1 FROM "_prisma_migrations" WHERE "migration_name" = ${placeholder} AND "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
-      [name],
-    )
+    await conn.query(`SELECT 1 FROM "_prisma_migrations" WHERE "migration_name" = ${placeholder} AND "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`, [
+      name,
+    ])
   ).length > 0;
 
 /** As Prisma records a failed migration: started, never finished, with the error in `logs`. */
@@ -150,10 +149,12 @@ async function applySqlite(conn: RawConnection, file: MigrationFile): Promise<bo
         return false;
       }
       const id = randomUUID();
-      await conn.query(
-        `INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "started_at", "applied_steps_count") VALUES (?, ?, ?, ?, 0)`,
-        [id, file.checksum, file.name, new Date().toISOString()],
-      );
+      await conn.query(`INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "started_at", "applied_steps_count") VALUES (?, ?, ?, ?, 0)`, [
+        id,
+        file.checksum,
+        file.name,
+        new Date().toISOString(),
+      ]);
       for (const s of splitSql(file.script)) {
         if (MANAGED_PRAGMA.test(stripComments(s.sql))) continue;
         statement = s.sql;
@@ -166,10 +167,7 @@ async function applySqlite(conn: RawConnection, file: MigrationFile): Promise<bo
         throw new Error(`foreign key check failed: ${violations.length} row(s), first in table ${v.table} referencing ${v.parent}`);
       }
       statement = null;
-      await conn.query(`UPDATE "_prisma_migrations" SET "finished_at" = ?, "applied_steps_count" = 1 WHERE "id" = ?`, [
-        new Date().toISOString(),
-        id,
-      ]);
+      await conn.query(`UPDATE "_prisma_migrations" SET "finished_at" = ?, "applied_steps_count" = 1 WHERE "id" = ?`, [new Date().toISOString(), id]);
       await conn.exec("COMMIT");
       return true;
     } catch (error) {

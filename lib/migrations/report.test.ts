@@ -82,11 +82,22 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     // columns later migrations add are not mentioned), a toggle whose runtime result sits on its own row.
     const old = createDb(url);
     const at = new Date("2026-11-27T10:00:00Z");
-    await old.securityConfig.createMany({ data: [{ id: 1, version: 2, crowdsecEnabled: true, crowdsecVersion: 1, crowdsecChangedBy: "old-admin", crowdsecChangedAt: at }] });
+    await old.securityConfig.createMany({
+      data: [{ id: 1, version: 2, crowdsecEnabled: true, crowdsecVersion: 1, crowdsecChangedBy: "old-admin", crowdsecChangedAt: at }],
+    });
     await old.securityAudit.createMany({
       data: [
         { at, actor: "system", action: "initialize", outcome: "committed", requestId: "old-1", configVersion: 1 },
-        { at, actor: "old-admin", action: "toggle", protection: "crowdsec", outcome: "committed", requestId: "old-2", configVersion: 2, runtimeResult: JSON.stringify({ status: "applied", ms: 812 }) },
+        {
+          at,
+          actor: "old-admin",
+          action: "toggle",
+          protection: "crowdsec",
+          outcome: "committed",
+          requestId: "old-2",
+          configVersion: 2,
+          runtimeResult: JSON.stringify({ status: "applied", ms: 812 }),
+        },
       ],
     });
     await old.$disconnect();
@@ -178,7 +189,10 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     // The failed migration is named first, even with later ones pending behind it, and the fixes are
     // exact command lines, one per choice, each saying when to use it.
     expect(report.summary).toBe(`Degraded: migration ${second.name} failed. Resolve it with one of the commands given.`);
-    expect(report.remedies.map((r) => r.command)).toEqual([`npm run cli -- migrate resolve --rolled-back ${second.name}`, `npm run cli -- migrate resolve --applied ${second.name}`]);
+    expect(report.remedies.map((r) => r.command)).toEqual([
+      `npm run cli -- migrate resolve --rolled-back ${second.name}`,
+      `npm run cli -- migrate resolve --applied ${second.name}`,
+    ]);
     for (const remedy of report.remedies) expect(remedy.when).toMatch(/\w+.*\./);
     expect(healthBody({ ok: false, report, degradedSince: null })).toMatchObject({ failedMigrations: [second.name] });
     expect(JSON.stringify(healthBody({ ok: false, report, degradedSince: null }))).not.toContain("boom"); // its error: admins and the CLI only
@@ -229,7 +243,10 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     const url = await emptyDatabase(provider);
     const dir = copyOfMigrations(provider);
     mkdirSync(join(dir, "20990101000000_half_way"));
-    writeFileSync(join(dir, "20990101000000_half_way", "migration.sql"), `CREATE TABLE "half_way" ("id" INTEGER NOT NULL);\nINSERT INTO "no_such_table" VALUES (1);\n`);
+    writeFileSync(
+      join(dir, "20990101000000_half_way", "migration.sql"),
+      `CREATE TABLE "half_way" ("id" INTEGER NOT NULL);\nINSERT INTO "no_such_table" VALUES (1);\n`,
+    );
     const failure = await migrateDatabase(url, {}, dir).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MigrationError);
     expect((failure as MigrationError).statement).toContain("no_such_table");
@@ -246,7 +263,10 @@ const connectionParts = (text: string, parts: string[]) => parts.filter((part) =
 
 describe("unusable databases give one clear sentence naming the cause, never the connection string", () => {
   it("PostgreSQL down (nothing listening), password in the user info or in the query string", async () => {
-    for (const url of ["postgres://app_user:hunter2secret@127.0.0.1:1/warden_x9", "postgres://app_user@127.0.0.1:1/warden_x9?password=hunter2secret&sslmode=disable"]) {
+    for (const url of [
+      "postgres://app_user:hunter2secret@127.0.0.1:1/warden_x9",
+      "postgres://app_user@127.0.0.1:1/warden_x9?password=hunter2secret&sslmode=disable",
+    ]) {
       const report = await buildMigrationReport(url);
       expect(report.status).toBe("degraded");
       expect(report.database.reachable).toBe(false);

@@ -11,7 +11,6 @@ import { plural } from "../plural";
 
 export const MIGRATE_COMMAND = "npm run cli -- migrate";
 
-
 export type MigrationState = "applied" | "pending" | "failed" | "rolled_back" | "modified" | "unknown";
 export const MIGRATION_STATES: MigrationState[] = ["applied", "pending", "failed", "rolled_back", "modified", "unknown"];
 export type SchemaStatus = "healthy" | "pending" | "degraded";
@@ -216,7 +215,9 @@ function assemble(
       const creator = creators.get(t);
       if (creator && appliedNames.has(creator)) {
         drifted = true;
-        reasons.push(`table ${t} is missing although migration ${creator}, which creates it, is applied (changed outside migrations: restore it from a backup or recreate it from that migration's SQL)`);
+        reasons.push(
+          `table ${t} is missing although migration ${creator}, which creates it, is applied (changed outside migrations: restore it from a backup or recreate it from that migration's SQL)`,
+        );
       } else reasons.push(`table ${t} is missing`);
     }
     for (const c of schema.missingColumns) reasons.push(`column ${c} is missing`);
@@ -251,7 +252,12 @@ function assemble(
           ]
         : (!database.reachable && !missingFile) || (drifted && pendingNames.length === 0) || counts.modified + counts.unknown > 0
           ? []
-          : [{ command: MIGRATE_COMMAND, when: missingFile ? "Creates the database file and applies every migration." : "Applies the pending migrations, each in one transaction." }];
+          : [
+              {
+                command: MIGRATE_COMMAND,
+                when: missingFile ? "Creates the database file and applies every migration." : "Applies the pending migrations, each in one transaction.",
+              },
+            ];
   const fix = remedies.length === 1 ? ` Run \`${remedies[0]!.command}\`.` : remedies.length > 1 ? " Resolve it with one of the commands given." : "";
   const summary =
     status === "healthy"

@@ -69,10 +69,16 @@ export async function migrateSafely(url: string, options: SafeMigrateOptions = {
     if (pending.length === 0) skipped = "nothing-pending";
     else if (tables.length === 0 && history.length === 0) {
       skipped = "fresh-install";
-      log.info({ event: "backup_skipped", reason: "fresh install: no tables, no history", ...fields }, "no backup before migrating: a fresh database has nothing to lose");
+      log.info(
+        { event: "backup_skipped", reason: "fresh install: no tables, no history", ...fields },
+        "no backup before migrating: a fresh database has nothing to lose",
+      );
     } else if (options.backup === false) {
       skipped = "no-backup";
-      log.warn({ event: "backup_skipped", reason: "--no-backup", ...fields }, "migrating WITHOUT a backup (--no-backup): if a migration fails there is no copy to restore");
+      log.warn(
+        { event: "backup_skipped", reason: "--no-backup", ...fields },
+        "migrating WITHOUT a backup (--no-backup): if a migration fails there is no copy to restore",
+      );
     } else {
       options.events?.onBackupStart?.();
       // A failed backup throws: nothing is migrated.

@@ -52,10 +52,9 @@ interface LiveTable {
 
 async function readTable(conn: RawConnection, table: string): Promise<LiveTable | null> {
   if (conn.provider === "sqlite") {
-    const info = await conn.query<{ name: string; type: string; notnull: number; pk: number }>(
-      `SELECT name, type, "notnull", pk FROM pragma_table_info(?)`,
-      [table],
-    );
+    const info = await conn.query<{ name: string; type: string; notnull: number; pk: number }>(`SELECT name, type, "notnull", pk FROM pragma_table_info(?)`, [
+      table,
+    ]);
     if (info.length === 0) return null;
     const indexes = await conn.query<{ name: string; unique: number; origin: string; partial: number }>(
       `SELECT name, "unique", origin, partial FROM pragma_index_list(?)`,
@@ -64,9 +63,7 @@ async function readTable(conn: RawConnection, table: string): Promise<LiveTable 
     const uniques: string[][] = [];
     for (const index of indexes) {
       if (!index.unique || index.origin === "pk" || index.partial) continue;
-      const cols = await conn.query<{ name: string | null; seqno: number }>(`SELECT name, seqno FROM pragma_index_info(?) ORDER BY seqno`, [
-        index.name,
-      ]);
+      const cols = await conn.query<{ name: string | null; seqno: number }>(`SELECT name, seqno FROM pragma_index_info(?) ORDER BY seqno`, [index.name]);
       if (cols.some((c) => c.name === null)) continue; // expression index
       uniques.push(cols.map((c) => c.name!));
     }
@@ -141,7 +138,9 @@ async function schemaProblems(url: string, provider: Provider): Promise<string[]
           continue;
         }
         if (col.notNull !== field.isRequired) {
-          problems.push(`${model.name}.${field.name}: ${table}.${name} is ${col.notNull ? "NOT NULL" : "nullable"}, the model says ${field.isRequired ? "required" : "optional"}`);
+          problems.push(
+            `${model.name}.${field.name}: ${table}.${name} is ${col.notNull ? "NOT NULL" : "nullable"}, the model says ${field.isRequired ? "required" : "optional"}`,
+          );
         }
         const family = TYPE_FAMILY[provider][field.type];
         if (!field.nativeType && family && col.type !== family) {

@@ -27,7 +27,10 @@ async function run(): Promise<Leadership | null> {
       const gate = await schemaGate(undefined, { fresh: true });
       if (gate.ok) break;
       if (!warned) {
-        log.warn({ event: "reconcile_skipped", source: "boot", reason: gate.report.summary }, "boot reconcile postponed: the schema is degraded; retrying once it is healthy");
+        log.warn(
+          { event: "reconcile_skipped", source: "boot", reason: gate.report.summary },
+          "boot reconcile postponed: the schema is degraded; retrying once it is healthy",
+        );
         warned = true;
       }
       await new Promise((r) => setTimeout(r, DEGRADED_RETRY_MS).unref?.());
@@ -48,7 +51,10 @@ async function lead(): Promise<void> {
     const tally = await reconcile(db(), eng, "boot");
     eng.reconciling = false;
     void runningDetector()?.request(["engine"]);
-    log.info({ event: "reconcile_done", source: "boot", counts: tally.counts, failed: tally.failed, intentVersion: tally.intentVersion }, "boot reconcile finished");
+    log.info(
+      { event: "reconcile_done", source: "boot", counts: tally.counts, failed: tally.failed, intentVersion: tally.intentVersion },
+      "boot reconcile finished",
+    );
   } catch (error) {
     log.error({ event: "reconcile_failed", source: "boot", err: error }, "boot reconcile failed: the runtime may not match the intent");
   } finally {

@@ -48,10 +48,7 @@ describe("leader election", () => {
     await admin.connect();
     try {
       // The backend holding the advisory lock (as if the leader's host went away).
-      await admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted",
-        [ADVISORY_LOCKS.leader],
-      );
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted", [ADVISORY_LOCKS.leader]);
     } finally {
       await admin.end();
     }

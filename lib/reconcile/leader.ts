@@ -45,7 +45,10 @@ export function electLeader(url: string, callbacks: LeaderCallbacks, retryMs = L
   const lose = async (reason: string) => {
     if (!leader) return;
     leader = false;
-    log.warn({ event: "leader_lost", source: "lib/reconcile/leader", reason }, "lost the leader lock: the reconciler and drift detector stop here until it is won again");
+    log.warn(
+      { event: "leader_lost", source: "lib/reconcile/leader", reason },
+      "lost the leader lock: the reconciler and drift detector stop here until it is won again",
+    );
     await callbacks.onLost();
     retry();
   };
@@ -64,7 +67,10 @@ export function electLeader(url: string, callbacks: LeaderCallbacks, retryMs = L
       if (!rows[0]?.ok) {
         await c.end().catch(() => undefined);
         if (!announcedFollower) {
-          log.info({ event: "leader_follower", source: "lib/reconcile/leader" }, "another replica runs the reconciler and the drift detector; this one serves their persisted snapshot");
+          log.info(
+            { event: "leader_follower", source: "lib/reconcile/leader" },
+            "another replica runs the reconciler and the drift detector; this one serves their persisted snapshot",
+          );
           announcedFollower = true;
         }
         retry();
@@ -74,7 +80,10 @@ export function electLeader(url: string, callbacks: LeaderCallbacks, retryMs = L
       leader = true;
       announcedFollower = false;
       c.on("end", () => void lose("connection closed"));
-      log.info({ event: "leader_elected", source: "lib/reconcile/leader", database: redactUrl(url) }, "this replica runs the reconciler and the drift detector");
+      log.info(
+        { event: "leader_elected", source: "lib/reconcile/leader", database: redactUrl(url) },
+        "this replica runs the reconciler and the drift detector",
+      );
       await callbacks.onElected();
     } catch (error) {
       await c.end().catch(() => undefined);

@@ -47,15 +47,16 @@ function plan(intent: SecurityIntent, protection: Protection, observed: RuntimeO
   // A rendered file (the WAF tuning file): rendering again is idempotent and cheap, and writes only a difference.
   if (observed.state === "rendered") return { action: "render", reason: "the file is rendered from the intent (written only if it differs)" };
   if (observed.state === "not_installed") {
-    return p.enabled
-      ? { action: "skip", reason: observed.summary }
-      : { action: "none", reason: "off, and the package is not installed: nothing to do" };
+    return p.enabled ? { action: "skip", reason: observed.summary } : { action: "none", reason: "off, and the package is not installed: nothing to do" };
   }
   if (protection === "crowdsec" && p.enabled && intent.crowdsec.settings.mode === "external") {
     return { action: "probe", reason: "external mode: never started or stopped by Warden; probing the LAPI URL" };
   }
   const running = observed.state === "running" || observed.state === "starting" || (observed.state === "failed" && observed.pid !== undefined);
-  if (p.enabled) return running ? { action: "adopt", reason: `agent already running (pid ${observed.pid ?? "?"}): adopted, not started twice` } : { action: "start", reason: "intent on, agent not running" };
+  if (p.enabled)
+    return running
+      ? { action: "adopt", reason: `agent already running (pid ${observed.pid ?? "?"}): adopted, not started twice` }
+      : { action: "start", reason: "intent on, agent not running" };
   return running ? { action: "stop", reason: "intent off, but the managed agent is running" } : { action: "none", reason: "intent off, agent not running" };
 }
 
@@ -89,8 +90,20 @@ export async function reconcile(db: Db, engine: Engine, source: string): Promise
         decision.reason = r.reason;
       }
     }
-    const fields = { event: "reconcile_decision", source, protection, desired: decision.desired, observed: decision.observed, action, result: decision.result, reason: decision.reason, ms: decision.ms, pid: decision.pid };
-    if (decision.result === "failed" || (decision.result === "not_installed" && intent[protection].enabled)) log.warn(fields, "reconcile: runtime does not match the intent");
+    const fields = {
+      event: "reconcile_decision",
+      source,
+      protection,
+      desired: decision.desired,
+      observed: decision.observed,
+      action,
+      result: decision.result,
+      reason: decision.reason,
+      ms: decision.ms,
+      pid: decision.pid,
+    };
+    if (decision.result === "failed" || (decision.result === "not_installed" && intent[protection].enabled))
+      log.warn(fields, "reconcile: runtime does not match the intent");
     else log.info(fields, "reconcile decision");
     decisions.push(decision);
   }

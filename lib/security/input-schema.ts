@@ -1,13 +1,5 @@
 import { z } from "zod";
-import {
-  BOUNDS,
-  CROWDSEC_MODES,
-  LAPI_URL_MAX_LENGTH,
-  PROTECTIONS,
-  WAF_MODES,
-  type Protection,
-  type SettingsByProtection,
-} from "./protections";
+import { BOUNDS, CROWDSEC_MODES, LAPI_URL_MAX_LENGTH, PROTECTIONS, WAF_MODES, type Protection, type SettingsByProtection } from "./protections";
 
 // Two layers, because they are audited differently (ADR 002):
 // 1. shape: is this a request at all? (known protection, right types, no unknown keys, small).
@@ -26,8 +18,7 @@ const ZExpectedVersion = z
   .min(0, "expectedVersion must not be negative")
   .max(2_147_483_647, "expectedVersion is too large");
 const number = (label: string) => z.number({ error: `${label} must be a number` });
-const text = (label: string, max: number) =>
-  z.string({ error: `${label} must be text` }).max(max, `${label} must be at most ${max} characters`);
+const text = (label: string, max: number) => z.string({ error: `${label} must be text` }).max(max, `${label} must be at most ${max} characters`);
 
 export const ZChangesShape = {
   crowdsec: z

@@ -4,7 +4,6 @@ import type { Tx } from "../db";
 import { lockConfigRow } from "./config-sql";
 import type { ConfigRow } from "./row-mapping";
 
-
 /**
  * Takes the intent lock and reads the config row under it. Must be the transaction's first
  * statement, and every intent writer goes through it:

@@ -39,7 +39,9 @@ export function logRecreated(r: Recreated, requestId: string): void {
     (r.source === "settings_mirror"
       ? "security config was missing: recovered from settings mirror"
       : "security config was missing: initialized from defaults") +
-      (r.unreadable.length ? `; could not read ${r.unreadable.map((u) => `${u.key}=${JSON.stringify(u.value)} (type ${JSON.stringify(u.type)})`).join(", ")}: the default was used` : ""),
+      (r.unreadable.length
+        ? `; could not read ${r.unreadable.map((u) => `${u.key}=${JSON.stringify(u.value)} (type ${JSON.stringify(u.type)})`).join(", ")}: the default was used`
+        : ""),
   );
 }
 

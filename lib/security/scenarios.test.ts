@@ -69,7 +69,13 @@ describe("scenario intent", () => {
     expect(after.intents).toEqual(before.intents);
     expect(after.intent).toEqual(before.intent);
     expect(after.audits.slice(before.audits.length)).toEqual([
-      expect.objectContaining({ action: "scenario", actor: "other", outcome: "rejected", configVersion: null, error: expect.stringContaining("was changed by admin") }),
+      expect.objectContaining({
+        action: "scenario",
+        actor: "other",
+        outcome: "rejected",
+        configVersion: null,
+        error: expect.stringContaining("was changed by admin"),
+      }),
     ]);
   });
 

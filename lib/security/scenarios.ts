@@ -105,48 +105,66 @@ async function recordScenarioRejection(db: Db, name: string, enabled: boolean, a
   log.info({ event: "scenario_intent_rejected", source: "lib/security", scenario: name, actor, requestId, reason }, "scenario switch refused");
 }
 
-async function commitScenario(db: Db, name: string, enabled: boolean, expectedVersion: number, ctx: ChangeContext, requestId: string): Promise<ScenarioIntentRow> {
-  const result = await db.$transaction(async (tx) => {
-    const now = new Date();
-    // The version bump is the first statement: it takes the intent lock (SQLite write lock,
-    // PostgreSQL row lock), so the read below sees every committed switch of this scenario.
-    const version = await bumpGlobalVersion(tx, now);
-    const current = await tx.scenarioIntent.findUnique({ where: { name } });
-    const currentVersion = current?.version ?? 0;
-    if (currentVersion !== expectedVersion) {
-      throw new ConflictError(
-        `Scenario ${name} was changed by ${current?.changedBy ?? "someone"} (version ${currentVersion}, you had ${expectedVersion}); reload and try again`,
-        { protection: "crowdsec", expectedVersion, currentVersion, changedBy: current?.changedBy ?? null, changedAt: current?.changedAt?.toISOString() ?? null },
-      );
-    }
-    if (current && current.enabled === enabled) throw new NoChange(current);
-    const row = await tx.scenarioIntent.upsert({
-      where: { name },
-      create: { name, enabled, version: 1, changedBy: ctx.actor, changedAt: now },
-      update: { enabled, version: { increment: 1 }, changedBy: ctx.actor, changedAt: now },
+async function commitScenario(
+  db: Db,
+  name: string,
+  enabled: boolean,
+  expectedVersion: number,
+  ctx: ChangeContext,
+  requestId: string,
+): Promise<ScenarioIntentRow> {
+  const result = await db
+    .$transaction(async (tx) => {
+      const now = new Date();
+      // The version bump is the first statement: it takes the intent lock (SQLite write lock,
+      // PostgreSQL row lock), so the read below sees every committed switch of this scenario.
+      const version = await bumpGlobalVersion(tx, now);
+      const current = await tx.scenarioIntent.findUnique({ where: { name } });
+      const currentVersion = current?.version ?? 0;
+      if (currentVersion !== expectedVersion) {
+        throw new ConflictError(
+          `Scenario ${name} was changed by ${current?.changedBy ?? "someone"} (version ${currentVersion}, you had ${expectedVersion}); reload and try again`,
+          {
+            protection: "crowdsec",
+            expectedVersion,
+            currentVersion,
+            changedBy: current?.changedBy ?? null,
+            changedAt: current?.changedAt?.toISOString() ?? null,
+          },
+        );
+      }
+      if (current && current.enabled === enabled) throw new NoChange(current);
+      const row = await tx.scenarioIntent.upsert({
+        where: { name },
+        create: { name, enabled, version: 1, changedBy: ctx.actor, changedAt: now },
+        update: { enabled, version: { increment: 1 }, changedBy: ctx.actor, changedAt: now },
+      });
+      await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(version), type: "number" }], now);
+      await appendAudit(tx, {
+        at: now,
+        actor: ctx.actor,
+        action: "scenario",
+        protection: "crowdsec",
+        before: { scenario: name, enabled: current?.enabled ?? false },
+        after: { scenario: name, enabled },
+        outcome: "committed",
+        error: null,
+        requestId,
+        configVersion: version,
+      });
+      return { row, changed: true, version };
+    }, TX_OPTIONS)
+    .catch((error: unknown) => {
+      // Same value again: the transaction (and its version bump) is rolled back; nothing was written.
+      if (error instanceof NoChange) return { row: error.row, changed: false, version: null as number | null };
+      throw error;
     });
-    await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(version), type: "number" }], now);
-    await appendAudit(tx, {
-      at: now,
-      actor: ctx.actor,
-      action: "scenario",
-      protection: "crowdsec",
-      before: { scenario: name, enabled: current?.enabled ?? false },
-      after: { scenario: name, enabled },
-      outcome: "committed",
-      error: null,
-      requestId,
-      configVersion: version,
-    });
-    return { row, changed: true, version };
-  }, TX_OPTIONS).catch((error: unknown) => {
-    // Same value again: the transaction (and its version bump) is rolled back; nothing was written.
-    if (error instanceof NoChange) return { row: error.row, changed: false, version: null as number | null };
-    throw error;
-  });
   if (result.changed) {
     announceCommit({ kind: "scenario", version: result.version });
-    log.info({ event: "scenario_intent_committed", source: "lib/security", scenario: name, enabled, actor: ctx.actor, version: result.version, requestId }, "scenario intent committed");
+    log.info(
+      { event: "scenario_intent_committed", source: "lib/security", scenario: name, enabled, actor: ctx.actor, version: result.version, requestId },
+      "scenario intent committed",
+    );
   }
   const r = result.row;
   return { name: r.name, enabled: r.enabled, version: r.version, changedBy: r.changedBy, changedAt: r.changedAt?.toISOString() ?? null };
@@ -160,33 +178,39 @@ async function commitScenario(db: Db, name: string, enabled: boolean, expectedVe
 export async function adoptScenarios(db: Db, enabledOnDisk: Iterable<string>, requestId: string = randomUUID()): Promise<number> {
   const names = [...new Set(enabledOnDisk)].filter((n) => ZScenarioName.safeParse(n).success).sort();
   await readIntent(db, requestId);
-  const written = await db.$transaction(async (tx) => {
-    const now = new Date();
-    // Lock first (the version bump), then look: two adopters cannot both see an empty table.
-    const version = await bumpGlobalVersion(tx, now);
-    if (!(await needsAdoption(tx))) throw new AlreadyAdopted();
-    if (names.length) await tx.scenarioIntent.createMany({ data: names.map((name) => ({ name, enabled: true, version: 1, changedBy: "system", changedAt: now })) });
-    await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(version), type: "number" }], now);
-    await appendAudit(tx, {
-      at: now,
-      actor: "system",
-      action: "adopt_scenarios",
-      protection: "crowdsec",
-      before: null,
-      after: { enabled: names.length, scenarios: names.slice(0, 50) },
-      outcome: "committed",
-      error: null,
-      requestId,
-      configVersion: version,
+  const written = await db
+    .$transaction(async (tx) => {
+      const now = new Date();
+      // Lock first (the version bump), then look: two adopters cannot both see an empty table.
+      const version = await bumpGlobalVersion(tx, now);
+      if (!(await needsAdoption(tx))) throw new AlreadyAdopted();
+      if (names.length)
+        await tx.scenarioIntent.createMany({ data: names.map((name) => ({ name, enabled: true, version: 1, changedBy: "system", changedAt: now })) });
+      await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(version), type: "number" }], now);
+      await appendAudit(tx, {
+        at: now,
+        actor: "system",
+        action: "adopt_scenarios",
+        protection: "crowdsec",
+        before: null,
+        after: { enabled: names.length, scenarios: names.slice(0, 50) },
+        outcome: "committed",
+        error: null,
+        requestId,
+        configVersion: version,
+      });
+      return names.length;
+    }, TX_OPTIONS)
+    .catch((error: unknown) => {
+      if (error instanceof AlreadyAdopted) return null;
+      throw error;
     });
-    return names.length;
-  }, TX_OPTIONS).catch((error: unknown) => {
-    if (error instanceof AlreadyAdopted) return null;
-    throw error;
-  });
   if (written === null) return 0;
   announceCommit({ kind: "adopt", version: null });
-  log.info({ event: "scenarios_adopted", source: "lib/security", enabled: written, requestId }, "first init: the runtime's enabled scenarios recorded as intent");
+  log.info(
+    { event: "scenarios_adopted", source: "lib/security", enabled: written, requestId },
+    "first init: the runtime's enabled scenarios recorded as intent",
+  );
   return written;
 }
 

@@ -90,8 +90,18 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
 
       const audits = await auditRows(db);
       expect(audits).toHaveLength(1);
-      expect(audits[0]).toMatchObject({ action: "initialize", actor: "system", outcome: "committed", protection: null, requestId: "req-init", configVersion: 1 });
-      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ event: "security_config_recreated", source: "defaults" }), expect.stringMatching(/initialized from defaults/));
+      expect(audits[0]).toMatchObject({
+        action: "initialize",
+        actor: "system",
+        outcome: "committed",
+        protection: null,
+        requestId: "req-init",
+        configVersion: 1,
+      });
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ event: "security_config_recreated", source: "defaults" }),
+        expect.stringMatching(/initialized from defaults/),
+      );
       expect(await storeInvariants(db)).toEqual(healthyAt(1));
       expect(await settingRows(db)).toMatchObject({
         "security.version": "number:1",
@@ -139,9 +149,21 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       }
 
       expect(await checkStoreConsistency(db)).toMatchObject({ consistent: true, configPresent: true, mismatches: [] });
-      expect(await settingRows(db)).toMatchObject({ "security.waf.enabled": "boolean:true", "security.waf.version": "number:1", "security.version": "number:2" });
+      expect(await settingRows(db)).toMatchObject({
+        "security.waf.enabled": "boolean:true",
+        "security.waf.version": "number:1",
+        "security.version": "number:2",
+      });
       const last = (await auditRows(db)).at(-1)!;
-      expect(last).toMatchObject({ action: "toggle", protection: "waf", outcome: "committed", actor: "local-admin", requestId: "req-1", configVersion: 2, error: null });
+      expect(last).toMatchObject({
+        action: "toggle",
+        protection: "waf",
+        outcome: "committed",
+        actor: "local-admin",
+        requestId: "req-1",
+        configVersion: 2,
+        error: null,
+      });
       expect(JSON.parse(last.before!)).toMatchObject({ enabled: false, paranoia: 1 });
       expect(JSON.parse(last.after!)).toMatchObject({ enabled: true, paranoia: 1 });
       expect(await storeInvariants(db)).toEqual(healthyAt(2));
@@ -190,12 +212,48 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
 
     // State before each case: WAF at version 1 (on), every other protection at version 0.
     const cases: Case[] = [
-      { name: "unknown protection", call: toggle({ protection: "firewall", on: true, expectedVersion: 0 }), error: MalformedRequestError, message: /Unknown protection/, audited: false },
-      { name: "unknown protection (update)", call: update({ protection: "ids", changes: { level: 1 }, expectedVersion: 0 }), error: MalformedRequestError, message: /Unknown protection/, audited: false },
-      { name: "on is not a boolean", call: toggle({ protection: "waf", on: "yes", expectedVersion: 1 }), error: MalformedRequestError, message: /on must be true or false/, audited: false },
-      { name: "expectedVersion as text", call: toggle({ protection: "waf", on: false, expectedVersion: "1" }), error: MalformedRequestError, message: /expectedVersion must be a number/, audited: false },
-      { name: "expectedVersion missing", call: toggle({ protection: "waf", on: false }), error: MalformedRequestError, message: /expectedVersion/, audited: false },
-      { name: "negative expectedVersion", call: toggle({ protection: "waf", on: false, expectedVersion: -1 }), error: MalformedRequestError, message: /must not be negative/, audited: false },
+      {
+        name: "unknown protection",
+        call: toggle({ protection: "firewall", on: true, expectedVersion: 0 }),
+        error: MalformedRequestError,
+        message: /Unknown protection/,
+        audited: false,
+      },
+      {
+        name: "unknown protection (update)",
+        call: update({ protection: "ids", changes: { level: 1 }, expectedVersion: 0 }),
+        error: MalformedRequestError,
+        message: /Unknown protection/,
+        audited: false,
+      },
+      {
+        name: "on is not a boolean",
+        call: toggle({ protection: "waf", on: "yes", expectedVersion: 1 }),
+        error: MalformedRequestError,
+        message: /on must be true or false/,
+        audited: false,
+      },
+      {
+        name: "expectedVersion as text",
+        call: toggle({ protection: "waf", on: false, expectedVersion: "1" }),
+        error: MalformedRequestError,
+        message: /expectedVersion must be a number/,
+        audited: false,
+      },
+      {
+        name: "expectedVersion missing",
+        call: toggle({ protection: "waf", on: false }),
+        error: MalformedRequestError,
+        message: /expectedVersion/,
+        audited: false,
+      },
+      {
+        name: "negative expectedVersion",
+        call: toggle({ protection: "waf", on: false, expectedVersion: -1 }),
+        error: MalformedRequestError,
+        message: /must not be negative/,
+        audited: false,
+      },
       {
         name: "text in a number field",
         call: update({ protection: "waf", changes: { paranoia: "3" }, expectedVersion: 1 }),
@@ -204,10 +262,34 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
         audited: false,
         fields: { paranoia: "Paranoia level must be a number" },
       },
-      { name: "unknown top-level key", call: toggle({ protection: "waf", on: false, expectedVersion: 1, admin: true }), error: MalformedRequestError, message: /admin|Unrecognized/i, audited: false },
-      { name: "unknown settings key", call: update({ protection: "waf", changes: { paranoia: 2, rules: "all" }, expectedVersion: 1 }), error: MalformedRequestError, message: /rules|Unrecognized/i, audited: false },
-      { name: "another protection's key", call: update({ protection: "rate_limit", changes: { paranoia: 2 }, expectedVersion: 0 }), error: MalformedRequestError, message: /paranoia|Unrecognized/i, audited: false },
-      { name: "nothing to change", call: update({ protection: "waf", changes: {}, expectedVersion: 1 }), error: MalformedRequestError, message: /Nothing to change/, audited: false },
+      {
+        name: "unknown top-level key",
+        call: toggle({ protection: "waf", on: false, expectedVersion: 1, admin: true }),
+        error: MalformedRequestError,
+        message: /admin|Unrecognized/i,
+        audited: false,
+      },
+      {
+        name: "unknown settings key",
+        call: update({ protection: "waf", changes: { paranoia: 2, rules: "all" }, expectedVersion: 1 }),
+        error: MalformedRequestError,
+        message: /rules|Unrecognized/i,
+        audited: false,
+      },
+      {
+        name: "another protection's key",
+        call: update({ protection: "rate_limit", changes: { paranoia: 2 }, expectedVersion: 0 }),
+        error: MalformedRequestError,
+        message: /paranoia|Unrecognized/i,
+        audited: false,
+      },
+      {
+        name: "nothing to change",
+        call: update({ protection: "waf", changes: {}, expectedVersion: 1 }),
+        error: MalformedRequestError,
+        message: /Nothing to change/,
+        audited: false,
+      },
       {
         name: "oversized payload (> 8 KB)",
         call: update({ protection: "crowdsec", changes: { lapiUrl: `http://${"a".repeat(MAX_REQUEST_BYTES)}.example` }, expectedVersion: 0 }),
@@ -234,13 +316,55 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
         audited: true,
         fields: { windowSec: "Window (seconds) must be between 1 and 86400" },
       },
-      { name: "fractional threshold", call: update({ protection: "waf", changes: { inboundThreshold: 2.5 }, expectedVersion: 1 }), error: ValidationError, message: /whole number/, audited: true },
-      { name: "requests above the bound", call: update({ protection: "rate_limit", changes: { requests: 1_000_001 }, expectedVersion: 0 }), error: ValidationError, message: /between 1 and 1000000/, audited: true },
-      { name: "unknown WAF mode", call: update({ protection: "waf", changes: { mode: "panic" }, expectedVersion: 1 }), error: ValidationError, message: /detect or block/, audited: true },
-      { name: "external CrowdSec without a LAPI URL", call: update({ protection: "crowdsec", changes: { mode: "external" }, expectedVersion: 0 }), error: ValidationError, message: /LAPI URL/, audited: true },
-      { name: "LAPI URL with credentials", call: update({ protection: "crowdsec", changes: { lapiUrl: "http://user:pw@lapi.example:8080" }, expectedVersion: 0 }), error: ValidationError, message: /credentials/, audited: true },
-      { name: "stale version", call: toggle({ protection: "waf", on: false, expectedVersion: 0 }), error: ConflictError, message: /WAF was changed by local-admin at .* \(version 1, you had 0\); reload/, audited: true },
-      { name: "version from the future", call: update({ protection: "waf", changes: { paranoia: 2 }, expectedVersion: 7 }), error: ConflictError, message: /version 1, you had 7/, audited: true },
+      {
+        name: "fractional threshold",
+        call: update({ protection: "waf", changes: { inboundThreshold: 2.5 }, expectedVersion: 1 }),
+        error: ValidationError,
+        message: /whole number/,
+        audited: true,
+      },
+      {
+        name: "requests above the bound",
+        call: update({ protection: "rate_limit", changes: { requests: 1_000_001 }, expectedVersion: 0 }),
+        error: ValidationError,
+        message: /between 1 and 1000000/,
+        audited: true,
+      },
+      {
+        name: "unknown WAF mode",
+        call: update({ protection: "waf", changes: { mode: "panic" }, expectedVersion: 1 }),
+        error: ValidationError,
+        message: /detect or block/,
+        audited: true,
+      },
+      {
+        name: "external CrowdSec without a LAPI URL",
+        call: update({ protection: "crowdsec", changes: { mode: "external" }, expectedVersion: 0 }),
+        error: ValidationError,
+        message: /LAPI URL/,
+        audited: true,
+      },
+      {
+        name: "LAPI URL with credentials",
+        call: update({ protection: "crowdsec", changes: { lapiUrl: "http://user:pw@lapi.example:8080" }, expectedVersion: 0 }),
+        error: ValidationError,
+        message: /credentials/,
+        audited: true,
+      },
+      {
+        name: "stale version",
+        call: toggle({ protection: "waf", on: false, expectedVersion: 0 }),
+        error: ConflictError,
+        message: /WAF was changed by local-admin at .* \(version 1, you had 0\); reload/,
+        audited: true,
+      },
+      {
+        name: "version from the future",
+        call: update({ protection: "waf", changes: { paranoia: 2 }, expectedVersion: 7 }),
+        error: ConflictError,
+        message: /version 1, you had 7/,
+        audited: true,
+      },
     ];
 
     it.each(cases)("$name", async ({ call, error, message, audited, fields }) => {
@@ -352,7 +476,9 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
         },
       };
       await expect(toggleProtection(db, { protection: "waf", on: true, expectedVersion: 0 }, ADMIN, hooks)).rejects.toThrow("injected failure");
-      await expect(updateProtection(db, { protection: "rate_limit", changes: { burst: 7 }, expectedVersion: 0 }, ADMIN, hooks)).rejects.toThrow("injected failure");
+      await expect(updateProtection(db, { protection: "rate_limit", changes: { burst: 7 }, expectedVersion: 0 }, ADMIN, hooks)).rejects.toThrow(
+        "injected failure",
+      );
       expect(hookRan).toBe(2);
 
       // … and none of it landed.
@@ -406,16 +532,19 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       expect(await storeInvariants(db)).toEqual(healthyAt(4));
 
       // Pages opened before the loss are stale: their next change is a conflict, not a silent overwrite.
-      await expect(
-        toggleProtection(db, { protection: "crowdsec", on: false, expectedVersion: stalePage.crowdsec.version }, ADMIN),
-      ).rejects.toBeInstanceOf(ConflictError);
+      await expect(toggleProtection(db, { protection: "crowdsec", on: false, expectedVersion: stalePage.crowdsec.version }, ADMIN)).rejects.toBeInstanceOf(
+        ConflictError,
+      );
       expect((await readIntent(db)).crowdsec.enabled).toBe(true);
     });
 
     it("a legacy mirror holding only `security.crowdsec.enabled` (the stuck toggle) is honoured", async () => {
       const { db, url } = store();
       const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
-      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'true', 'boolean', 'security', ${now})`);
+      await sql(
+        url,
+        `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'true', 'boolean', 'security', ${now})`,
+      );
 
       const intent = await readIntent(db);
       expect(intent.crowdsec.enabled).toBe(true);
@@ -427,14 +556,20 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
     it("the seed's legacy row ('security.crowdsec.enabled', 'true', 'bool') and crowdsec_mode 'disabled' are read as their old panel meant", async () => {
       const { db, url } = store();
       const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
-      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'true', 'bool', 'security', ${now}), ('security.waf.enabled', 'Yes', '', 'security', ${now}), ('security.rate_limit.enabled', 'ON', 'boolean', 'security', ${now})`);
+      await sql(
+        url,
+        `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'true', 'bool', 'security', ${now}), ('security.waf.enabled', 'Yes', '', 'security', ${now}), ('security.rate_limit.enabled', 'ON', 'boolean', 'security', ${now})`,
+      );
       const intent = await readIntent(db);
       expect([intent.crowdsec.enabled, intent.waf.enabled, intent.rate_limit.enabled]).toEqual([true, true, true]);
       expect((await auditRows(db)).at(-1)).toMatchObject({ action: "recover", error: null });
 
       await sql(url, `DELETE FROM "security_configs"`);
       await sql(url, `DELETE FROM "settings"`);
-      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.mode', 'disabled', 'string', 'security', ${now})`);
+      await sql(
+        url,
+        `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.mode', 'disabled', 'string', 'security', ${now})`,
+      );
       const seedOff = await readIntent(db);
       expect(seedOff.crowdsec).toMatchObject({ enabled: false, settings: { mode: "local" } });
     });
@@ -442,12 +577,18 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
     it("a switch no known spelling reads is not silently off: WARN with the raw value, and the audit row keeps it", async () => {
       const { db, url } = store();
       const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
-      await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'enabled-ish', 'bool', 'security', ${now})`);
+      await sql(
+        url,
+        `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.crowdsec.enabled', 'enabled-ish', 'bool', 'security', ${now})`,
+      );
       const warn = vi.spyOn(log, "warn");
       const intent = await readIntent(db);
       expect(intent.crowdsec.enabled).toBe(false);
       expect(warn).toHaveBeenCalledWith(
-        expect.objectContaining({ event: "security_config_recreated", unreadableMirrorRows: [{ key: "security.crowdsec.enabled", value: "enabled-ish", type: "bool" }] }),
+        expect.objectContaining({
+          event: "security_config_recreated",
+          unreadableMirrorRows: [{ key: "security.crowdsec.enabled", value: "enabled-ish", type: "bool" }],
+        }),
         expect.stringContaining('could not read security.crowdsec.enabled="enabled-ish" (type "bool"): the default was used'),
       );
       expect((await auditRows(db)).at(-1)!.error).toContain('unreadable mirror value security.crowdsec.enabled="enabled-ish" (type "bool")');
@@ -473,7 +614,10 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
     await toggleProtection(db, { protection: "waf", on: true, expectedVersion: 0 }, ADMIN);
     const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
     await sql(url, `UPDATE "settings" SET "value" = 'false' WHERE "key" = 'security.waf.enabled'`);
-    await sql(url, `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.waf.legacy_knob', 'x', 'string', 'security', ${now})`);
+    await sql(
+      url,
+      `INSERT INTO "settings" ("key", "value", "type", "category", "updated_at") VALUES ('security.waf.legacy_knob', 'x', 'string', 'security', ${now})`,
+    );
     expect((await checkStoreConsistency(db)).consistent).toBe(false);
 
     const result = await repairMirror(db, { actor: ADMIN.actor, requestId: "req-repair" });
@@ -481,7 +625,13 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
     expect((await checkStoreConsistency(db)).consistent).toBe(true);
     const intent = await readIntent(db);
     expect(intent.waf).toMatchObject({ enabled: true, version: 1 }); // intent untouched
-    expect((await auditRows(db)).at(-1)).toMatchObject({ action: "repair_mirror", actor: ADMIN.actor, outcome: "committed", requestId: "req-repair", configVersion: intent.version });
+    expect((await auditRows(db)).at(-1)).toMatchObject({
+      action: "repair_mirror",
+      actor: ADMIN.actor,
+      outcome: "committed",
+      requestId: "req-repair",
+      configVersion: intent.version,
+    });
     expect(await storeInvariants(db)).toEqual(healthyAt(intent.version));
   });
 

@@ -63,7 +63,10 @@ export async function updateProtection(db: Db, input: unknown, ctx: ChangeContex
   return commitChange(db, { kind: "update", protection: parsed.protection, changes, expectedVersion: parsed.expectedVersion }, ctx, hooks);
 }
 
-function parseOrThrow<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
+function parseOrThrow<T>(
+  schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: import("zod").ZodError } },
+  input: unknown,
+): T {
   let size: number;
   try {
     size = JSON.stringify(input ?? null).length;
@@ -315,7 +318,10 @@ export async function repairMirror(db: Db, ctx: ChangeContext): Promise<{ versio
     db.$transaction(async (tx) => {
       const now = new Date();
       const row = await bumpGlobalVersion(tx, now);
-      if (!row) throw new ValidationError("The security config row is missing: it is recreated from the settings mirror the next time it is read (open the Security page).");
+      if (!row)
+        throw new ValidationError(
+          "The security config row is missing: it is recreated from the settings mirror the next time it is read (open the Security page).",
+        );
       const intent = rowToIntent(row);
       const wanted = fullMirror(intent);
       const present = await tx.setting.findMany({ where: { key: { startsWith: "security." } } });
@@ -340,6 +346,9 @@ export async function repairMirror(db: Db, ctx: ChangeContext): Promise<{ versio
     }, TX_OPTIONS),
   );
   announceCommit({ kind: "mirror", version: outcome.version });
-  log.info({ event: "mirror_repaired", source: "lib/security", actor: ctx.actor, version: outcome.version, keys: outcome.rewritten, requestId }, "settings mirror rewritten from the security config");
+  log.info(
+    { event: "mirror_repaired", source: "lib/security", actor: ctx.actor, version: outcome.version, keys: outcome.rewritten, requestId },
+    "settings mirror rewritten from the security config",
+  );
   return outcome;
 }

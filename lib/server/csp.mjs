@@ -38,7 +38,11 @@ export function prerenderedScriptHashes(distDir) {
   for (const file of htmlFiles(join(distDir, "server"))) {
     const html = readFileSync(file, "utf8");
     for (const match of html.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {
-      hashes.add(`'sha256-${createHash("sha256").update(match[1] ?? "", "utf8").digest("base64")}'`);
+      hashes.add(
+        `'sha256-${createHash("sha256")
+          .update(match[1] ?? "", "utf8")
+          .digest("base64")}'`,
+      );
     }
   }
   return [...hashes].sort();

@@ -39,7 +39,8 @@ export function parseTrustedProxies(value) {
     const [rawAddress, prefix, ...rest] = entry.split("/");
     const address = normalizeAddress(rawAddress ?? "");
     const family = isIP(address);
-    const bad = (/** @type {string} */ why) => new Error(`WARDEN_TRUSTED_PROXIES: "${entry}" ${why} (expected comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1)`);
+    const bad = (/** @type {string} */ why) =>
+      new Error(`WARDEN_TRUSTED_PROXIES: "${entry}" ${why} (expected comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1)`);
     if (!family || rest.length) throw bad("is not an IP address or CIDR range");
     const type = family === 4 ? "ipv4" : "ipv6";
     if (prefix === undefined) {

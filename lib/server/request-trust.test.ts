@@ -20,7 +20,13 @@ describe("parseTrustedProxies", () => {
 
 describe("resolveClient", () => {
   it("without trusted proxies the socket's peer is the client, whatever the headers claim", () => {
-    const forged = { "x-forwarded-for": "1.2.3.4", "x-real-ip": "5.6.7.8", forwarded: "for=9.9.9.9", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" };
+    const forged = {
+      "x-forwarded-for": "1.2.3.4",
+      "x-real-ip": "5.6.7.8",
+      forwarded: "for=9.9.9.9",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "evil.example",
+    };
     expect(resolveClient("203.0.113.7", forged, none)).toEqual({ address: "203.0.113.7", proto: "http", host: null, viaProxy: false, malformed: null });
     expect(resolveClient("::ffff:203.0.113.7", forged, none).address).toBe("203.0.113.7");
   });
@@ -54,9 +60,18 @@ describe("resolveClient", () => {
   });
 
   it("scheme and host come only from a trusted proxy, and only when well-formed", () => {
-    expect(resolveClient("127.0.0.1", { "x-forwarded-proto": "https, http", "x-forwarded-host": "warden.example.org" }, proxies)).toMatchObject({ proto: "https", host: "warden.example.org" });
-    expect(resolveClient("127.0.0.1", { "x-forwarded-proto": "gopher", "x-forwarded-host": "evil.example/path" }, proxies)).toMatchObject({ proto: "http", host: null });
-    expect(resolveClient("198.51.100.1", { "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" }, proxies)).toMatchObject({ proto: "http", host: null });
+    expect(resolveClient("127.0.0.1", { "x-forwarded-proto": "https, http", "x-forwarded-host": "warden.example.org" }, proxies)).toMatchObject({
+      proto: "https",
+      host: "warden.example.org",
+    });
+    expect(resolveClient("127.0.0.1", { "x-forwarded-proto": "gopher", "x-forwarded-host": "evil.example/path" }, proxies)).toMatchObject({
+      proto: "http",
+      host: null,
+    });
+    expect(resolveClient("198.51.100.1", { "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" }, proxies)).toMatchObject({
+      proto: "http",
+      host: null,
+    });
   });
 });
 
@@ -78,7 +93,8 @@ describe("applyClientHeaders", () => {
 
 describe("refuseLegacyTrustProxy", () => {
   it("refuses WARDEN_TRUST_PROXY in any form, naming the new variable", () => {
-    for (const value of ["true", "false", ""]) expect(() => refuseLegacyTrustProxy({ WARDEN_TRUST_PROXY: value })).toThrow(/WARDEN_TRUST_PROXY is no longer supported.*WARDEN_TRUSTED_PROXIES/);
+    for (const value of ["true", "false", ""])
+      expect(() => refuseLegacyTrustProxy({ WARDEN_TRUST_PROXY: value })).toThrow(/WARDEN_TRUST_PROXY is no longer supported.*WARDEN_TRUSTED_PROXIES/);
     expect(() => refuseLegacyTrustProxy({})).not.toThrow();
   });
 });

@@ -113,7 +113,11 @@ export function authFixture(provider: Provider, settings: Parameters<typeof poin
 }
 
 /** Request headers as the login route passes them: a client IP (the nearest hop) and a user agent. */
-export function requestHeaders({ ip = "203.0.113.7", userAgent = "vitest", cookie }: { ip?: string | null; userAgent?: string; cookie?: string } = {}): Headers {
+export function requestHeaders({
+  ip = "203.0.113.7",
+  userAgent = "vitest",
+  cookie,
+}: { ip?: string | null; userAgent?: string; cookie?: string } = {}): Headers {
   const headers = new Headers({ "user-agent": userAgent });
   if (ip) headers.set("x-forwarded-for", ip);
   if (cookie) headers.set("cookie", cookie);

@@ -31,9 +31,7 @@ export function holdPort(port: number): Promise<{ port: number; close(): Promise
   return new Promise((resolve, reject) => {
     const server = net.createServer((socket) => socket.destroy());
     server.once("error", reject);
-    server.listen({ port, host: "127.0.0.1" }, () =>
-      resolve({ port, close: () => new Promise<void>((r) => server.close(() => r())) }),
-    );
+    server.listen({ port, host: "127.0.0.1" }, () => resolve({ port, close: () => new Promise<void>((r) => server.close(() => r())) }));
   });
 }
 
@@ -108,12 +106,7 @@ export async function killInstanceAgents(settings: CrowdsecRuntimeSettings): Pro
 }
 
 /** An intent with CrowdSec in the given state (other protections off). */
-export function crowdsecIntent(
-  enabled: boolean,
-  version: number,
-  mode: "local" | "external" = "local",
-  lapiUrl: string | null = null,
-): SecurityIntent {
+export function crowdsecIntent(enabled: boolean, version: number, mode: "local" | "external" = "local", lapiUrl: string | null = null): SecurityIntent {
   const off = { enabled: false, version: 1, changedBy: null, changedAt: null };
   return {
     version,

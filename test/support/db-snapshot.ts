@@ -23,7 +23,12 @@ export async function digestTables(url: string, columnsOf?: Record<string, strin
     const digests: Record<string, TableDigest> = {};
     for (const table of [...live.tables].sort()) {
       if (columnsOf && !columnsOf[table]) continue;
-      const columns = columnsOf?.[table] ?? [...live.columns.values()].filter((c) => c.table === table).map((c) => c.column).sort();
+      const columns =
+        columnsOf?.[table] ??
+        [...live.columns.values()]
+          .filter((c) => c.table === table)
+          .map((c) => c.column)
+          .sort();
       const list = columns.map((c) => `"${c}"`).join(", ");
       const rows = await conn.query<Record<string, unknown>>(`SELECT ${list} FROM "${table}" ORDER BY ${columns.map((_, i) => i + 1).join(", ")}`);
       const hash = createHash("sha256");
@@ -41,7 +46,9 @@ export async function describeSchema(url: string): Promise<string[]> {
   const conn = await openRawConnection(url, { mustExist: true });
   try {
     if (conn.provider === "sqlite") {
-      return (await conn.query<{ type: string; name: string; sql: string | null }>(`SELECT type, name, sql FROM sqlite_master ORDER BY type, name`)).map((r) => `${r.type} ${r.name}: ${r.sql}`);
+      return (await conn.query<{ type: string; name: string; sql: string | null }>(`SELECT type, name, sql FROM sqlite_master ORDER BY type, name`)).map(
+        (r) => `${r.type} ${r.name}: ${r.sql}`,
+      );
     }
     const columns = await conn.query<{ d: string }>(
       `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS d

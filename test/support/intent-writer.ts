@@ -49,7 +49,10 @@ function randomChange(protection: Protection): (intent: SecurityIntent, ctx: { a
       ? { mode: pick(["detect", "block"]), paranoia: between(1, 4), inboundThreshold: between(1, 10_000) }
       : protection === "rate_limit"
         ? { requests: between(1, 1_000_000), windowSec: between(1, 86_400), burst: between(0, 100_000) }
-        : pick([{ mode: "local", lapiUrl: null }, { mode: "external", lapiUrl: `http://lapi-${between(1, 99)}.example:8080` }]);
+        : pick([
+            { mode: "local", lapiUrl: null },
+            { mode: "external", lapiUrl: `http://lapi-${between(1, 99)}.example:8080` },
+          ]);
   return (intent, ctx, db) => updateProtection(db, { protection, changes, expectedVersion: intent[protection].version }, ctx);
 }
 

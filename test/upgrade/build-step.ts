@@ -49,7 +49,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const files = releasedMigrations(url);
   const step = wanted === undefined ? -1 : /^\d+$/.test(wanted) ? Number(wanted) : files.findIndex((f) => f.name === wanted);
   if (step < 0) {
-    console.error(`usage: DATABASE_URL=… npx tsx test/upgrade/build-step.ts <migration name | index>\nmigrations: ${files.map((f, i) => `${i} ${f.name}`).join(", ")}`);
+    console.error(
+      `usage: DATABASE_URL=… npx tsx test/upgrade/build-step.ts <migration name | index>\nmigrations: ${files.map((f, i) => `${i} ${f.name}`).join(", ")}`,
+    );
     process.exit(2);
   }
   buildDatabaseAtStep(url, step).then(

@@ -9,7 +9,8 @@ export type SeedRow = Record<string, SeedValue>;
 /** Rows per table, inserted in this order (parents first). */
 export type Seed = Record<string, SeedRow[]>;
 
-const asSqlite = (value: SeedValue) => (typeof value === "boolean" ? (value ? 1 : 0) : value instanceof Date ? value.toISOString().replace("Z", "+00:00") : value);
+const asSqlite = (value: SeedValue) =>
+  typeof value === "boolean" ? (value ? 1 : 0) : value instanceof Date ? value.toISOString().replace("Z", "+00:00") : value;
 
 export async function insertSeed(conn: RawConnection, seed: Seed): Promise<void> {
   for (const [table, rows] of Object.entries(seed)) {

@@ -26,7 +26,11 @@ export default async function MigrationsPage() {
     return (
       <div className="space-y-4" data-testid="migrations-reduced">
         {gate.ok ? (
-          <p data-testid="migration-summary" data-status={gate.report.status} className="mx-auto max-w-2xl rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+          <p
+            data-testid="migration-summary"
+            data-status={gate.report.status}
+            className="mx-auto max-w-2xl rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
+          >
             {healthBody(gate).summary}
           </p>
         ) : (

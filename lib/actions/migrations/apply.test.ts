@@ -52,7 +52,9 @@ describe.each(["sqlite", "postgresql"] as const)("migration actions on %s", (pro
     expect((await schemaGate(url, { fresh: true })).report.status).toBe("pending");
 
     expect(await applyMigrationsAction({})).toMatchObject({ error: { code: "VALIDATION", fields: { password: expect.any(String) } } });
-    expect(await applyMigrationsAction({ password: WRONG_PASSWORD })).toMatchObject({ error: { code: "VALIDATION", fields: { password: "The password is not correct" } } });
+    expect(await applyMigrationsAction({ password: WRONG_PASSWORD })).toMatchObject({
+      error: { code: "VALIDATION", fields: { password: "The password is not correct" } },
+    });
     expect((await authEvents(db)).at(-1)).toMatchObject({ event: "login_failed", detail: "apply-migrations: wrong password" });
     expect((await schemaGate(url, { fresh: true })).report.status).toBe("pending");
     expect(existsSync(join(dataDir, "backups")) ? listBackups(join(dataDir, "backups")) : []).toEqual([]);

@@ -28,7 +28,8 @@ export type ApplyMigrationsResult =
   | { outcome: "applied"; applied: { name: string; ms: number }[]; backup: BackupRef | null; backupSkipped: BackupSkipped | null; summary: string }
   | { outcome: "failed"; migration: string; statement: string | null; error: string; backup: BackupRef | null; summary: string };
 
-const ref = (b: { path: string; restoreCommand: string; size: number } | null): BackupRef | null => (b ? { path: b.path, restoreCommand: b.restoreCommand, size: b.size } : null);
+const ref = (b: { path: string; restoreCommand: string; size: number } | null): BackupRef | null =>
+  b ? { path: b.path, restoreCommand: b.restoreCommand, size: b.size } : null;
 
 export async function applyMigrationsAction(input: unknown): Promise<ActionResult<ApplyMigrationsResult>> {
   return runAction(
@@ -54,14 +55,48 @@ export async function applyMigrationsAction(input: unknown): Promise<ActionResul
         });
         finishMigrationJob(job, { error: null });
         const gate = await schemaGate(url, { fresh: true });
-        log.info({ event: "migrations_applied", source: "lib/actions/migrations/apply", actor: ctx.actor, requestId: ctx.requestId, applied: result.applied.map((a) => a.name), backup: result.backup?.path ?? null, status: gate.report.status }, `${ctx.actor} applied ${result.applied.length} migration(s) from the health page`);
-        return { outcome: "applied" as const, applied: result.applied, backup: ref(result.backup), backupSkipped: result.backupSkipped, summary: gate.report.summary };
+        log.info(
+          {
+            event: "migrations_applied",
+            source: "lib/actions/migrations/apply",
+            actor: ctx.actor,
+            requestId: ctx.requestId,
+            applied: result.applied.map((a) => a.name),
+            backup: result.backup?.path ?? null,
+            status: gate.report.status,
+          },
+          `${ctx.actor} applied ${result.applied.length} migration(s) from the health page`,
+        );
+        return {
+          outcome: "applied" as const,
+          applied: result.applied,
+          backup: ref(result.backup),
+          backupSkipped: result.backupSkipped,
+          summary: gate.report.summary,
+        };
       } catch (error) {
         finishMigrationJob(job, { error: (error as Error).message });
         if (error instanceof MigrationFailedAfterBackup) {
           const gate = await schemaGate(url, { fresh: true });
-          log.error({ event: "migrations_failed", source: "lib/actions/migrations/apply", actor: ctx.actor, requestId: ctx.requestId, migration: error.failure.migration, backup: error.backup?.path ?? null }, `applying migrations from the health page failed: ${error.failure.message}`);
-          return { outcome: "failed" as const, migration: error.failure.migration, statement: error.failure.statement, error: error.failure.databaseError || error.failure.message, backup: ref(error.backup), summary: gate.report.summary };
+          log.error(
+            {
+              event: "migrations_failed",
+              source: "lib/actions/migrations/apply",
+              actor: ctx.actor,
+              requestId: ctx.requestId,
+              migration: error.failure.migration,
+              backup: error.backup?.path ?? null,
+            },
+            `applying migrations from the health page failed: ${error.failure.message}`,
+          );
+          return {
+            outcome: "failed" as const,
+            migration: error.failure.migration,
+            statement: error.failure.statement,
+            error: error.failure.databaseError || error.failure.message,
+            backup: ref(error.backup),
+            summary: gate.report.summary,
+          };
         }
         if (error instanceof BackupError) throw new MigrationSafetyError(`${error.message}; no migration was applied.`);
         throw error;

@@ -43,10 +43,16 @@ export async function applyCommand(args: string[]): Promise<number> {
       return 0;
     }
     const { enabled, disabled, missingFromHub } = report.scenarios;
-    console.log(`Scenarios: ${enabled.length} enabled${enabled.length ? ` (${enabled.join(", ")})` : ""}, ${disabled.length} disabled${disabled.length ? ` (${disabled.join(", ")})` : ""}`);
+    console.log(
+      `Scenarios: ${enabled.length} enabled${enabled.length ? ` (${enabled.join(", ")})` : ""}, ${disabled.length} disabled${disabled.length ? ` (${disabled.join(", ")})` : ""}`,
+    );
     if (missingFromHub.length) console.log(`WARNING: not in the hub, left alone: ${missingFromHub.join(", ")}`);
     if (report.scenarios.collisions?.length) console.log(`WARNING: a local file holds the link's name, left alone: ${report.scenarios.collisions.join(", ")}`);
-    console.log(report.reload.reloaded ? `Agent reloaded in ${report.reload.ms} ms (${report.reload.scenariosLoaded ?? "?"} scenarios loaded).` : `Agent not reloaded: ${report.reload.reason}.`);
+    console.log(
+      report.reload.reloaded
+        ? `Agent reloaded in ${report.reload.ms} ms (${report.reload.scenariosLoaded ?? "?"} scenarios loaded).`
+        : `Agent not reloaded: ${report.reload.reason}.`,
+    );
     return 0;
   } finally {
     engine.close();

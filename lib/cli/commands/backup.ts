@@ -17,7 +17,11 @@ export async function backupCommand(args: string[]): Promise<number> {
     const backups = listBackups(backupsDir());
     if (json) console.log(JSON.stringify(backups, null, 2));
     else if (backups.length === 0) console.log(`No backups in ${backupsDir()}.`);
-    else for (const b of backups) console.log(`${b.createdAt}  ${b.provider.padEnd(10)}  ${String(b.size).padStart(12)} B  ${b.migrations.length} migrations  ${b.path}\n    ${b.restoreCommand}`);
+    else
+      for (const b of backups)
+        console.log(
+          `${b.createdAt}  ${b.provider.padEnd(10)}  ${String(b.size).padStart(12)} B  ${b.migrations.length} migrations  ${b.path}\n    ${b.restoreCommand}`,
+        );
     return 0;
   }
   const url = env().DATABASE_URL;
@@ -25,7 +29,9 @@ export async function backupCommand(args: string[]): Promise<number> {
   const backup = await takeBackup(url, { reason: "manual" });
   if (json) console.log(JSON.stringify(backup, null, 2));
   else {
-    console.log(`Backup: ${backup.path} (${backup.size} bytes, SHA-256 ${backup.sha256.slice(0, 12)}…, ${backup.migrations.length} migrations applied, ${backup.tool})`);
+    console.log(
+      `Backup: ${backup.path} (${backup.size} bytes, SHA-256 ${backup.sha256.slice(0, 12)}…, ${backup.migrations.length} migrations applied, ${backup.tool})`,
+    );
     console.log(`To restore it: ${backup.restoreCommand}`);
   }
   return 0;

@@ -45,7 +45,9 @@ export async function migrateCommand(args: string[]): Promise<number> {
 
 function printDryRun(report: DryRunReport): void {
   const pending = report.steps.length;
-  console.log(pending === 0 ? "No pending migrations: nothing to test." : `${plural(pending, "pending migration")}, applied to a copy (made in ${report.copyMs} ms):`);
+  console.log(
+    pending === 0 ? "No pending migrations: nothing to test." : `${plural(pending, "pending migration")}, applied to a copy (made in ${report.copyMs} ms):`,
+  );
   for (const step of report.steps) {
     if (step.status === "applied") console.log(`  ok       ${step.name} (${step.ms} ms)`);
     else if (step.status === "not_run") console.log(`  not run  ${step.name} (an earlier migration failed)`);

@@ -26,9 +26,15 @@ export async function reconcileCommand(args: string[]): Promise<number> {
     if (args.includes("--json")) console.log(JSON.stringify(tally, null, 2));
     else {
       for (const d of tally.decisions) {
-        console.log(`${d.protection.padEnd(10)} desired ${d.desired.padEnd(18)} observed ${d.observed.padEnd(13)} → ${d.action.padEnd(6)} ${d.result}: ${d.reason}${d.ms !== undefined ? ` (${d.ms} ms)` : ""}`);
+        console.log(
+          `${d.protection.padEnd(10)} desired ${d.desired.padEnd(18)} observed ${d.observed.padEnd(13)} → ${d.action.padEnd(6)} ${d.result}: ${d.reason}${d.ms !== undefined ? ` (${d.ms} ms)` : ""}`,
+        );
       }
-      console.log(tally.failed === 0 ? "Runtime matches the intent." : `FAILED: ${plural(tally.failed, "runtime")} ${tally.failed === 1 ? "does" : "do"} not match the intent.`);
+      console.log(
+        tally.failed === 0
+          ? "Runtime matches the intent."
+          : `FAILED: ${plural(tally.failed, "runtime")} ${tally.failed === 1 ? "does" : "do"} not match the intent.`,
+      );
     }
     return tally.failed === 0 ? 0 : 1;
   } finally {

@@ -19,7 +19,9 @@ export async function restoreCommand(args: string[]): Promise<number> {
   }
   const url = env().DATABASE_URL;
   const result = await restoreBackup(url, latest ? { latest: true } : rest[0]!, { force });
-  console.log(`Restored ${result.backup.path} (taken ${result.backup.createdAt}, ${result.backup.migrations.length} migrations applied then) into ${redactUrl(url)}.`);
+  console.log(
+    `Restored ${result.backup.path} (taken ${result.backup.createdAt}, ${result.backup.migrations.length} migrations applied then) into ${redactUrl(url)}.`,
+  );
   if (result.forced) console.log("WARNING: a running panel was using the database (--force): restart it.");
   console.log(`WARNING: every session was ended (${result.sessionsEnded}): the backup's sessions and password hashes may be stale; admins sign in again.`);
   console.log(`Migration state now: ${result.report.summary}`);

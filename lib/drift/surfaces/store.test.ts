@@ -42,14 +42,20 @@ describe("compareStore", () => {
   });
 
   it("makes the banner from one key, and shortens a long list", () => {
-    const one = compareStore({ consistent: false, configPresent: true, mismatches: [{ key: "security.waf.mode", config: "string:block", mirror: "string:detect" }] });
+    const one = compareStore({
+      consistent: false,
+      configPresent: true,
+      mismatches: [{ key: "security.waf.mode", config: "string:block", mirror: "string:detect" }],
+    });
     expect(storeBanner(one)).toBe("settings mirror disagrees with security config: security.waf.mode");
     const many = compareStore({
       consistent: false,
       configPresent: true,
       mismatches: Array.from({ length: 8 }, (_, i) => ({ key: `security.k${i}`, config: "number:1", mirror: "number:2" })),
     });
-    expect(storeBanner(many)).toBe("settings mirror disagrees with security config: security.k0, security.k1, security.k2, security.k3, security.k4 and 3 more");
+    expect(storeBanner(many)).toBe(
+      "settings mirror disagrees with security config: security.k0, security.k1, security.k2, security.k3, security.k4 and 3 more",
+    );
   });
 
   it("reports a missing config row as drift of its own, counting the mirror's keys", () => {

@@ -57,7 +57,11 @@ describe("compareEngine", () => {
     const r = compareEngine(external, down);
     expect(r.verdict).toBe("drift");
     expect(r.differences).toEqual([
-      { item: "CrowdSec (external Local API)", expected: "reachable", actual: "unreachable: Using the external Local API at http://lapi:8080: unreachable (ECONNREFUSED)." },
+      {
+        item: "CrowdSec (external Local API)",
+        expected: "reachable",
+        actual: "unreachable: Using the external Local API at http://lapi:8080: unreachable (ECONNREFUSED).",
+      },
     ]);
     // Without details, the summary decides.
     expect(compareEngine(external, obs("external", "Using the external Local API at x: unreachable (timeout).")).verdict).toBe("drift");
@@ -74,6 +78,9 @@ describe("compareEngine", () => {
   });
 
   it("unmanaged with the intent on: cannot verify", () => {
-    expect(compareEngine(local, obs("unmanaged", "intent only: no runtime connected"))).toMatchObject({ verdict: "cannot_verify", reason: "intent only: no runtime connected" });
+    expect(compareEngine(local, obs("unmanaged", "intent only: no runtime connected"))).toMatchObject({
+      verdict: "cannot_verify",
+      reason: "intent only: no runtime connected",
+    });
   });
 });

@@ -1,17 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  AgentStartError,
-  findRunningAgent,
-  pidFileState,
-  pidFileStatus,
-  probeLapi,
-  readLogTail,
-  startAgent,
-  stopAgent,
-  writePidFile,
-} from "./agent";
+import { AgentStartError, findRunningAgent, pidFileState, pidFileStatus, probeLapi, readLogTail, startAgent, stopAgent, writePidFile } from "./agent";
 import { ensureInstance, NotInstalledError } from "./instance";
 import { isAlive } from "./proc";
 import { instancePaths } from "./settings";
@@ -51,7 +41,9 @@ describe("startAgent / stopAgent", () => {
     expect(pgrp).toBe(started.pid);
 
     const stop = await stopAgent(f.settings, started.pid);
-    console.log(`[timing] start→LAPI ${started.lapiReadyMs} ms, start→loaded ${started.loadedMs} ms (startAgent ${startMs} ms), stop ${stop.ms} ms (${stop.how})`);
+    console.log(
+      `[timing] start→LAPI ${started.lapiReadyMs} ms, start→loaded ${started.loadedMs} ms (startAgent ${startMs} ms), stop ${stop.ms} ms (${stop.how})`,
+    );
     expect(stop.how).toBe("sigterm");
     expect(isAlive(started.pid)).toBe(false);
     expect(existsSync(instancePaths(f.settings).pidFile)).toBe(false);
@@ -96,9 +88,7 @@ describe("startAgent / stopAgent", () => {
       const error = await startAgent(f.settings).catch((e) => e);
       expect(Date.now() - t0).toBeLessThan(1000);
       expect(error).toBeInstanceOf(AgentStartError);
-      expect(error.message).toBe(
-        `CrowdSec cannot start: port 127.0.0.1:${f.settings.lapiPort} (Local API) is already in use by node (pid ${process.pid})`,
-      );
+      expect(error.message).toBe(`CrowdSec cannot start: port 127.0.0.1:${f.settings.lapiPort} (Local API) is already in use by node (pid ${process.pid})`);
       expect(f.agentPids()).toEqual([]);
       const outAfter = existsSync(instancePaths(f.settings).agentOut) ? readFileSync(instancePaths(f.settings).agentOut, "utf8") : "";
       expect(outAfter).toBe(outBefore); // not even spawned

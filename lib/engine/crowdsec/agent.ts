@@ -307,7 +307,9 @@ export function probeLapi(target: CrowdsecRuntimeSettings | string, timeoutMs = 
         done({ ok: false, latencyMs: elapsed(), error: why, staleSocket });
       });
     });
-  return once().then((r) => (r.staleSocket ? once() : r)).then(({ staleSocket: _, ...r }) => r);
+  return once()
+    .then((r) => (r.staleSocket ? once() : r))
+    .then(({ staleSocket: _, ...r }) => r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,11 +508,7 @@ export function stopWasRequested(s: CrowdsecRuntimeSettings, pid: number): boole
  * that is not this instance's crowdsec (a reused pid) is never signalled: that throws. An agent still
  * loading is given until it is loaded (bounded by readyTimeoutMs) so it is not killed raw.
  */
-export async function stopAgent(
-  s: CrowdsecRuntimeSettings,
-  pid: number,
-  options: { by?: string } = {},
-): Promise<{ how: StopHow; ms: number }> {
+export async function stopAgent(s: CrowdsecRuntimeSettings, pid: number, options: { by?: string } = {}): Promise<{ how: StopHow; ms: number }> {
   const t0 = performance.now();
   const since = () => Math.round(performance.now() - t0);
   if (!isAlive(pid)) {
@@ -574,8 +572,10 @@ export async function reloadAgent(s: CrowdsecRuntimeSettings, pid: number, timeo
   const t0 = Date.now();
   // A SIGHUP before the agent installed its signal handlers kills it raw (as SIGTERM would).
   while (!agentLoaded(s, pid)) {
-    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `The agent (pid ${pid}) exited before it could be reloaded; the files are changed and apply at its next start.`);
-    if (Date.now() - t0 > timeoutMs) throw new DomainError("ENGINE", `The agent (pid ${pid}) did not finish loading within ${timeoutMs / 1000} s, so it was not reloaded.`);
+    if (!isInstanceAgent(pid, s))
+      throw new DomainError("ENGINE", `The agent (pid ${pid}) exited before it could be reloaded; the files are changed and apply at its next start.`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new DomainError("ENGINE", `The agent (pid ${pid}) did not finish loading within ${timeoutMs / 1000} s, so it was not reloaded.`);
     await sleep(50);
   }
   if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", `pid ${pid} is no longer this instance's agent; not signalled.`);
@@ -589,7 +589,8 @@ export async function reloadAgent(s: CrowdsecRuntimeSettings, pid: number, timeo
       const loaded = [...tail.matchAll(/Loaded (\d+) scenarios/g)].at(-1);
       return { reloaded: true, ms: Date.now() - t0, scenariosLoaded: loaded ? Number(loaded[1]) : undefined };
     }
-    if (!isInstanceAgent(pid, s)) throw new DomainError("ENGINE", "The agent exited during the reload (see its log on the CrowdSec card); the scenario files are changed.");
+    if (!isInstanceAgent(pid, s))
+      throw new DomainError("ENGINE", "The agent exited during the reload (see its log on the CrowdSec card); the scenario files are changed.");
   }
   throw new DomainError("ENGINE", `The agent did not confirm the reload within ${timeoutMs / 1000} s.`);
 }

@@ -9,15 +9,7 @@ import { CrowdsecDriver } from "./driver";
 import { ensureInstance } from "./instance";
 import { isAlive } from "./proc";
 import { instancePaths } from "./settings";
-import {
-  agentFixture,
-  applyInOtherProcess,
-  cleanupAllFixtures,
-  crowdsecIntent,
-  freePort,
-  waitFor,
-  type AgentFixture,
-} from "../../../test/support/crowdsec";
+import { agentFixture, applyInOtherProcess, cleanupAllFixtures, crowdsecIntent, freePort, waitFor, type AgentFixture } from "../../../test/support/crowdsec";
 
 // Every spawn/execFile in the engine goes through these spies, so a test can assert "none".
 vi.mock("node:child_process", async (importOriginal) => {

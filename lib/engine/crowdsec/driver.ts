@@ -162,15 +162,11 @@ export class CrowdsecDriver implements ProtectionDriver {
   async apply(first: SecurityIntent, signal: AbortSignal, latest?: () => Promise<SecurityIntent>): Promise<ApplyResult> {
     const t0 = Date.now();
     try {
-      return await withInstanceLock(
-        this.settings,
-        async () => this.applyIntent(latest ? await latest() : first, signal, t0),
-        {
-          holder: `panel pid ${process.pid} applying CrowdSec v${first.crowdsec.version}`,
-          signal,
-          timeoutMs: this.settings.readyTimeoutMs + this.settings.stopGraceMs + 15_000,
-        },
-      );
+      return await withInstanceLock(this.settings, async () => this.applyIntent(latest ? await latest() : first, signal, t0), {
+        holder: `panel pid ${process.pid} applying CrowdSec v${first.crowdsec.version}`,
+        signal,
+        timeoutMs: this.settings.readyTimeoutMs + this.settings.stopGraceMs + 15_000,
+      });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       const logTail = (error as { logTail?: string[] }).logTail;
@@ -235,7 +231,9 @@ export class CrowdsecDriver implements ProtectionDriver {
     if (pidFile.state === "stale_dead" || pidFile.state === "stale_stranger") {
       log.warn(
         { event: "crowdsec.pidfile.stale", state: pidFile.state, pid: pidFile.pid },
-        pidFile.state === "stale_dead" ? "pid file names a dead process: removed" : "pid file names a process that is not this instance's agent: removed, process left alone",
+        pidFile.state === "stale_dead"
+          ? "pid file names a dead process: removed"
+          : "pid file names a process that is not this instance's agent: removed, process left alone",
       );
       removePidFile(s);
     }
@@ -331,10 +329,21 @@ export class CrowdsecDriver implements ProtectionDriver {
     const lapiUrl = localLapiUrl(s);
 
     if (this.phase.kind === "starting") {
-      return { ...base, state: "starting", summary: `The CrowdSec agent is starting (for ${formatDuration(Date.now() - this.phase.since)} so far).`, details: { lapiUrl } };
+      return {
+        ...base,
+        state: "starting",
+        summary: `The CrowdSec agent is starting (for ${formatDuration(Date.now() - this.phase.since)} so far).`,
+        details: { lapiUrl },
+      };
     }
     if (this.phase.kind === "stopping") {
-      return { ...base, state: "stopping", summary: `The CrowdSec agent (pid ${this.phase.pid}) is stopping.`, pid: this.phase.pid ?? undefined, details: { lapiUrl } };
+      return {
+        ...base,
+        state: "stopping",
+        summary: `The CrowdSec agent (pid ${this.phase.pid}) is stopping.`,
+        pid: this.phase.pid ?? undefined,
+        details: { lapiUrl },
+      };
     }
 
     if (this.target?.mode === "external" && this.target.enabled) {
@@ -347,7 +356,13 @@ export class CrowdsecDriver implements ProtectionDriver {
           ? `Using the external Local API at ${url}: reachable (${probe.latencyMs} ms).`
           : `Using the external Local API at ${url || "(none)"}: unreachable (${probe.error}).`,
         // External mode never stops the managed agent; if one still runs, say so rather than hide it.
-        details: { lapiUrl: url, reachable: probe.ok, latencyMs: probe.latencyMs, error: probe.error ?? null, managedAgentPid: findRunningAgent(s)?.pid ?? null },
+        details: {
+          lapiUrl: url,
+          reachable: probe.ok,
+          latencyMs: probe.latencyMs,
+          error: probe.error ?? null,
+          managedAgentPid: findRunningAgent(s)?.pid ?? null,
+        },
       };
     }
 
@@ -361,11 +376,21 @@ export class CrowdsecDriver implements ProtectionDriver {
       const details = { lapiUrl, version, latencyMs: probe.latencyMs };
       const common = { ...base, pid, startedAt: startedAt?.toISOString() };
       if (probe.ok) {
-        return { ...common, state: "running", summary: `The CrowdSec agent is running (pid ${pid}); its Local API answers in ${probe.latencyMs} ms.`, details: { ...details, lapi: "ready" } };
+        return {
+          ...common,
+          state: "running",
+          summary: `The CrowdSec agent is running (pid ${pid}); its Local API answers in ${probe.latencyMs} ms.`,
+          details: { ...details, lapi: "ready" },
+        };
       }
       const age = startedAt ? Date.now() - startedAt.getTime() : Infinity;
       if (age < s.readyTimeoutMs && !agentLoaded(s, pid)) {
-        return { ...common, state: "starting", summary: `The CrowdSec agent (pid ${pid}) is starting; its Local API does not answer yet.`, details: { ...details, lapi: "not answering" } };
+        return {
+          ...common,
+          state: "starting",
+          summary: `The CrowdSec agent (pid ${pid}) is starting; its Local API does not answer yet.`,
+          details: { ...details, lapi: "not answering" },
+        };
       }
       return {
         ...common,
@@ -382,7 +407,13 @@ export class CrowdsecDriver implements ProtectionDriver {
     const stale: Record<string, string> = pidFile.state === "stale_dead" || pidFile.state === "stale_stranger" ? { pidFile: pidFile.state } : {};
     const wanted = this.target === null || (this.target.enabled && this.target.mode === "local");
     if (this.lastFailure && wanted) {
-      return { ...base, state: "failed", summary: this.lastFailure.summary, logTail: this.lastFailure.logTail, details: { lapiUrl, failedAt: this.lastFailure.at, ...stale } };
+      return {
+        ...base,
+        state: "failed",
+        summary: this.lastFailure.summary,
+        logTail: this.lastFailure.logTail,
+        details: { lapiUrl, failedAt: this.lastFailure.at, ...stale },
+      };
     }
     return { ...base, state: "stopped", summary: "The CrowdSec agent is stopped.", details: { lapiUrl, ...stale } };
   }

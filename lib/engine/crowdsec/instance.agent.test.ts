@@ -120,7 +120,10 @@ describe("ensureInstance", () => {
 
   it("refuses to create without the package, naming what is missing", async () => {
     const f = await agentFixture({ cscli: "/nonexistent/cscli" });
-    await expect(ensureInstance(f.settings)).rejects.toMatchObject({ code: "NOT_INSTALLED", message: expect.stringContaining("/nonexistent/cscli is missing") });
+    await expect(ensureInstance(f.settings)).rejects.toMatchObject({
+      code: "NOT_INSTALLED",
+      message: expect.stringContaining("/nonexistent/cscli is missing"),
+    });
     expect(instanceExists(f.settings)).toBe(false);
   });
 });

@@ -300,7 +300,11 @@ function syncConfig(s: CrowdsecRuntimeSettings): boolean {
       changed = true;
     }
   }
-  if (changed) log.info({ event: "crowdsec.instance.config_synced", dir: p.dir, lapiPort: s.lapiPort, prometheusPort: s.prometheusPort }, "instance config follows settings");
+  if (changed)
+    log.info(
+      { event: "crowdsec.instance.config_synced", dir: p.dir, lapiPort: s.lapiPort, prometheusPort: s.prometheusPort },
+      "instance config follows settings",
+    );
   return changed;
 }
 

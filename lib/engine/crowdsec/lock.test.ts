@@ -147,9 +147,13 @@ describe("withInstanceLock", () => {
     await waitFor(() => out.includes("locked"), 15_000, "the other process to take the lock");
     expect(lockHolder(s)?.holder).toBe("other process");
     const t0 = Date.now();
-    await withInstanceLock(s, async () => {
-      expect(out).toContain("released");
-    }, { holder: "this process", timeoutMs: 10_000 });
+    await withInstanceLock(
+      s,
+      async () => {
+        expect(out).toContain("released");
+      },
+      { holder: "this process", timeoutMs: 10_000 },
+    );
     expect(Date.now() - t0).toBeGreaterThan(300);
     await exited;
   });

@@ -135,11 +135,7 @@ function breakStale(file: string): boolean {
 }
 
 /** Runs fn while holding the instance's lock file; see the module comment for semantics. */
-export async function withInstanceLock<T>(
-  s: CrowdsecRuntimeSettings,
-  fn: () => Promise<T>,
-  options: LockOptions,
-): Promise<T> {
+export async function withInstanceLock<T>(s: CrowdsecRuntimeSettings, fn: () => Promise<T>, options: LockOptions): Promise<T> {
   const { lockFile } = instancePaths(s);
   const timeoutMs = options.timeoutMs ?? 60_000;
   mkdirSync(s.instanceDir, { recursive: true });
@@ -165,10 +161,7 @@ export async function withInstanceLock<T>(
     }
     if (Date.now() - started >= timeoutMs) {
       const who = last ? `${last.holder} (pid ${last.pid}, since ${last.at})` : "another process";
-      throw new DomainError(
-        "ENGINE",
-        `The CrowdSec instance is busy: ${who} holds its lock; gave up after ${Math.round(timeoutMs / 100) / 10} s.`,
-      );
+      throw new DomainError("ENGINE", `The CrowdSec instance is busy: ${who} holds its lock; gave up after ${Math.round(timeoutMs / 100) / 10} s.`);
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -84,7 +84,7 @@ describe("failureReason", () => {
   it("prefers the fatal line's message", () => {
     const text = [
       'time="x" level=info msg="Crowdsec v1.4.6"',
-      "time=\"x\" level=error msg=\"unable to register plugin 'GeoIpCity': open x: no such file or directory\"",
+      'time="x" level=error msg="unable to register plugin \'GeoIpCity\': open x: no such file or directory"',
       'time="x" level=fatal msg="api server init: unable to run local API: listen tcp 127.0.0.1:8180: bind: address already in use"',
     ].join("\n");
     expect(failureReason(text)).toBe("api server init: unable to run local API: listen tcp 127.0.0.1:8180: bind: address already in use");

@@ -29,7 +29,9 @@ beforeEach(() => clearScenarioCaches());
 
 const hubYaml = (name: string) => `type: leaky\nname: ${name}\ndescription: "test"\nfilter: "true"\ncapacity: 5\nleakspeed: 10s\n`;
 
-function instance(hubItems: string[] = ["crowdsecurity/ssh-bf", "crowdsecurity/http-probing", "ltsich/http-w00tw00t", "crowdsecurity/nginx-req-limit-exceeded"]) {
+function instance(
+  hubItems: string[] = ["crowdsecurity/ssh-bf", "crowdsecurity/http-probing", "ltsich/http-w00tw00t", "crowdsecurity/nginx-req-limit-exceeded"],
+) {
   const root = mkdtempSync(path.join(tmpdir(), "warden-scenarios-"));
   chmodSync(root, 0o755);
   roots.push(root);
@@ -185,7 +187,10 @@ name: "me/custom-bf_user-enum"   # quoted
 
   it("refuses a missing directory, a file where the directory should be", () => {
     const d = instance();
-    expect(readRuntimeScenarios(path.join(d.root, "nope"))).toEqual({ ok: false, reason: `the runtime's scenarios directory ${path.join(d.root, "nope")} does not exist` });
+    expect(readRuntimeScenarios(path.join(d.root, "nope"))).toEqual({
+      ok: false,
+      reason: `the runtime's scenarios directory ${path.join(d.root, "nope")} does not exist`,
+    });
     const file = path.join(d.root, "file");
     writeFileSync(file, "");
     expect(readRuntimeScenarios(file)).toEqual({ ok: false, reason: `the runtime's scenarios path ${file} is not a directory` });
@@ -301,7 +306,12 @@ describe("readHubScenarios", () => {
     const d = instance();
     mkdirSync(path.join(d.hub, "scenarios", ".git"));
     writeFileSync(path.join(d.hub, "scenarios", "stray.yaml"), "name: x/y\n");
-    expect(readHubScenarios(d.hub)).toEqual(["crowdsecurity/http-probing", "crowdsecurity/nginx-req-limit-exceeded", "crowdsecurity/ssh-bf", "ltsich/http-w00tw00t"]);
+    expect(readHubScenarios(d.hub)).toEqual([
+      "crowdsecurity/http-probing",
+      "crowdsecurity/nginx-req-limit-exceeded",
+      "crowdsecurity/ssh-bf",
+      "ltsich/http-w00tw00t",
+    ]);
     expect(hubProblem(d.hub)).toBeNull();
   });
 
@@ -368,7 +378,13 @@ describe("compareScenarios", () => {
   });
 
   it("is in sync when the enabled sets agree (no intent row = disabled)", () => {
-    const r = compareScenarios(new Map([["a/x", true], ["a/y", false]]), runtime({ "a/x": "hub" }));
+    const r = compareScenarios(
+      new Map([
+        ["a/x", true],
+        ["a/y", false],
+      ]),
+      runtime({ "a/x": "hub" }),
+    );
     expect(r).toEqual({
       surface: "scenarios",
       verdict: "in_sync",
@@ -402,7 +418,9 @@ describe("compareScenarios", () => {
       new Map([["crowdsecurity/ssh-bf", true]]),
       runtime({}, { broken: new Map([["crowdsecurity/ssh-bf", "/d/etc/scenarios/ssh-bf.yaml"]]), problems, ignored: ["README"] }),
     );
-    expect(r.differences).toEqual([{ item: "scenario crowdsecurity/ssh-bf", expected: "enabled", actual: "disabled (its link ssh-bf.yaml points to a missing file)" }]);
+    expect(r.differences).toEqual([
+      { item: "scenario crowdsecurity/ssh-bf", expected: "enabled", actual: "disabled (its link ssh-bf.yaml points to a missing file)" },
+    ]);
     expect(r.actual).toMatchObject({ enabled: 0, ignored: 1, problemCount: 30 });
     expect((r.actual!.problems as string[]).length).toBe(20);
   });
@@ -428,7 +446,15 @@ describe("compareScenarios", () => {
   });
 
   it("has a cannot_verify form for an unreadable directory", () => {
-    expect(scenariosCannotVerify("the runtime's scenarios directory /x does not exist", new Map([["a/b", true], ["a/c", false]]))).toEqual({
+    expect(
+      scenariosCannotVerify(
+        "the runtime's scenarios directory /x does not exist",
+        new Map([
+          ["a/b", true],
+          ["a/c", false],
+        ]),
+      ),
+    ).toEqual({
       surface: "scenarios",
       verdict: "cannot_verify",
       differences: [],

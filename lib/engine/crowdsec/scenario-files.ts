@@ -100,7 +100,8 @@ export function localScenarioNames(text: string, file: string): LocalParse {
       doc++;
       if (docNames.length === 0) problems.push(`${file}: YAML document ${doc} has no name: (CrowdSec cannot load a bucket without one)`);
       else {
-        if (docNames.length > 1) problems.push(`${file}: YAML document ${doc} sets name: ${docNames.length} times; the last one (${docNames[docNames.length - 1]}) is used`);
+        if (docNames.length > 1)
+          problems.push(`${file}: YAML document ${doc} sets name: ${docNames.length} times; the last one (${docNames[docNames.length - 1]}) is used`);
         names.push(docNames[docNames.length - 1]!);
       }
     }

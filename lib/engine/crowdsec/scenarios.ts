@@ -112,7 +112,14 @@ export class CrowdsecScenarios implements RuntimeDriver<ScenariosDesired, Scenar
 
   diff(desired: ScenariosDesired, observed: ScenariosObserved): SurfaceCheck {
     if (desired.kind === "nothing_yet") {
-      return { surface: "scenarios", verdict: "in_sync", differences: [], expected: { scenarios: "none intended yet" }, actual: { instance: "not created" }, reason: null };
+      return {
+        surface: "scenarios",
+        verdict: "in_sync",
+        differences: [],
+        expected: { scenarios: "none intended yet" },
+        actual: { instance: "not created" },
+        reason: null,
+      };
     }
     if ("reason" in observed.dirs) return scenariosCannotVerify(observed.dirs.reason);
     if (!observed.runtime?.ok) return scenariosCannotVerify(observed.runtime?.reason ?? "the scenarios directory was not read");
@@ -176,7 +183,8 @@ export class CrowdsecScenarios implements RuntimeDriver<ScenariosDesired, Scenar
       }
       const link = linkPathFor(dirs.scenarios, name);
       const existing = lstatOrNull(link);
-      if (existing?.isSymbolicLink()) unlinkSync(link); // a dangling or foreign link with the same file name
+      if (existing?.isSymbolicLink())
+        unlinkSync(link); // a dangling or foreign link with the same file name
       else if (existing) {
         // A local file holds that file name: never delete an admin's file.
         report.scenarios.collisions.push(`${name} (${link} is a local file)`);
@@ -188,10 +196,16 @@ export class CrowdsecScenarios implements RuntimeDriver<ScenariosDesired, Scenar
     report.scenarios.enabled.sort();
     report.scenarios.disabled.sort();
     if (report.scenarios.collisions.length) {
-      log.warn({ event: "scenario_link_collision", source: "lib/engine", scenarios: report.scenarios.collisions }, "a local file holds the link's file name: left alone");
+      log.warn(
+        { event: "scenario_link_collision", source: "lib/engine", scenarios: report.scenarios.collisions },
+        "a local file holds the link's file name: left alone",
+      );
     }
     if (report.scenarios.missingFromHub.length) {
-      log.warn({ event: "scenarios_missing_from_hub", source: "lib/engine", scenarios: report.scenarios.missingFromHub }, "intent enables scenarios the hub does not offer: left alone");
+      log.warn(
+        { event: "scenarios_missing_from_hub", source: "lib/engine", scenarios: report.scenarios.missingFromHub },
+        "intent enables scenarios the hub does not offer: left alone",
+      );
     }
     const changed = report.scenarios.enabled.length + report.scenarios.disabled.length > 0;
     const running = findRunningAgent(s);

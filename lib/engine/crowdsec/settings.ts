@@ -70,9 +70,7 @@ export function crowdsecSettings(): CrowdsecRuntimeSettings {
 }
 
 /** Settings from an object (tests: an instance in a temp dir on free ports); the rest are defaults. */
-export function crowdsecSettingsFrom(
-  partial: Partial<CrowdsecRuntimeSettings> & { instanceDir: string },
-): CrowdsecRuntimeSettings {
+export function crowdsecSettingsFrom(partial: Partial<CrowdsecRuntimeSettings> & { instanceDir: string }): CrowdsecRuntimeSettings {
   return validate({ ...DEFAULT_CROWDSEC_SETTINGS, ...partial, instanceDir: path.resolve(partial.instanceDir) });
 }
 

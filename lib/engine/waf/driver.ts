@@ -57,7 +57,12 @@ export class WafTuningFile implements RuntimeDriver<string, TuningFileObservatio
 }
 
 function sameIgnoringComments(a: string, b: string): boolean {
-  const body = (t: string) => t.split("\n").filter((l) => !l.startsWith("#")).join("\n").trim();
+  const body = (t: string) =>
+    t
+      .split("\n")
+      .filter((l) => !l.startsWith("#"))
+      .join("\n")
+      .trim();
   return body(a) === body(b);
 }
 
@@ -74,7 +79,13 @@ export class WafDriver implements ProtectionDriver {
     try {
       await this.tuning.apply(intent);
     } catch (error) {
-      return { status: "failed", version, ms: Date.now() - t0, error: `The WAF tuning file ${this.tuning.file} could not be written: ${(error as Error).message}`, intent };
+      return {
+        status: "failed",
+        version,
+        ms: Date.now() - t0,
+        error: `The WAF tuning file ${this.tuning.file} could not be written: ${(error as Error).message}`,
+        intent,
+      };
     }
     return { status: "applied", version, ms: Date.now() - t0, observation: await this.observe(), intent };
   }
@@ -84,11 +95,23 @@ export class WafDriver implements ProtectionDriver {
     const file = this.tuning.file;
     const observed = await this.tuning.observe();
     if (observed.kind === "missing") {
-      return { protection: "waf", state: "rendered", summary: `Tuning file not rendered yet (${file}); no proxy loads it yet, so nothing enforces these settings.`, observedAt, details: { tuningFile: file, rendered: false } };
+      return {
+        protection: "waf",
+        state: "rendered",
+        summary: `Tuning file not rendered yet (${file}); no proxy loads it yet, so nothing enforces these settings.`,
+        observedAt,
+        details: { tuningFile: file, rendered: false },
+      };
     }
     if (observed.kind === "unreadable") {
       return { protection: "waf", state: "failed", summary: `The tuning file cannot be read: ${observed.reason}.`, observedAt, details: { tuningFile: file } };
     }
-    return { protection: "waf", state: "rendered", summary: `Tuning file rendered (${file}); no proxy loads it yet, so nothing enforces these settings.`, observedAt, details: { tuningFile: file, rendered: true } };
+    return {
+      protection: "waf",
+      state: "rendered",
+      summary: `Tuning file rendered (${file}); no proxy loads it yet, so nothing enforces these settings.`,
+      observedAt,
+      details: { tuningFile: file, rendered: true },
+    };
   }
 }

@@ -18,7 +18,15 @@ describe("compareAppsec", () => {
     expect(r.differences).toEqual([]);
     expect(r.reason).toBeNull();
     expect(r.expected).toEqual({ enabled: true, mode: "block", paranoia: 2, inboundThreshold: 10, outboundThreshold: 8, path: FILE });
-    expect(r.actual).toMatchObject({ engine: "On", mode: "block", paranoia: 2, inboundThreshold: 10, outboundThreshold: 8, ruleIds: [900000, 900110], warningCount: 0 });
+    expect(r.actual).toMatchObject({
+      engine: "On",
+      mode: "block",
+      paranoia: 2,
+      inboundThreshold: 10,
+      outboundThreshold: 8,
+      ruleIds: [900000, 900110],
+      warningCount: 0,
+    });
   });
 
   it("words each difference for an admin", () => {
@@ -52,7 +60,8 @@ describe("compareAppsec", () => {
   });
 
   it("carries the parser's warnings in the actual summary (capped)", () => {
-    const dupes = renderTuningFile(settings) + Array.from({ length: 15 }, (_, i) => `SecAction "id:${i + 1},setvar:tx.inbound_anomaly_score_threshold=10"`).join("\n");
+    const dupes =
+      renderTuningFile(settings) + Array.from({ length: 15 }, (_, i) => `SecAction "id:${i + 1},setvar:tx.inbound_anomaly_score_threshold=10"`).join("\n");
     const r = compareAppsec(on, text(dupes), FILE);
     expect(r.verdict).toBe("in_sync");
     expect(r.actual?.warningCount).toBe(15);
@@ -101,6 +110,9 @@ describe("readTuningFile", () => {
     const asDir = path.join(dir, "dir.conf");
     mkdirSync(asDir);
     expect(readTuningFile(asDir)).toEqual({ kind: "unreadable", reason: `${asDir} is a directory, not a file` });
-    expect(readTuningFile(path.join(file, "child.conf"))).toEqual({ kind: "unreadable", reason: `a parent of ${path.join(file, "child.conf")} is not a directory` });
+    expect(readTuningFile(path.join(file, "child.conf"))).toEqual({
+      kind: "unreadable",
+      reason: `a parent of ${path.join(file, "child.conf")} is not a directory`,
+    });
   });
 });

@@ -57,7 +57,8 @@ export function compareAppsec(intent: AppsecIntent, file: TuningFileObservation,
   };
   const cannot = (reason: string): SurfaceCheck => ({ surface: "appsec", verdict: "cannot_verify", differences: [], expected, actual: null, reason });
 
-  if (file.kind === "missing") return cannot(`the tuning file ${filePath} does not exist (Warden writes it at boot, when the WAF settings are saved, and on Apply)`);
+  if (file.kind === "missing")
+    return cannot(`the tuning file ${filePath} does not exist (Warden writes it at boot, when the WAF settings are saved, and on Apply)`);
   if (file.kind === "unreadable") return cannot(`the tuning file cannot be read: ${file.reason}`);
   const parsed = parseTuningFile(file.text);
   if (!parsed.ok) return cannot(`the tuning file ${filePath} cannot be parsed: ${parsed.reason}`);

@@ -61,7 +61,7 @@ SecAction "id:900110,phase:1,pass,nolog,setvar:tx.inbound_anomaly_score_threshol
   });
 
   it("treats # as a comment only at the start of a line", () => {
-    const r = ok(parseTuningFile('   # indented comment\nSecAction "id:5,pass,msg:\'not # a comment\',setvar:tx.inbound_anomaly_score_threshold=9"'));
+    const r = ok(parseTuningFile("   # indented comment\nSecAction \"id:5,pass,msg:'not # a comment',setvar:tx.inbound_anomaly_score_threshold=9\""));
     expect(r.inbound).toBe(9);
   });
 
@@ -72,7 +72,9 @@ SecAction "id:900110,phase:1,pass,nolog,setvar:tx.inbound_anomaly_score_threshol
   });
 
   it("accepts single quotes around the action list, and reordered actions", () => {
-    const r = ok(parseTuningFile("SecAction 'setvar:tx.outbound_anomaly_score_threshold=6,t:none,pass,id:42,phase:1,setvar:tx.inbound_anomaly_score_threshold=12'"));
+    const r = ok(
+      parseTuningFile("SecAction 'setvar:tx.outbound_anomaly_score_threshold=6,t:none,pass,id:42,phase:1,setvar:tx.inbound_anomaly_score_threshold=12'"),
+    );
     expect(r).toMatchObject({ inbound: 12, outbound: 6, ids: [42] });
   });
 
@@ -87,7 +89,8 @@ SecAction "id:900110,phase:1,pass,nolog,setvar:tx.inbound_anomaly_score_threshol
   });
 
   it("reads a continuation inside the quoted list without a warning, and CRLF line ends", () => {
-    const text = 'SecRuleEngine On\r\nSecAction "id:900110,phase:1,\\\r\n  setvar:tx.inbound_anomaly_score_threshold=20,\\\r\n  setvar:tx.outbound_anomaly_score_threshold=21"\r\n';
+    const text =
+      'SecRuleEngine On\r\nSecAction "id:900110,phase:1,\\\r\n  setvar:tx.inbound_anomaly_score_threshold=20,\\\r\n  setvar:tx.outbound_anomaly_score_threshold=21"\r\n';
     const r = ok(parseTuningFile(text));
     expect(r).toMatchObject({ engine: "On", inbound: 20, outbound: 21, warnings: [] });
   });

@@ -71,8 +71,7 @@ function tokenize(text: string): Tokenized {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
 
-  const continuationAt = (at: number) =>
-    text[at] === "\\" && (text[at + 1] === "\n" || (text[at + 1] === "\r" && text[at + 2] === "\n"));
+  const continuationAt = (at: number) => text[at] === "\\" && (text[at + 1] === "\n" || (text[at + 1] === "\r" && text[at + 2] === "\n"));
   const skipContinuation = (at: number) => {
     line++;
     return text[at + 1] === "\n" ? at + 2 : at + 3;
@@ -149,9 +148,7 @@ function tokenize(text: string): Tokenized {
           if (q === "\n") {
             line++;
             if (!warnedNewline) {
-              warnings.push(
-                `line ${openLine}: a quoted argument continues onto the next line without a trailing backslash; ModSecurity may refuse this`,
-              );
+              warnings.push(`line ${openLine}: a quoted argument continues onto the next line without a trailing backslash; ModSecurity may refuse this`);
               warnedNewline = true;
             }
           }

@@ -94,7 +94,10 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     const first = await migrateSafely(fresh, { backupsDir: dir });
     expect(first.backupSkipped).toBe("fresh-install");
     expect(first.applied.map((a) => a.name)).toEqual(realNames(provider));
-    expect(info).toHaveBeenCalledWith(expect.objectContaining({ event: "backup_skipped", reason: expect.stringContaining("fresh install") }), expect.any(String));
+    expect(info).toHaveBeenCalledWith(
+      expect.objectContaining({ event: "backup_skipped", reason: expect.stringContaining("fresh install") }),
+      expect.any(String),
+    );
     expect(listBackups(dir)).toHaveLength(0);
 
     const url = await usedDatabase(provider);
@@ -219,7 +222,9 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     const foreign = join(tempDir(), backup.file);
     cpSync(backup.path, foreign);
     writeFileSync(manifestPath(foreign), JSON.stringify({ ...manifest, provider: provider === "sqlite" ? "postgresql" : "sqlite" }));
-    await expect(restoreBackup(url, foreign, { dir })).rejects.toThrow(/is a backup of a (SQLite|PostgreSQL) database; DATABASE_URL is (SQLite|PostgreSQL): refused/);
+    await expect(restoreBackup(url, foreign, { dir })).rejects.toThrow(
+      /is a backup of a (SQLite|PostgreSQL) database; DATABASE_URL is (SQLite|PostgreSQL): refused/,
+    );
 
     expect(await digestTables(url)).toEqual(state);
   });
@@ -246,11 +251,13 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     const panel = holdDatabaseInUse(url);
     try {
       // The panel takes its lock in the background (it never delays boot).
-      await expect.poll(async () => {
-        const claim = await claimDatabase(url);
-        if ("hold" in claim) await claim.hold.release();
-        return "busy" in claim;
-      }).toBe(true);
+      await expect
+        .poll(async () => {
+          const claim = await claimDatabase(url);
+          if ("hold" in claim) await claim.hold.release();
+          return "busy" in claim;
+        })
+        .toBe(true);
       await expect(restoreBackup(url, { latest: true }, { dir })).rejects.toThrow(/running panel.*stop the panel first \(or pass --force/);
       expect(await countRows(url, "settings")).toBe(0);
       const forced = await restoreBackup(url, { latest: true }, { dir, force: true });
@@ -268,7 +275,10 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     const url = await usedDatabase(provider);
     const dir = join(tempDir(), "backups");
     const migrations = migrationsWith(provider, { [GOOD]: GOOD_SQL });
-    const [a, b] = await Promise.all([migrateSafely(url, { migrationsDir: migrations, backupsDir: dir }), migrateSafely(url, { migrationsDir: migrations, backupsDir: dir })]);
+    const [a, b] = await Promise.all([
+      migrateSafely(url, { migrationsDir: migrations, backupsDir: dir }),
+      migrateSafely(url, { migrationsDir: migrations, backupsDir: dir }),
+    ]);
     expect([...a.applied, ...b.applied].map((x) => x.name)).toEqual([GOOD]);
     expect((await buildMigrationReport(url, { dir: migrations })).counts).toMatchObject({ applied: realNames(provider).length + 1, pending: 0, failed: 0 });
     if (provider === "postgresql") {
@@ -282,20 +292,33 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     // Enough rows that the backup outgrows the limit; the database itself is only read before it fails.
     // Random text, so that pg_dump's compression cannot shrink it under the limit.
     const random = provider === "sqlite" ? "hex(randomblob(100))" : "md5(random()::text) || md5(random()::text) || md5(random()::text)";
-    await execSql(url, `INSERT INTO "security_audits" ("actor", "action", "outcome", "request_id", "before") SELECT 'ops', 'toggle', 'committed', 'r', 'x' FROM (SELECT 1 FROM "settings") a, (SELECT 1 FROM "settings") b`);
-    for (let i = 0; i < 8; i++) await execSql(url, `INSERT INTO "security_audits" ("actor", "action", "outcome", "request_id", "before") SELECT "actor", "action", "outcome", "request_id", ${random} FROM "security_audits"`);
+    await execSql(
+      url,
+      `INSERT INTO "security_audits" ("actor", "action", "outcome", "request_id", "before") SELECT 'ops', 'toggle', 'committed', 'r', 'x' FROM (SELECT 1 FROM "settings") a, (SELECT 1 FROM "settings") b`,
+    );
+    for (let i = 0; i < 8; i++)
+      await execSql(
+        url,
+        `INSERT INTO "security_audits" ("actor", "action", "outcome", "request_id", "before") SELECT "actor", "action", "outcome", "request_id", ${random} FROM "security_audits"`,
+      );
     const dataDir = tempDir();
     const migrations = migrationsWith(provider, { [GOOD]: GOOD_SQL });
     const rootDir = tempDir();
     cpSync(join(ROOT, "prisma"), join(rootDir, "prisma"), { recursive: true });
     cpSync(migrations, join(rootDir, "prisma", provider === "sqlite" ? "sqlite" : "postgres", "migrations"), { recursive: true });
-    const migrate = spawnSync("prlimit", [`--fsize=${48 * 1024}`, process.execPath, join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "lib/cli/main.ts"), "migrate"], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: url, WARDEN_DATA_DIR: dataDir, WARDEN_ROOT: rootDir, TSX_DISABLE_CACHE: "1", WARDEN_LOG_LEVEL: "error" },
-      encoding: "utf8",
-    });
+    const migrate = spawnSync(
+      "prlimit",
+      [`--fsize=${48 * 1024}`, process.execPath, join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "lib/cli/main.ts"), "migrate"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: url, WARDEN_DATA_DIR: dataDir, WARDEN_ROOT: rootDir, TSX_DISABLE_CACHE: "1", WARDEN_LOG_LEVEL: "error" },
+        encoding: "utf8",
+      },
+    );
     expect(migrate.status, migrate.stdout + migrate.stderr).toBe(1);
-    expect(migrate.stderr).toMatch(/FAILED: backup failed: (the file size limit was reached|writing the copy failed: the disk full, a file size limit).*; no backup was kept/);
+    expect(migrate.stderr).toMatch(
+      /FAILED: backup failed: (the file size limit was reached|writing the copy failed: the disk full, a file size limit).*; no backup was kept/,
+    );
     expect(migrate.stdout).not.toContain("applying");
     expect(visibleFiles(join(dataDir, "backups")).filter((f) => !f.startsWith("."))).toEqual([]);
     expect(readdirSync(join(dataDir, "backups"))).toEqual([]);
@@ -309,7 +332,9 @@ describe("PostgreSQL client programs", () => {
     process.env.WARDEN_PG_BIN_DIR = tempDir("warden-empty-bin-");
     resetEnvCache();
     const dir = join(tempDir(), "backups");
-    await expect(takeBackup(url, { dir })).rejects.toThrow(/pg_dump was not found in WARDEN_PG_BIN_DIR .*install Debian's postgresql-client-\d+ \(`apt-get install postgresql-client-\d+`/);
+    await expect(takeBackup(url, { dir })).rejects.toThrow(
+      /pg_dump was not found in WARDEN_PG_BIN_DIR .*install Debian's postgresql-client-\d+ \(`apt-get install postgresql-client-\d+`/,
+    );
     const migrations = migrationsWith("postgresql", { [GOOD]: GOOD_SQL });
     await expect(migrateSafely(url, { migrationsDir: migrations, backupsDir: dir })).rejects.toThrow(/pg_dump was not found/);
     expect((await buildMigrationReport(url, { dir: migrations })).counts.pending).toBe(1);
@@ -323,7 +348,9 @@ describe("PostgreSQL client programs", () => {
     process.env.WARDEN_PG_BIN_DIR = bin;
     resetEnvCache();
     const dir = join(tempDir(), "backups");
-    await expect(takeBackup(url, { dir })).rejects.toThrow(/pg_dump 11\.22 \(.*\) is older than the PostgreSQL \d+\.\d+ server and cannot dump it: install Debian's postgresql-client-\d+/);
+    await expect(takeBackup(url, { dir })).rejects.toThrow(
+      /pg_dump 11\.22 \(.*\) is older than the PostgreSQL \d+\.\d+ server and cannot dump it: install Debian's postgresql-client-\d+/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -335,7 +362,9 @@ describe("PostgreSQL client programs", () => {
       const limited = new URL(url);
       limited.username = role;
       const dir = join(tempDir(), "backups");
-      await expect(dryRunMigrations(limited.toString(), { dir })).rejects.toThrow(new RegExp(`the database user ${role} may not create databases \\(CREATEDB\\).*nothing was changed`));
+      await expect(dryRunMigrations(limited.toString(), { dir })).rejects.toThrow(
+        new RegExp(`the database user ${role} may not create databases \\(CREATEDB\\).*nothing was changed`),
+      );
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       await execSql(url, `DROP ROLE "${role}"`);

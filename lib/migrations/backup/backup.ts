@@ -9,7 +9,18 @@ import { describeDatabaseError } from "../db-errors";
 import { readHistory } from "../history";
 import { checkPgTools, pgDumpTo, serverMajor } from "./pg-tools";
 import { sqliteBackupTo } from "./sqlite";
-import { BackupError, backupFileName, backupsDir, ensureBackupsDir, pruneBackups, restoreCommand, sha256File, writeManifest, type BackupEntry, type BackupManifest } from "./store";
+import {
+  BackupError,
+  backupFileName,
+  backupsDir,
+  ensureBackupsDir,
+  pruneBackups,
+  restoreCommand,
+  sha256File,
+  writeManifest,
+  type BackupEntry,
+  type BackupManifest,
+} from "./store";
 
 export interface BackupOptions {
   reason?: BackupManifest["reason"];
@@ -26,7 +37,8 @@ const appliedNames = (rows: Awaited<ReturnType<typeof readHistory>>) =>
 function describeFailure(error: unknown): string {
   const e = error as { code?: string; message?: string };
   const message = e?.message ?? String(error);
-  if (e?.code === "ENOSPC" || e?.code === "SQLITE_FULL" || /no space left|database or disk is full|SQLITE_FULL/i.test(message)) return `the disk is full (${message})`;
+  if (e?.code === "ENOSPC" || e?.code === "SQLITE_FULL" || /no space left|database or disk is full|SQLITE_FULL/i.test(message))
+    return `the disk is full (${message})`;
   if (e?.code === "EFBIG" || /file too large|SIGXFSZ/i.test(message)) return `the file size limit was reached (${message})`;
   if (e?.code?.startsWith("SQLITE_IOERR")) return `writing the copy failed: the disk full, a file size limit or a failing disk (${message})`;
   return message;
@@ -89,10 +101,24 @@ export async function takeBackup(url: string, options: BackupOptions = {}): Prom
     if (existsSync(finalPath)) throw new BackupError(`${finalPath} exists already`);
     renameSync(partial, finalPath);
     renamed = true;
-    const manifest: BackupManifest = { format: 1, file: name, createdAt: createdAt.toISOString(), provider, database: redactUrl(url), reason: options.reason ?? "manual", migrations, size, sha256, tool };
+    const manifest: BackupManifest = {
+      format: 1,
+      file: name,
+      createdAt: createdAt.toISOString(),
+      provider,
+      database: redactUrl(url),
+      reason: options.reason ?? "manual",
+      migrations,
+      size,
+      sha256,
+      tool,
+    };
     writeManifest(finalPath, manifest);
     const ms = Math.round(performance.now() - started);
-    log.info({ event: "backup_taken", source: "lib/migrations/backup", path: finalPath, provider, reason: manifest.reason, size, ms, migrations: migrations.length }, `backup taken: ${finalPath}`);
+    log.info(
+      { event: "backup_taken", source: "lib/migrations/backup", path: finalPath, provider, reason: manifest.reason, size, ms, migrations: migrations.length },
+      `backup taken: ${finalPath}`,
+    );
     pruneBackups(dir, options.retention ?? env().WARDEN_BACKUP_RETENTION);
     return { ...manifest, path: finalPath, restoreCommand: restoreCommand(finalPath) };
   } catch (error) {

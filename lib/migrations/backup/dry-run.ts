@@ -55,16 +55,27 @@ async function runOnCopy(copyUrl: string, conn: RawConnection, folder: string): 
         started = performance.now();
         steps.push({ name, status: "failed", ms: null, statement: null, error: null });
       },
-      onApplied: (name, ms) => Object.assign(steps.find((s) => s.name === name)!, { status: "applied", ms }),
+      onApplied: (name, ms) =>
+        Object.assign(
+          steps.find((s) => s.name === name)!,
+          { status: "applied", ms },
+        ),
     });
   } catch (error) {
     if (!(error instanceof MigrationError)) throw error;
     const step = steps.find((s) => s.name === error.migration);
-    const failed = { status: "failed" as const, ms: started ? Math.round(performance.now() - started) : null, statement: error.statement, error: error.databaseError || error.message };
+    const failed = {
+      status: "failed" as const,
+      ms: started ? Math.round(performance.now() - started) : null,
+      statement: error.statement,
+      error: error.databaseError || error.message,
+    };
     if (step) Object.assign(step, failed);
     else steps.push({ name: error.migration, ...failed }); // refused before running (not transaction-safe, edited history)
     const history = new Set((await buildMigrationReport(copyUrl, { dir: folder })).migrations.filter((m) => m.state === "applied").map((m) => m.name));
-    for (const file of files) if (!history.has(file.name) && !steps.some((s) => s.name === file.name)) steps.push({ name: file.name, status: "not_run", ms: null, statement: null, error: null });
+    for (const file of files)
+      if (!history.has(file.name) && !steps.some((s) => s.name === file.name))
+        steps.push({ name: file.name, status: "not_run", ms: null, statement: null, error: null });
   }
   return { steps };
 }
@@ -82,7 +93,10 @@ export async function dryRunMigrations(url: string, options: DryRunOptions = {})
   const copyStarted = performance.now();
   if (provider === "sqlite") {
     const dbPath = sqlitePath(url, { createDir: false });
-    if (!existsSync(dbPath)) throw new BackupError(`there is no database to test against (${dbPath} does not exist): a fresh install has nothing to lose, run \`npm run cli -- migrate\``);
+    if (!existsSync(dbPath))
+      throw new BackupError(
+        `there is no database to test against (${dbPath} does not exist): a fresh install has nothing to lose, run \`npm run cli -- migrate\``,
+      );
     const copy = join(dir, `.dry-run-${tag}.db`);
     cleanup = async () => {
       for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(copy + suffix, { force: true });
@@ -105,13 +119,25 @@ export async function dryRunMigrations(url: string, options: DryRunOptions = {})
     cleanup = async () => {
       rmSync(dump, { force: true });
       rmSync(script, { force: true });
-      if (created) await real.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch((error: unknown) => log.error({ event: "dry_run_cleanup_failed", source: "lib/migrations/backup", scratch, reason: (error as Error).message }, `could not drop the scratch database ${scratch}: drop it by hand`));
+      if (created)
+        await real
+          .query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`)
+          .catch((error: unknown) =>
+            log.error(
+              { event: "dry_run_cleanup_failed", source: "lib/migrations/backup", scratch, reason: (error as Error).message },
+              `could not drop the scratch database ${scratch}: drop it by hand`,
+            ),
+          );
       await real.close();
     };
     try {
-      const [role] = await real.query<{ user: string; ok: boolean }>(`SELECT current_user AS "user", (rolcreatedb OR rolsuper) AS ok FROM pg_roles WHERE rolname = current_user`);
+      const [role] = await real.query<{ user: string; ok: boolean }>(
+        `SELECT current_user AS "user", (rolcreatedb OR rolsuper) AS ok FROM pg_roles WHERE rolname = current_user`,
+      );
       if (!role?.ok) {
-        throw new BackupError(`the database user ${role?.user ?? "(unknown)"} may not create databases (CREATEDB), and a dry run needs a scratch database: grant it (\`ALTER ROLE "${role?.user}" CREATEDB\`) or skip the dry run; nothing was changed`);
+        throw new BackupError(
+          `the database user ${role?.user ?? "(unknown)"} may not create databases (CREATEDB), and a dry run needs a scratch database: grant it (\`ALTER ROLE "${role?.user}" CREATEDB\`) or skip the dry run; nothing was changed`,
+        );
       }
       const tools = await checkPgTools(["pg_dump", "pg_restore", "psql"], await serverMajor(real));
       await pgDumpTo(tools.pg_dump, url, dump);
@@ -123,7 +149,9 @@ export async function dryRunMigrations(url: string, options: DryRunOptions = {})
       await pgRestoreInto(tools, copyUrl, dump, script);
     } catch (error) {
       await cleanup();
-      throw error instanceof BackupError ? error : new BackupError(`could not copy the database for the dry run: ${(error as Error).message}; nothing was changed`);
+      throw error instanceof BackupError
+        ? error
+        : new BackupError(`could not copy the database for the dry run: ${(error as Error).message}; nothing was changed`);
     }
   }
   const copyMs = Math.round(performance.now() - copyStarted);
@@ -141,11 +169,27 @@ export async function dryRunMigrations(url: string, options: DryRunOptions = {})
       ok: steps.every((s) => s.status === "applied") && verdict.status === "healthy",
       steps,
       // The copy's problems without the report's remedies ("run …"): they are the real database's to choose.
-      verdict: { status: verdict.status, summary: verdict.status === "healthy" ? verdict.summary : `${verdict.status === "pending" ? "Pending" : "Degraded"}: ${verdict.reasons.join("; ")}.`, reasons: verdict.reasons },
+      verdict: {
+        status: verdict.status,
+        summary: verdict.status === "healthy" ? verdict.summary : `${verdict.status === "pending" ? "Pending" : "Degraded"}: ${verdict.reasons.join("; ")}.`,
+        reasons: verdict.reasons,
+      },
       copyMs,
       tookMs: Math.round(performance.now() - started),
     };
-    log.info({ event: "dry_run", source: "lib/migrations/backup", provider, ok: report.ok, steps: steps.map((s) => `${s.name}:${s.status}`), verdict: verdict.status, copyMs, ms: report.tookMs }, `dry run on a copy: ${report.ok ? "every pending migration applies" : "a problem was found"}`);
+    log.info(
+      {
+        event: "dry_run",
+        source: "lib/migrations/backup",
+        provider,
+        ok: report.ok,
+        steps: steps.map((s) => `${s.name}:${s.status}`),
+        verdict: verdict.status,
+        copyMs,
+        ms: report.tookMs,
+      },
+      `dry run on a copy: ${report.ok ? "every pending migration applies" : "a problem was found"}`,
+    );
     return report;
   } finally {
     await cleanup();

@@ -39,7 +39,10 @@ function holdSqlite(dbPath: string): InUseHold {
       lock.prepare("SELECT count(*) FROM in_use").get();
     } catch (error) {
       if (lock.inTransaction) lock.exec("ROLLBACK");
-      log.warn({ event: "in_use_lock_busy", source: "lib/migrations/backup", path, reason: (error as Error).message }, "a restore holds the database: the panel will mark it in use once it ends");
+      log.warn(
+        { event: "in_use_lock_busy", source: "lib/migrations/backup", path, reason: (error as Error).message },
+        "a restore holds the database: the panel will mark it in use once it ends",
+      );
       setTimeout(take, RETRY_MS).unref?.();
     }
   };
@@ -68,7 +71,10 @@ function holdPostgres(url: string): InUseHold {
     next.on("error", (error) => {
       // A failed connect is handled below; this is for a connection lost after the lock was taken.
       if (client !== next || released) return;
-      log.warn({ event: "in_use_lock_lost", source: "lib/migrations/backup", reason: describeDatabaseError(url, error) }, "lost the connection that marks the database in use: reconnecting");
+      log.warn(
+        { event: "in_use_lock_lost", source: "lib/migrations/backup", reason: describeDatabaseError(url, error) },
+        "lost the connection that marks the database in use: reconnecting",
+      );
       client = null;
       retry();
     });
@@ -82,7 +88,10 @@ function holdPostgres(url: string): InUseHold {
     } catch (error) {
       await next.end().catch(() => undefined);
       if (released) return;
-      log.warn({ event: "in_use_lock_failed", source: "lib/migrations/backup", reason: describeDatabaseError(url, error), retryInMs: delay }, "could not mark the database in use: retrying");
+      log.warn(
+        { event: "in_use_lock_failed", source: "lib/migrations/backup", reason: describeDatabaseError(url, error), retryInMs: delay },
+        "could not mark the database in use: retrying",
+      );
       retry();
     }
   };
@@ -136,7 +145,10 @@ export async function claimDatabase(url: string): Promise<{ hold: InUseHold } | 
   if (!row?.ok) {
     const holders = await client
       .query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'warden-in-use'`)
-      .then((r) => Number(r.rows[0]?.n ?? 0), () => 0);
+      .then(
+        (r) => Number(r.rows[0]?.n ?? 0),
+        () => 0,
+      );
     await client.end();
     return { busy: `${holders || "at least one"} running panel replica(s) use the database (they hold its in-use lock)` };
   }

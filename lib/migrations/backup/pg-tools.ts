@@ -91,7 +91,9 @@ export async function checkPgTools(tools: PgTool[], server: { version: string; m
     const parsed = parseToolVersion(stdout);
     if (!parsed) throw new BackupError(`${path} --version answered "${stdout.trim()}", not a PostgreSQL client version: ${installHint(server.major)}`);
     if (parsed.major < server.major) {
-      throw new BackupError(`${tool} ${parsed.version} (${path}) is older than the PostgreSQL ${server.version} server and cannot ${tool === "pg_dump" ? "dump" : "restore into"} it: ${installHint(server.major)}`);
+      throw new BackupError(
+        `${tool} ${parsed.version} (${path}) is older than the PostgreSQL ${server.version} server and cannot ${tool === "pg_dump" ? "dump" : "restore into"} it: ${installHint(server.major)}`,
+      );
     }
     found[tool] = { tool, path, ...parsed };
   }
@@ -156,7 +158,16 @@ export async function pgRestoreInto(tools: Record<"pg_restore" | "psql", PgToolI
   await runTool(tools.pg_restore.path, ["--clean", "--if-exists", "--no-owner", "--no-privileges", `--file=${scriptPath}`, archive]);
   await runTool(
     tools.psql.path,
-    ["--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1", "--single-transaction", "--output=/dev/null", `--command=${EMPTY_SCHEMA}`, `--file=${scriptPath}`],
+    [
+      "--no-psqlrc",
+      "--quiet",
+      "--no-password",
+      "--set=ON_ERROR_STOP=1",
+      "--single-transaction",
+      "--output=/dev/null",
+      `--command=${EMPTY_SCHEMA}`,
+      `--file=${scriptPath}`,
+    ],
     pgEnvironment(url),
   );
 }

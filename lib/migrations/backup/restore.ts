@@ -34,7 +34,8 @@ const PROVIDER_NAME: Record<Provider, string> = { sqlite: "SQLite", postgresql: 
 export function resolveBackup(reference: string | { latest: true }, provider: Provider, dir: string): BackupEntry {
   if (typeof reference === "string") return findBackup(reference, dir);
   const newest = listBackups(dir).find((b) => b.provider === provider);
-  if (!newest) throw new BackupError(`there is no backup of a ${PROVIDER_NAME[provider]} database in ${dir} to restore (take one with \`npm run cli -- backup\`)`);
+  if (!newest)
+    throw new BackupError(`there is no backup of a ${PROVIDER_NAME[provider]} database in ${dir} to restore (take one with \`npm run cli -- backup\`)`);
   return newest;
 }
 
@@ -51,14 +52,22 @@ function startsWith(path: string, magic: Buffer): boolean {
 /** Everything checked before anything is touched: provider, format, size and checksum. */
 export async function verifyBackup(backup: BackupEntry, provider: Provider): Promise<void> {
   if (backup.provider !== provider) {
-    throw new BackupError(`${backup.path} is a backup of a ${PROVIDER_NAME[backup.provider]} database; DATABASE_URL is ${PROVIDER_NAME[provider]}: refused, nothing was changed`);
+    throw new BackupError(
+      `${backup.path} is a backup of a ${PROVIDER_NAME[backup.provider]} database; DATABASE_URL is ${PROVIDER_NAME[provider]}: refused, nothing was changed`,
+    );
   }
   const size = statSync(backup.path).size;
-  if (size !== backup.size) throw new BackupError(`${backup.path} is ${size} bytes, its manifest says ${backup.size} (truncated or replaced?): refused, nothing was changed`);
+  if (size !== backup.size)
+    throw new BackupError(`${backup.path} is ${size} bytes, its manifest says ${backup.size} (truncated or replaced?): refused, nothing was changed`);
   const sha256 = await sha256File(backup.path);
-  if (sha256 !== backup.sha256) throw new BackupError(`${backup.path} does not match its checksum (SHA-256 ${sha256.slice(0, 12)}…, manifest ${backup.sha256.slice(0, 12)}…): refused, nothing was changed`);
+  if (sha256 !== backup.sha256)
+    throw new BackupError(
+      `${backup.path} does not match its checksum (SHA-256 ${sha256.slice(0, 12)}…, manifest ${backup.sha256.slice(0, 12)}…): refused, nothing was changed`,
+    );
   if (!startsWith(backup.path, provider === "sqlite" ? SQLITE_MAGIC : PG_MAGIC)) {
-    throw new BackupError(`${backup.path} is not ${provider === "sqlite" ? "an SQLite database" : "a pg_dump custom-format archive"}: refused, nothing was changed`);
+    throw new BackupError(
+      `${backup.path} is not ${provider === "sqlite" ? "an SQLite database" : "a pg_dump custom-format archive"}: refused, nothing was changed`,
+    );
   }
 }
 
@@ -118,7 +127,16 @@ export async function restoreBackup(url: string, reference: string | { latest: t
   const sessionsEnded = await endAllSessions(url);
   const report = await buildMigrationReport(url);
   log.warn(
-    { event: "backup_restored", source: "lib/migrations/backup", path: backup.path, database: redactUrl(url), ms: Math.round(performance.now() - started), sessionsEnded, forced, status: report.status },
+    {
+      event: "backup_restored",
+      source: "lib/migrations/backup",
+      path: backup.path,
+      database: redactUrl(url),
+      ms: Math.round(performance.now() - started),
+      sessionsEnded,
+      forced,
+      status: report.status,
+    },
     `restored ${backup.path}; every session was ended (${sessionsEnded})`,
   );
   return { backup, sessionsEnded, forced, report };

@@ -87,7 +87,8 @@ export function writeManifest(backupPath: string, manifest: BackupManifest): voi
 /** The manifest beside a backup file; a clear error when it is missing or not one of ours. */
 export function readManifest(backupPath: string): BackupManifest {
   const path = manifestPath(backupPath);
-  if (!existsSync(path)) throw new BackupError(`${backupPath} has no manifest (${basename(path)}): without its checksum it cannot be verified, so it is not restored`);
+  if (!existsSync(path))
+    throw new BackupError(`${backupPath} has no manifest (${basename(path)}): without its checksum it cannot be verified, so it is not restored`);
   let parsed: Partial<BackupManifest>;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<BackupManifest>;
@@ -121,7 +122,10 @@ export function listBackups(dir: string): BackupEntry[] {
     try {
       entries.push(entry(backupPath, readManifest(backupPath)));
     } catch (error) {
-      log.warn({ event: "backup_manifest_unreadable", source: "lib/migrations/backup", path: backupPath, reason: (error as Error).message }, "a backup's manifest is unreadable: it is not listed");
+      log.warn(
+        { event: "backup_manifest_unreadable", source: "lib/migrations/backup", path: backupPath, reason: (error as Error).message },
+        "a backup's manifest is unreadable: it is not listed",
+      );
     }
   }
   return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -143,8 +147,14 @@ export function removeBackupFiles(backupPath: string): void {
 
 /** Keeps the newest `keep` backups of the directory, removes the rest; returns the removed paths. */
 export function pruneBackups(dir: string, keep: number): string[] {
-  const removed = listBackups(dir).slice(keep).map((b) => b.path);
+  const removed = listBackups(dir)
+    .slice(keep)
+    .map((b) => b.path);
   for (const path of removed) removeBackupFiles(path);
-  if (removed.length > 0) log.info({ event: "backups_pruned", source: "lib/migrations/backup", kept: keep, removed: removed.map((p) => basename(p)) }, `removed ${removed.length} old backup(s) (retention: the last ${keep})`);
+  if (removed.length > 0)
+    log.info(
+      { event: "backups_pruned", source: "lib/migrations/backup", kept: keep, removed: removed.map((p) => basename(p)) },
+      `removed ${removed.length} old backup(s) (retention: the last ${keep})`,
+    );
   return removed;
 }

@@ -8,7 +8,16 @@ export const seed: Seed = {
     { name: "crowdsecurity/http-crawl-non_statics", enabled: true, version: 1, changed_by: null, changed_at: null },
   ],
   drift_snapshots: [
-    { surface: "engine", status: "in_sync", expected: '{"running":false}', actual: '{"running":false}', differences: "[]", reason: null, since: null, checked_at: daysAgo(0.01) },
+    {
+      surface: "engine",
+      status: "in_sync",
+      expected: '{"running":false}',
+      actual: '{"running":false}',
+      differences: "[]",
+      reason: null,
+      since: null,
+      checked_at: daysAgo(0.01),
+    },
     {
       surface: "scenarios",
       status: "drift",
@@ -19,7 +28,16 @@ export const seed: Seed = {
       since: daysAgo(0.3),
       checked_at: daysAgo(0.01),
     },
-    { surface: "appsec", status: "cannot_verify", expected: null, actual: null, differences: "[]", reason: "tuning file missing", since: daysAgo(0.3), checked_at: daysAgo(0.01) },
+    {
+      surface: "appsec",
+      status: "cannot_verify",
+      expected: null,
+      actual: null,
+      differences: "[]",
+      reason: "tuning file missing",
+      since: daysAgo(0.3),
+      checked_at: daysAgo(0.01),
+    },
     { surface: "store", status: "in_sync", expected: null, actual: null, differences: "[]", reason: null, since: null, checked_at: daysAgo(0.01) },
   ],
 };

@@ -19,7 +19,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 export async function POST(request: Request) {
   if (isCrossSite(request.headers)) return jsonError("UNAUTHENTICATED", "Cross-site requests are not accepted.", 403);
   const gate = await schemaGate();
-  if (!gate.ok && !sessionsUsable(gate)) return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
+  if (!gate.ok && !sessionsUsable(gate))
+    return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
   let body: unknown;
   try {
     body = await readJsonBody(request, MAX_BODY_BYTES, '{"username": …, "password": …}');

@@ -6,7 +6,5 @@ import { listAudit, parseAuditQuery } from "@/lib/audit/list";
 export const dynamic = "force-dynamic";
 
 export function GET(request: NextRequest) {
-  return jsonRoute(request, "security.audit", { auth: "admin" }, () =>
-    listAudit(db(), parseAuditQuery(Object.fromEntries(request.nextUrl.searchParams))),
-  );
+  return jsonRoute(request, "security.audit", { auth: "admin" }, () => listAudit(db(), parseAuditQuery(Object.fromEntries(request.nextUrl.searchParams))));
 }
