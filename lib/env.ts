@@ -20,6 +20,9 @@ const ZEnv = z.object({
   }),
   PORT: port.default(3000),
   WARDEN_DATA_DIR: text.default("./data"),
+  // The directory whose prisma/<provider>/migrations the migrator reads (unset: the working directory),
+  // e.g. an install whose service runs elsewhere, or a test's copy with one more migration.
+  WARDEN_ROOT: text.optional(),
   WARDEN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Unset: on for SQLite (one process), off for PostgreSQL (migrating is a deploy step). */
   WARDEN_MIGRATE_ON_BOOT: flag.optional(),

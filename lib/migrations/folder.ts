@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Provider } from "../db-url";
+import { env } from "../env";
 import { migrationChecksum } from "./checksum";
 
 export interface MigrationFile {
@@ -11,7 +12,7 @@ export interface MigrationFile {
 }
 
 /** Prisma's folder layout, one per provider: prisma/<sqlite|postgres>/migrations/<timestamp>_<name>/migration.sql */
-export function migrationsDir(provider: Provider, root = process.cwd()): string {
+export function migrationsDir(provider: Provider, root = env().WARDEN_ROOT ?? process.cwd()): string {
   return resolve(root, "prisma", provider === "sqlite" ? "sqlite" : "postgres", "migrations");
 }
 
