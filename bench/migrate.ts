@@ -47,14 +47,16 @@ CREATE TABLE "new_security_audits" (
     "request_id" TEXT NOT NULL,
     "config_version" INTEGER,
     "runtime_result" TEXT,
+    "change_id" INTEGER,
     "source" TEXT NOT NULL DEFAULT 'panel'
 );
-INSERT INTO "new_security_audits" ("id", "at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version", "runtime_result", "source")
-  SELECT "id", "at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version", "runtime_result", CASE WHEN "actor" = 'cli' THEN 'cli' ELSE 'panel' END FROM "security_audits";
+INSERT INTO "new_security_audits" ("id", "at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version", "runtime_result", "change_id", "source")
+  SELECT "id", "at", "actor", "action", "protection", "before", "after", "outcome", "error", "request_id", "config_version", "runtime_result", "change_id", CASE WHEN "actor" = 'cli' THEN 'cli' ELSE 'panel' END FROM "security_audits";
 DROP TABLE "security_audits";
 ALTER TABLE "new_security_audits" RENAME TO "security_audits";
 CREATE INDEX "security_audits_at_idx" ON "security_audits"("at");
 CREATE INDEX "security_audits_protection_at_idx" ON "security_audits"("protection", "at");
+CREATE INDEX "security_audits_change_id_idx" ON "security_audits"("change_id");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
 `,

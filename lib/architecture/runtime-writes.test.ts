@@ -3,7 +3,7 @@ import { join, relative, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scanRuntimeWrites, type SourceFile, type Violation } from "./runtime-writes";
 
-// Issue 14's fitness test: nothing outside lib/engine changes the runtime. No spawn/exec/fork, no
+// The fitness test of docs/architecture.md: nothing outside lib/engine changes the runtime. No spawn/exec/fork, no
 // process.kill, no file written, linked, renamed, removed or re-permissioned (runtime-writes.ts lists
 // the functions and how names are followed), except in lib/engine and in the short allowlist below of
 // files that write the panel's own data, each with its reason. An entry that no longer matches a real
