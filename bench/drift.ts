@@ -20,8 +20,8 @@ const { migrateDatabase } = await import("../lib/migrations/run");
 const { createEngine } = await import("../lib/engine/registry");
 const { crowdsecSettingsFrom } = await import("../lib/engine/crowdsec/settings");
 const { DriftDetector } = await import("../lib/drift/detector");
-const { readIntent } = await import("../lib/security/store");
-const { adoptScenarios } = await import("../lib/security/scenarios");
+const { readIntent } = await import("../lib/security/intent-store");
+const { adoptScenarios } = await import("../lib/security/scenario-intent");
 const { createAdminFromCli } = await import("../lib/auth/setup");
 
 const SCENARIOS = 5_000;

@@ -19,7 +19,7 @@ import { instanceAgentPids } from "../lib/engine/crowdsec/proc";
 import { crowdsecSettingsFrom } from "../lib/engine/crowdsec/settings";
 import { createEngine, observeAll } from "../lib/engine/registry";
 import { migrateDatabase } from "../lib/migrations/run";
-import { readIntent } from "../lib/security/store";
+import { readIntent } from "../lib/security/intent-store";
 
 const CYCLES = Math.max(10, Number(process.env.BENCH_CYCLES ?? 10));
 const STATUS_POLLS = 300;

@@ -10,8 +10,8 @@
 import { createInterface } from "node:readline";
 import { createDb } from "../lib/db";
 import { ConflictError } from "../lib/errors";
-import { PROTECTIONS } from "../lib/security/protections";
-import { readIntent, toggleProtection } from "../lib/security/store";
+import { PROTECTIONS } from "../lib/security/spec/protections";
+import { readIntent, toggleProtection } from "../lib/security/intent-store";
 
 interface Options {
   url: string;

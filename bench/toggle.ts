@@ -19,7 +19,7 @@ import pg from "pg";
 // Dynamic imports: lib/log reads WARDEN_LOG_LEVEL when it is first loaded.
 const { createDb } = await import("../lib/db");
 const { migrateDatabase } = await import("../lib/migrations/run");
-const { readIntent, toggleProtection } = await import("../lib/security/store");
+const { readIntent, toggleProtection } = await import("../lib/security/intent-store");
 const { checkStoreConsistency } = await import("../lib/security/consistency");
 type Db = ReturnType<typeof createDb>;
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "../lib/db";
-import { readIntent } from "../lib/security/store";
+import { readIntent } from "../lib/security/intent-store";
 import { dropTestDatabases, migratedDatabase } from "./support/databases";
 import { auditRows, healthyAt, storeInvariants } from "./support/store-state";
 import { spawnWriter } from "./support/writer-process";

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "../lib/db";
-import { readIntent } from "../lib/security/store";
+import { readIntent } from "../lib/security/intent-store";
 import { dropTestDatabases, migratedDatabase } from "./support/databases";
 import { healthyAt, storeInvariants } from "./support/store-state";
 import { spawnWriter, type WriterProcess } from "./support/writer-process";

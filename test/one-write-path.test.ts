@@ -24,7 +24,7 @@ describe("security intent has one write path", () => {
   const files = SCANNED.flatMap(sourceFiles).filter((f) => /\.(ts|tsx)$/.test(f) && !SKIP.test(f));
 
   it("scans the application's source", () => {
-    expect(files).toContain("lib/security/store.ts");
+    expect(files).toContain("lib/security/intent-store.ts");
     expect(files.length).toBeGreaterThan(20);
   });
 

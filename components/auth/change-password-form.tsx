@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { changePasswordAction } from "@/lib/actions/auth/change-password";
 import { PASSWORD_MIN_LENGTH, ZChangePasswordInput } from "@/lib/auth/credentials-schema";
-import { fieldErrors } from "@/lib/security/input-schema";
+import { fieldErrors } from "@/lib/security/spec";
 import { Field } from "./field";
 
 export function ChangePasswordForm() {

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { setupAction } from "@/lib/actions/auth/setup";
 import { PASSWORD_MIN_LENGTH, ZSetupInput } from "@/lib/auth/credentials-schema";
-import { fieldErrors } from "@/lib/security/input-schema";
+import { fieldErrors } from "@/lib/security/spec";
 import { Field } from "./field";
 
 /** `token`: the one-time setup token from the link, sent with the form (never read from the URL by the action). */

@@ -1,5 +1,5 @@
 import type { SurfaceSnapshot } from "@/lib/drift/types";
-import type { WafSettings } from "@/lib/security/protections";
+import { SECURITY_SPEC, type WafSettings } from "@/lib/security/spec";
 
 // Pure: the AppSec tab's rows. The intent column is the panel's stored WAF intent (live); the file
 // column and the match come from the detector's appsec snapshot, whose difference items are named
@@ -16,11 +16,12 @@ export interface AppsecRow {
 
 type WafIntent = { enabled: boolean; settings: WafSettings };
 
+const WAF_FIELDS = SECURITY_SPEC.waf.fields;
 const SPECS = [
-  { key: "mode", label: "Mode", item: "WAF mode", actual: "mode" },
-  { key: "paranoia", label: "Paranoia level", item: "paranoia level", actual: "paranoia" },
-  { key: "inbound", label: "Inbound anomaly threshold", item: "inbound threshold", actual: "inboundThreshold" },
-  { key: "outbound", label: "Outbound anomaly threshold", item: "outbound threshold", actual: "outboundThreshold" },
+  { key: "mode", label: WAF_FIELDS.mode.label, item: "WAF mode", actual: "mode" },
+  { key: "paranoia", label: WAF_FIELDS.paranoia.label, item: "paranoia level", actual: "paranoia" },
+  { key: "inbound", label: WAF_FIELDS.inboundThreshold.label, item: "inbound threshold", actual: "inboundThreshold" },
+  { key: "outbound", label: WAF_FIELDS.outboundThreshold.label, item: "outbound threshold", actual: "outboundThreshold" },
 ] as const;
 
 function intentValue(key: AppsecRow["key"], waf: WafIntent | undefined): string {

@@ -1,13 +1,12 @@
 "use client";
 
 import { useState } from "react";
-import { PROTECTION_LABELS, type Protection } from "@/lib/security/protections";
+import { fieldLabel, fieldValue, PROTECTION_LABELS, type Protection } from "@/lib/security/spec";
 import type { AuditEntry } from "@/lib/audit/list";
 import { useAudit } from "../hooks/use-audit";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
 import { plural } from "@/lib/plural";
-import { fieldLabel, fieldValue } from "@/lib/security/labels";
 import { useStaleReport } from "../ui/stale-notice";
 
 export const AUDIT_PAGE_SIZE = 20;

@@ -1,8 +1,7 @@
 import type { ProtectionIntent } from "@/lib/security/intent";
 import { Badge } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
-import { fieldLabel, fieldValue } from "@/lib/security/labels";
-import type { Protection } from "@/lib/security/protections";
+import { fieldLabel, fieldValue, type Protection } from "@/lib/security/spec";
 
 function describe(protection: Protection, settings: Record<string, unknown>): string {
   return Object.entries(settings)

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import type { RuntimeObservation } from "@/lib/engine/types";
 import type { ProtectionIntent } from "@/lib/security/intent";
-import { PROTECTION_LABELS, type Protection } from "@/lib/security/protections";
+import { PROTECTION_LABELS, type Protection } from "@/lib/security/spec";
 import { ActionFailure } from "../hooks/use-protection-mutation";
 import { useToggleProtection } from "../hooks/use-toggle-protection";
 import { useUpdateProtection } from "../hooks/use-update-protection";

@@ -3,7 +3,7 @@
 import { useSearchParams } from "next/navigation";
 import { useRef } from "react";
 import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/types";
-import { PROTECTIONS } from "@/lib/security/protections";
+import { PROTECTIONS } from "@/lib/security/spec";
 import type { SecurityStatus } from "@/lib/security/status";
 import { useDrift } from "../hooks/use-drift";
 import { useSecurityStatus } from "../hooks/use-security-status";

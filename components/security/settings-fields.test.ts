@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formToChanges, isDirty, SETTINGS_FIELDS, settingsToFormValues } from "./settings-fields";
+import { SETTINGS_FIELDS } from "@/lib/security/spec";
+import { formToChanges, isDirty, settingsToFormValues } from "./settings-fields";
 
 // The settings form keeps an admin's unsaved edits across polls only while it is dirty; these are
 // the rules deciding "dirty" and what a save sends.

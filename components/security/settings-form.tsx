@@ -1,11 +1,10 @@
 "use client";
 
 import { useState } from "react";
-import { ZSettingsRules, fieldErrors } from "@/lib/security/input-schema";
 import type { ProtectionIntent } from "@/lib/security/intent";
-import { PROTECTION_LABELS, type Protection } from "@/lib/security/protections";
+import { fieldErrors, PROTECTION_LABELS, SETTINGS_FIELDS, ZSettingsRules, type Protection } from "@/lib/security/spec";
 import { clockTime } from "../ui/relative-time";
-import { formToChanges, isDirty, SETTINGS_FIELDS, settingsToFormValues } from "./settings-fields";
+import { formToChanges, isDirty, settingsToFormValues } from "./settings-fields";
 
 /** The admin's unsaved edits and the stored version they were made against. */
 interface Draft {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createDb, type Db } from "../db";
 import type { Provider } from "../db-url";
 import { openRawConnection } from "../migrations/connection";
-import { readIntent, toggleProtection, updateProtection } from "../security/store";
+import { readIntent, toggleProtection, updateProtection } from "../security/intent-store";
 import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "../../test/support/databases";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { appendAudit, appendRuntimeResult } from "./append";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import { MalformedRequestError } from "../errors";
-import { PROTECTIONS } from "../security/protections";
+import { PROTECTIONS } from "../security/spec/protections";
 
 export const AUDIT_PAGE_SIZE_MAX = 100;
 

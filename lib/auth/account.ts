@@ -1,7 +1,7 @@
 import { isAuthApiError } from "./api-error";
 import type { Db } from "../db";
 import { RateLimitedError, ValidationError } from "../errors";
-import { fieldErrors } from "../security/input-schema";
+import { fieldErrors } from "../security/spec/field-errors";
 import { auth } from "./auth";
 import { ZChangePasswordInput } from "./credentials-schema";
 import { clientIp, userAgent } from "./client-info";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { advisoryLockSql } from "../advisory-locks";
 import { dbProvider, type Db, type Tx } from "../db";
 import { DomainError, ValidationError } from "../errors";
-import { fieldErrors } from "../security/input-schema";
+import { fieldErrors } from "../security/spec/field-errors";
 import { ZNewPassword, ZSetupInput, ZUsername } from "./credentials-schema";
 import { recordAuthEvent } from "./events";
 import { consumeSetupToken, discardSetupToken, removeTokenFile, SetupTokenError } from "./setup-token";

@@ -42,7 +42,7 @@ async function setup(
 /** CrowdSec switched on in the stored intent (the runtime is not told). */
 async function wantCrowdsec(db: Db): Promise<void> {
   const v = (await db.securityConfig.findUniqueOrThrow({ where: { id: 1 } })).crowdsecVersion;
-  const { toggleProtection } = await import("../security/store");
+  const { toggleProtection } = await import("../security/intent-store");
   await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: v }, { actor: "admin" });
 }
 
@@ -69,7 +69,7 @@ describe("drift detector", () => {
     const { detector, db } = await setup();
     await detector.start();
     const v = (await db.securityConfig.findUniqueOrThrow({ where: { id: 1 } })).crowdsecVersion;
-    const { toggleProtection } = await import("../security/store");
+    const { toggleProtection } = await import("../security/intent-store");
     await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: v }, { actor: "admin" });
     await vi.waitFor(() => expect(detector.report().surfaces.scenarios.verdict).toBe("cannot_verify"), { timeout: 2_000 });
     expect(detector.report().surfaces.scenarios.reason).toMatch(/does not exist yet/);

@@ -1,8 +1,8 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import type { ProtectionIntent, SecurityIntent } from "../security/intent";
-import type { Protection } from "../security/protections";
-import { readIntent } from "../security/store";
+import type { Protection } from "../security/spec/protections";
+import { readIntent } from "../security/intent-store";
 import type { ApplyResult, ProtectionDriver } from "./types";
 
 // One applier per protection (ADR 005): it drives the runtime to

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db";
-import { listScenarioIntents, scenarioIntentMap, setScenarioIntent } from "../security/scenarios";
+import { listScenarioIntents, scenarioIntentMap, setScenarioIntent } from "../security/scenario-intent";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { applyAll } from "./apply-all";
 import { crowdsecSettingsFrom, instancePaths, type CrowdsecRuntimeSettings } from "./crowdsec/settings";

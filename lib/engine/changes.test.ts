@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
 import { log } from "../log";
-import { readIntent } from "../security/store";
+import { readIntent } from "../security/intent-store";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";

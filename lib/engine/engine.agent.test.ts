@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
 import { log } from "../log";
 import { reconcile } from "../reconcile/reconcile";
-import { readIntent, toggleProtection } from "../security/store";
+import { readIntent, toggleProtection } from "../security/intent-store";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { agentFixture, cleanupAllFixtures, holdPort, PROJECT_ROOT, waitFor, type AgentFixture } from "../../test/support/crowdsec";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";

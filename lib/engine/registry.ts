@@ -1,5 +1,5 @@
 import { db as defaultDb, type Db } from "../db";
-import { PROTECTIONS, type Protection } from "../security/protections";
+import { PROTECTIONS, type Protection } from "../security/spec/protections";
 import type { SecurityIntent } from "../security/intent";
 import { Applier } from "./applier";
 import { compareEngine, type EngineIntent } from "./crowdsec/agent-diff";

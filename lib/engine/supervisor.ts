@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { log } from "../log";
-import { readIntent } from "../security/store";
+import { readIntent } from "../security/intent-store";
 import type { Applier } from "./applier";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import type { ProtectionDriver, RuntimeEvent, RuntimeObservation } from "./types";

@@ -1,6 +1,6 @@
 import type { Surface, SurfaceCheck } from "../drift/types";
 import type { SecurityIntent } from "../security/intent";
-import type { Protection } from "../security/protections";
+import type { Protection } from "../security/spec/protections";
 
 // The runtime side of a protection (docs/architecture.md). Desired-state semantics
 // (ADR 005): every accepted click commits a new intent version; one applier per

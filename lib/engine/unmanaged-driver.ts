@@ -1,5 +1,5 @@
 import type { SecurityIntent } from "../security/intent";
-import type { Protection } from "../security/protections";
+import type { Protection } from "../security/spec/protections";
 import type { ApplyResult, ProtectionDriver, RuntimeObservation } from "./types";
 
 // Until a protection has a real driver, the panel says so instead of pretending: the runtime row

@@ -8,7 +8,7 @@ import { createDb } from "../db";
 import { sqlitePath, type Provider } from "../db-url";
 import { resetEnvCache } from "../env";
 import { listAudit } from "../audit/list";
-import { readIntent } from "../security/store";
+import { readIntent } from "../security/intent-store";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { resetSchemaGate, runBootGate, schemaGate } from "./gate";

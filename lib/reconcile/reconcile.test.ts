@@ -3,7 +3,7 @@ import { createDb, type Db } from "../db";
 import { createEngine, type Engine } from "../engine/registry";
 import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
 import { log } from "../log";
-import { readIntent, toggleProtection } from "../security/store";
+import { readIntent, toggleProtection } from "../security/intent-store";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { auditRows } from "../../test/support/store-state";

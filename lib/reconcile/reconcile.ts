@@ -3,8 +3,8 @@ import type { Engine } from "../engine/registry";
 import type { RuntimeObservation } from "../engine/types";
 import { log } from "../log";
 import type { SecurityIntent } from "../security/intent";
-import { PROTECTIONS, type Protection } from "../security/protections";
-import { readIntent } from "../security/store";
+import { PROTECTIONS, type Protection } from "../security/spec/protections";
+import { readIntent } from "../security/intent-store";
 
 // The reconciler (the "stuck toggle" an old panel had: a switch on, nothing running): make every runtime match the stored
 // intent, once at boot (in the background, after the schema gate) and by hand with

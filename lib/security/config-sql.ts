@@ -1,55 +1,33 @@
 import { Prisma } from "../generated/sqlite/client";
 import type { Tx } from "../db";
 import type { ConfigColumns, ConfigRow } from "./row-mapping";
+import { configColumnsOf, type ColumnType } from "./spec/columns";
+import { SECURITY_SPEC } from "./spec/protections";
 
 // The hot path of an intent change in plain SQL (one statement each, same SQL on SQLite and
 // PostgreSQL). Measured here: Prisma's model queries map a 27-column row in ~0.8 ms, a raw
 // statement takes ~0.15 ms; the write path must commit in well under 2 ms (bench/README.md).
-// Column names come only from the fixed map below, never from input.
+// Column names come only from the field spec (spec/columns.ts), never from input.
 
-const COLUMN: Record<keyof ConfigRow, string> = {
-  id: "id",
-  version: "version",
-  crowdsecEnabled: "crowdsec_enabled",
-  crowdsecMode: "crowdsec_mode",
-  crowdsecLapiUrl: "crowdsec_lapi_url",
-  crowdsecVersion: "crowdsec_version",
-  crowdsecChangedBy: "crowdsec_changed_by",
-  crowdsecChangedAt: "crowdsec_changed_at",
-  wafEnabled: "waf_enabled",
-  wafMode: "waf_mode",
-  wafParanoia: "waf_paranoia",
-  wafInboundThreshold: "waf_inbound_threshold",
-  wafOutboundThreshold: "waf_outbound_threshold",
-  wafVersion: "waf_version",
-  wafChangedBy: "waf_changed_by",
-  wafChangedAt: "waf_changed_at",
-  rateLimitEnabled: "rate_limit_enabled",
-  rateLimitRequests: "rate_limit_requests",
-  rateLimitWindowSec: "rate_limit_window_sec",
-  rateLimitBurst: "rate_limit_burst",
-  rateLimitVersion: "rate_limit_version",
-  rateLimitChangedBy: "rate_limit_changed_by",
-  rateLimitChangedAt: "rate_limit_changed_at",
-  createdAt: "created_at",
-  updatedAt: "updated_at",
+const COLUMNS = configColumnsOf(SECURITY_SPEC);
+const COLUMN = new Map(COLUMNS.map((c) => [c.field, c.column]));
+const ident = (field: keyof ConfigRow) => {
+  const column = COLUMN.get(field);
+  if (!column) throw new Error(`security_configs has no column for ${String(field)}`);
+  return Prisma.raw(`"${column}"`);
 };
-
-const FIELDS = Object.keys(COLUMN) as (keyof ConfigRow)[];
-const ident = (field: keyof ConfigRow) => Prisma.raw(`"${COLUMN[field]}"`);
-const SELECT_LIST = Prisma.raw(FIELDS.map((f) => `"${COLUMN[f]}" AS "${f}"`).join(", "));
+const SELECT_LIST = Prisma.raw(COLUMNS.map((c) => `"${c.column}" AS "${c.field}"`).join(", "));
 
 const toNumber = (v: unknown) => (typeof v === "bigint" ? Number(v) : (v as number));
 const toBool = (v: unknown) => v === true || v === 1 || v === 1n;
 const toDate = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+const READ: Record<ColumnType, ((v: unknown) => unknown) | null> = { integer: toNumber, boolean: toBool, timestamp: toDate, text: null };
+const CONVERSIONS = COLUMNS.flatMap((c) => (READ[c.type] ? [[c.field, READ[c.type]!] as const] : []));
 
+/** Drivers return integers as bigint, booleans as 0/1 and timestamps as text on SQLite: the row as Prisma types it. */
 function normalise(raw: Record<string, unknown>): ConfigRow {
-  const row = { ...raw } as Record<string, unknown>;
-  for (const f of FIELDS) {
-    if (f.endsWith("Enabled")) row[f] = toBool(raw[f]);
-    else if (f === "id" || f === "version" || f.endsWith("Version") || /Paranoia|Threshold|Requests|WindowSec|Burst/.test(f)) row[f] = toNumber(raw[f]);
-    else if (f.endsWith("At")) row[f] = toDate(raw[f]);
-  }
+  const row = { ...raw };
+  for (const [field, read] of CONVERSIONS) row[field] = read(raw[field]);
   return row as unknown as ConfigRow;
 }
 
@@ -61,7 +39,7 @@ export async function selectConfigRow(q: Queryable): Promise<ConfigRow | null> {
   return rows[0] ? normalise(rows[0]) : null;
 }
 
-/** The intent lock and the read in one statement: see lock.ts. */
+/** The intent lock and the read in one statement: see intent-lock.ts. */
 export async function lockConfigRow(tx: Tx): Promise<ConfigRow | null> {
   const rows = await tx.$queryRaw<Record<string, unknown>[]>`
     UPDATE "security_configs" SET "version" = "version" WHERE "id" = 1 RETURNING ${SELECT_LIST}`;

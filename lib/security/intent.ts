@@ -1,4 +1,4 @@
-import type { Protection, SettingsByProtection } from "./protections";
+import type { Protection, SettingsByProtection } from "./spec/protections";
 
 /** What the admin wants for one protection, as stored. Never a statement about the runtime. */
 export interface ProtectionIntent<P extends Protection = Protection> {

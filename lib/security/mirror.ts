@@ -1,8 +1,10 @@
 import type { SecurityIntent } from "./intent";
-import { DEFAULT_ENABLED, DEFAULT_SETTINGS, PROTECTIONS, type Protection } from "./protections";
+import { DEFAULT_ENABLED, DEFAULT_SETTINGS } from "./spec/defaults";
+import { MIRROR_FIELD_KEYS } from "./spec/mirror-keys";
+import { PROTECTIONS, type Protection } from "./spec/protections";
 
-// The `security.*` keys of the generic Setting table mirror SecurityConfig, one key per field,
-// values as strings with a `type` (ADR 002). Older code paths and operators read them;
+// The `security.*` keys of the generic Setting table mirror SecurityConfig, one key per field (its
+// `mirrorKey` in the field spec), values as strings with a `type` (ADR 002). Older code paths and operators read them;
 // only lib/security writes them, in the same transaction as the config row.
 
 export const MIRROR_CATEGORY = "security";
@@ -12,13 +14,6 @@ export interface MirrorEntry {
   value: string;
   type: MirrorType;
 }
-
-/** Setting key segment per settings field (snake_case keys, as older panels and operators read them). */
-const FIELD_KEYS: Record<Protection, Record<string, string>> = {
-  crowdsec: { mode: "mode", lapiUrl: "lapi_url" },
-  waf: { mode: "mode", paranoia: "paranoia", inboundThreshold: "inbound_threshold", outboundThreshold: "outbound_threshold" },
-  rate_limit: { requests: "requests", windowSec: "window_sec", burst: "burst" },
-};
 
 export const GLOBAL_VERSION_KEY = "security.version";
 
@@ -35,7 +30,7 @@ export function protectionMirror(intent: SecurityIntent, protection: Protection)
   const settings = p.settings as unknown as Record<string, unknown>;
   return [
     entry(`security.${protection}.enabled`, p.enabled),
-    ...Object.entries(FIELD_KEYS[protection]).map(([field, key]) => entry(`security.${protection}.${key}`, settings[field])),
+    ...Object.entries(MIRROR_FIELD_KEYS[protection]).map(([field, key]) => entry(`security.${protection}.${key}`, settings[field])),
     entry(`security.${protection}.version`, p.version),
   ];
 }
@@ -94,12 +89,8 @@ export function readMirror(rows: { key: string; value: string; type: string | nu
   const byKey = new Map(rows.filter((r) => r.key.startsWith("security.")).map((r) => [r.key, r]));
   const state: MirrorState = {
     enabled: { ...DEFAULT_ENABLED },
-    settings: {
-      crowdsec: { ...DEFAULT_SETTINGS.crowdsec },
-      waf: { ...DEFAULT_SETTINGS.waf },
-      rate_limit: { ...DEFAULT_SETTINGS.rate_limit },
-    },
-    versions: { crowdsec: 0, waf: 0, rate_limit: 0 },
+    settings: Object.fromEntries(PROTECTIONS.map((p) => [p, { ...DEFAULT_SETTINGS[p] } as Record<string, unknown>])) as MirrorState["settings"],
+    versions: Object.fromEntries(PROTECTIONS.map((p) => [p, 0])) as MirrorState["versions"],
     presentKeys: [...byKey.keys()],
     unreadable: [],
   };
@@ -112,7 +103,7 @@ export function readMirror(rows: { key: string; value: string; type: string | nu
     }
     const version = byKey.get(`security.${protection}.version`);
     if (version && Number.isInteger(decode(version))) state.versions[protection] = decode(version) as number;
-    for (const [field, key] of Object.entries(FIELD_KEYS[protection])) {
+    for (const [field, key] of Object.entries(MIRROR_FIELD_KEYS[protection])) {
       const row = byKey.get(`security.${protection}.${key}`);
       if (row) state.settings[protection][field] = decode(row);
     }

@@ -4,9 +4,10 @@ import { log } from "../log";
 import { auditSnapshot, type SecurityIntent } from "./intent";
 import { fullMirror, readMirror } from "./mirror";
 import { writeMirror } from "./mirror-write";
-import { DEFAULT_ENABLED, DEFAULT_SETTINGS, PROTECTIONS, type Protection } from "./protections";
-import { ZSettingsRules } from "./input-schema";
-import { intentColumns, rowToIntent, type ConfigRow } from "./row-mapping";
+import { DEFAULT_ENABLED, DEFAULT_SETTINGS } from "./spec/defaults";
+import { PROTECTIONS, type Protection } from "./spec/protections";
+import { ZSettingsRules } from "./spec/schemas";
+import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
 
 export const SYSTEM_ACTOR = "system";
 
@@ -70,16 +71,8 @@ export async function recreateConfig(tx: Tx, requestId: string): Promise<Recreat
   }
   // Every open page becomes stale: its versions predate what was recovered.
   const bump = source === "settings_mirror" ? 1 : 0;
-  const row = await tx.securityConfig.create({
-    data: {
-      id: 1,
-      ...columns,
-      version: committed + 1,
-      crowdsecVersion: mirror.versions.crowdsec + bump,
-      wafVersion: mirror.versions.waf + bump,
-      rateLimitVersion: mirror.versions.rate_limit + bump,
-    },
-  });
+  const versions = Object.fromEntries(PROTECTIONS.map((p) => [VERSION_FIELD[p], mirror.versions[p] + bump]));
+  const row = await tx.securityConfig.create({ data: { id: 1, ...columns, ...versions, version: committed + 1 } });
   const intent: SecurityIntent = rowToIntent(row);
   await writeMirror(tx, fullMirror(intent), now);
   await appendAudit(tx, {

@@ -1,47 +1,47 @@
 import type { SecurityConfig } from "../generated/sqlite/client";
 import type { ProtectionIntent, SecurityIntent } from "./intent";
-import type { Protection, SettingsByProtection } from "./protections";
+import { intentColumnsOf, protectionRowKeys } from "./spec/columns";
+import type { SpecRow } from "./spec/field-spec";
+import { PROTECTIONS, SECURITY_SPEC, type Protection, type SettingsByProtection } from "./spec/protections";
 
 export type ConfigRow = SecurityConfig;
 /** The columns of SecurityConfig that hold one protection's intent (never versions or metadata). */
 export type ConfigColumns = Partial<Omit<ConfigRow, "id" | "createdAt" | "updatedAt">>;
 
+// The spec and the Prisma model describe the same row: a field added to one and not the other fails
+// the type check here (the mapping below reads and writes the row by the spec's field names).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _specMatchesModel: Same<keyof SpecRow<typeof SECURITY_SPEC>, keyof SecurityConfig> = true;
+const _specValuesFitModel: SpecRow<typeof SECURITY_SPEC> extends SecurityConfig ? true : false = true;
+
+const ROW_KEYS = Object.fromEntries(PROTECTIONS.map((p) => [p, protectionRowKeys(SECURITY_SPEC[p])])) as Record<
+  Protection,
+  ReturnType<typeof protectionRowKeys>
+>;
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+function protectionFromRow<P extends Protection>(row: Record<string, unknown>, protection: P): ProtectionIntent<P> {
+  const keys = ROW_KEYS[protection];
+  const settings: Record<string, unknown> = {};
+  for (const [name, rowKey] of keys.settings) settings[name] = row[rowKey];
+  return {
+    enabled: row[keys.enabled] as boolean,
+    settings: settings as SettingsByProtection[P],
+    version: row[keys.version] as number,
+    changedBy: row[keys.changedBy] as string | null,
+    changedAt: iso(row[keys.changedAt] as Date | null),
+  };
+}
+
 export function rowToIntent(row: ConfigRow): SecurityIntent {
+  const fields = row as unknown as Record<string, unknown>;
   return {
     version: row.version,
     updatedAt: row.updatedAt.toISOString(),
-    crowdsec: {
-      enabled: row.crowdsecEnabled,
-      settings: { mode: row.crowdsecMode as "local" | "external", lapiUrl: row.crowdsecLapiUrl },
-      version: row.crowdsecVersion,
-      changedBy: row.crowdsecChangedBy,
-      changedAt: iso(row.crowdsecChangedAt),
-    },
-    waf: {
-      enabled: row.wafEnabled,
-      settings: {
-        mode: row.wafMode as "detect" | "block",
-        paranoia: row.wafParanoia,
-        inboundThreshold: row.wafInboundThreshold,
-        outboundThreshold: row.wafOutboundThreshold,
-      },
-      version: row.wafVersion,
-      changedBy: row.wafChangedBy,
-      changedAt: iso(row.wafChangedAt),
-    },
-    rate_limit: {
-      enabled: row.rateLimitEnabled,
-      settings: {
-        requests: row.rateLimitRequests,
-        windowSec: row.rateLimitWindowSec,
-        burst: row.rateLimitBurst,
-      },
-      version: row.rateLimitVersion,
-      changedBy: row.rateLimitChangedBy,
-      changedAt: iso(row.rateLimitChangedAt),
-    },
+    crowdsec: protectionFromRow(fields, "crowdsec"),
+    waf: protectionFromRow(fields, "waf"),
+    rate_limit: protectionFromRow(fields, "rate_limit"),
   };
 }
 
@@ -53,46 +53,10 @@ export function intentColumns<P extends Protection>(
   changedBy: string,
   changedAt: Date,
 ): ConfigColumns {
-  switch (protection) {
-    case "crowdsec": {
-      const s = settings as SettingsByProtection["crowdsec"];
-      return { crowdsecEnabled: enabled, crowdsecMode: s.mode, crowdsecLapiUrl: s.lapiUrl, crowdsecChangedBy: changedBy, crowdsecChangedAt: changedAt };
-    }
-    case "waf": {
-      const s = settings as SettingsByProtection["waf"];
-      return {
-        wafEnabled: enabled,
-        wafMode: s.mode,
-        wafParanoia: s.paranoia,
-        wafInboundThreshold: s.inboundThreshold,
-        wafOutboundThreshold: s.outboundThreshold,
-        wafChangedBy: changedBy,
-        wafChangedAt: changedAt,
-      };
-    }
-    case "rate_limit": {
-      const s = settings as SettingsByProtection["rate_limit"];
-      return {
-        rateLimitEnabled: enabled,
-        rateLimitRequests: s.requests,
-        rateLimitWindowSec: s.windowSec,
-        rateLimitBurst: s.burst,
-        rateLimitChangedBy: changedBy,
-        rateLimitChangedAt: changedAt,
-      };
-    }
-    default:
-      throw new Error(`unknown protection ${String(protection)}`);
-  }
+  const spec = SECURITY_SPEC[protection] as (typeof SECURITY_SPEC)[Protection] | undefined;
+  if (!spec) throw new Error(`unknown protection ${String(protection)}`);
+  return intentColumnsOf(spec, enabled, settings, changedBy, changedAt) as ConfigColumns;
 }
 
 /** The name of a protection's version column (for the version-guarded update). */
-export const VERSION_FIELD = {
-  crowdsec: "crowdsecVersion",
-  waf: "wafVersion",
-  rate_limit: "rateLimitVersion",
-} as const satisfies Record<Protection, keyof ConfigRow>;
-
-export function protectionIntent<P extends Protection>(intent: SecurityIntent, protection: P): ProtectionIntent<P> {
-  return intent[protection] as unknown as ProtectionIntent<P>;
-}
+export const VERSION_FIELD = Object.fromEntries(PROTECTIONS.map((p) => [p, ROW_KEYS[p].version])) as Record<Protection, keyof ConfigRow>;

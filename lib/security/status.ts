@@ -3,8 +3,8 @@ import { engine, observeAll } from "../engine/registry";
 import type { RuntimeObservation } from "../engine/types";
 import type { Db } from "../db";
 import type { SecurityIntent } from "./intent";
-import type { Protection } from "./protections";
-import { readIntent } from "./store";
+import type { Protection } from "./spec/protections";
+import { readIntent } from "./intent-store";
 
 /** Intent and runtime side by side: two separate facts, never one inferred from the other. */
 export interface SecurityStatus {

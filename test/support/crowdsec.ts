@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { instanceAgentPids, isAlive, readStat } from "../../lib/engine/crowdsec/proc";
 import { crowdsecSettingsFrom, type CrowdsecRuntimeSettings } from "../../lib/engine/crowdsec/settings";
 import type { SecurityIntent } from "../../lib/security/intent";
+import { DEFAULT_SETTINGS } from "../../lib/security/spec/defaults";
 
 // Fixtures for tests against a REAL crowdsec agent (lib/engine/crowdsec/*.agent.test.ts): each test
 // gets its own instance in a temp directory on free ports, and cleanup kills whatever agent of that
@@ -112,8 +113,8 @@ export function crowdsecIntent(enabled: boolean, version: number, mode: "local" 
     version,
     updatedAt: new Date().toISOString(),
     crowdsec: { enabled, settings: { mode, lapiUrl }, version, changedBy: "test", changedAt: new Date().toISOString() },
-    waf: { ...off, settings: { mode: "detect", paranoia: 1, inboundThreshold: 5, outboundThreshold: 4 } },
-    rate_limit: { ...off, settings: { requests: 100, windowSec: 60, burst: 10 } },
+    waf: { ...off, settings: DEFAULT_SETTINGS.waf },
+    rate_limit: { ...off, settings: DEFAULT_SETTINGS.rate_limit },
   };
 }
 

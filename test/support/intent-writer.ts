@@ -17,8 +17,8 @@
 import { createInterface } from "node:readline";
 import { createDb } from "../../lib/db";
 import { ConflictError } from "../../lib/errors";
-import { PROTECTIONS, type Protection } from "../../lib/security/protections";
-import { readIntent, toggleProtection, updateProtection } from "../../lib/security/store";
+import { PROTECTIONS, SECURITY_SPEC, type Protection } from "../../lib/security/spec/protections";
+import { readIntent, toggleProtection, updateProtection } from "../../lib/security/intent-store";
 import type { SecurityIntent } from "../../lib/security/intent";
 
 interface Options {
@@ -39,20 +39,28 @@ const emit = (event: string, fields: Record<string, unknown> = {}) => process.st
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
+/** Every setting of a protection without cross-field rules, each a random value within its spec. */
+function randomSettings(protection: "waf" | "rate_limit"): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(SECURITY_SPEC[protection].fields).map(([name, field]) => [
+      name,
+      field.kind === "integer" ? between(field.min, field.max) : pick(field.options),
+    ]),
+  );
+}
+
 /** A random valid change of one protection, applied against the version the caller just read. */
 function randomChange(protection: Protection): (intent: SecurityIntent, ctx: { actor: string }, db: ReturnType<typeof createDb>) => Promise<unknown> {
   if (Math.random() < 0.5) {
     return (intent, ctx, db) => toggleProtection(db, { protection, on: !intent[protection].enabled, expectedVersion: intent[protection].version }, ctx);
   }
   const changes =
-    protection === "waf"
-      ? { mode: pick(["detect", "block"]), paranoia: between(1, 4), inboundThreshold: between(1, 10_000) }
-      : protection === "rate_limit"
-        ? { requests: between(1, 1_000_000), windowSec: between(1, 86_400), burst: between(0, 100_000) }
-        : pick([
-            { mode: "local", lapiUrl: null },
-            { mode: "external", lapiUrl: `http://lapi-${between(1, 99)}.example:8080` },
-          ]);
+    protection === "crowdsec"
+      ? pick([
+          { mode: "local", lapiUrl: null },
+          { mode: "external", lapiUrl: `http://lapi-${between(1, 99)}.example:8080` },
+        ])
+      : randomSettings(protection);
   return (intent, ctx, db) => updateProtection(db, { protection, changes, expectedVersion: intent[protection].version }, ctx);
 }
 

@@ -2,7 +2,7 @@ import { openRawConnection } from "../../lib/migrations/connection";
 import type { Db } from "../../lib/db";
 import { checkStoreConsistency } from "../../lib/security/consistency";
 import { auditSnapshot } from "../../lib/security/intent";
-import { PROTECTIONS, type Protection } from "../../lib/security/protections";
+import { PROTECTIONS, type Protection } from "../../lib/security/spec/protections";
 import { rowToIntent } from "../../lib/security/row-mapping";
 
 // Reads the security store the way an operator would check it after an incident: raw dumps of the

@@ -2,7 +2,7 @@
 
 import { db } from "../../db";
 import { runningDetector } from "../../drift/registry";
-import { repairMirror } from "../../security/store";
+import { repairMirror } from "../../security/mirror-repair";
 import { runAction, type ActionResult } from "../action";
 import { parseNoInput } from "../no-input";
 

@@ -3,7 +3,7 @@
 import { db } from "../../db";
 import { prepareScenarioSwitch } from "../../drift/scenario-list";
 import { engineCrowdsecSettings } from "../../engine/registry";
-import { parseScenarioInput, setScenarioIntent, type ScenarioIntentRow } from "../../security/scenarios";
+import { parseScenarioInput, setScenarioIntent, type ScenarioIntentRow } from "../../security/scenario-intent";
 import { runAction, type ActionResult } from "../action";
 
 /** A scenario's switch: intent only; the runtime follows on Apply to runtime. */

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { Db } from "../../db";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 import type { SecurityIntent } from "../../security/intent";
-import { adoptScenarios, needsAdoption } from "../../security/scenarios";
+import { adoptScenarios, needsAdoption } from "../../security/scenario-intent";
 import type { RuntimeScenariosOk } from "./scenario-files";
 
 /**

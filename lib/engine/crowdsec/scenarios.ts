@@ -6,7 +6,7 @@ import { env } from "../../env";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
-import { needsAdoption, scenarioIntentMap } from "../../security/scenarios";
+import { needsAdoption, scenarioIntentMap } from "../../security/scenario-intent";
 import type { RuntimeDriver } from "../types";
 import { ensureScenarioAdoption } from "./adoption";
 import { findRunningAgent, reloadAgent, type ReloadResult } from "./agent";

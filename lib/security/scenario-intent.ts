@@ -4,10 +4,11 @@ import type { Db, Tx } from "../db";
 import { ConflictError, MalformedRequestError, NotFoundError } from "../errors";
 import { log } from "../log";
 import { appendAudit, appendAuditOrLog } from "../audit/append";
-import { announceCommit } from "./events";
+import { announceCommit } from "./intent-events";
 import { GLOBAL_VERSION_KEY } from "./mirror";
 import { writeMirror } from "./mirror-write";
-import { readIntent, type ChangeContext } from "./store";
+import { readIntent, type ChangeContext } from "./intent-store";
+import { TX_OPTIONS } from "./intent-transaction";
 
 // Scenario intent (ADR 007): the panel's wish for each CrowdSec
 // scenario. At first init the runtime's enabled set is recorded as intent; then each switch changes
@@ -40,8 +41,6 @@ export interface ScenarioIntentRow {
   changedBy: string | null;
   changedAt: string | null;
 }
-
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
 
 /** name → enabled, for the drift check: one raw statement (thousands of rows). */
 export async function scenarioIntentMap(db: Db | Tx): Promise<Map<string, boolean>> {

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
-import { adoptScenarios, listScenarioIntents, needsAdoption, scenarioIntentMap, setScenarioIntent } from "./scenarios";
-import { readIntent } from "./store";
+import { adoptScenarios, listScenarioIntents, needsAdoption, scenarioIntentMap, setScenarioIntent } from "./scenario-intent";
+import { readIntent } from "./intent-store";
 
 // Scenario intent over a real SQLite file: one audited transaction per switch, adopted once from the
 // runtime, bad input refused without a trace, versions contiguous with the protections' (ADR 005).

@@ -8,7 +8,8 @@ import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "../../test/suppo
 import { auditRows, dumpIntentTables, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { checkStoreConsistency } from "./consistency";
 import { MAX_REQUEST_BYTES } from "./input-schema";
-import { readIntent, repairMirror, toggleProtection, updateProtection } from "./store";
+import { readIntent, toggleProtection, updateProtection } from "./intent-store";
+import { repairMirror } from "./mirror-repair";
 
 // The one write path for security intent, against real SQLite files and a real PostgreSQL database.
 

@@ -1,21 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { dbProvider, type Db, type Tx } from "../db";
+import { dbProvider, type Db } from "../db";
 import { ConflictError, DomainError, isDomainError, MalformedRequestError, ValidationError } from "../errors";
 import { log } from "../log";
-import { fieldErrors, MAX_REQUEST_BYTES, ZChangesShape, ZSettingsRules, ZToggleInput, ZUpdateInput } from "./input-schema";
+import { MAX_REQUEST_BYTES, ZToggleInput, ZUpdateInput } from "./input-schema";
 import { auditSnapshot, type ProtectionIntent, type SecurityIntent } from "./intent";
-import { announceCommit } from "./events";
-import { lockIntent } from "./lock";
-import { fullMirror, GLOBAL_VERSION_KEY, protectionMirror } from "./mirror";
-import { writeMirror } from "./mirror-write";
-import { PROTECTION_LABELS, type Protection, type SettingsByProtection } from "./protections";
+import { announceCommit } from "./intent-events";
+import { lockIntent } from "./intent-lock";
+import { TX_OPTIONS, withTransientRetry, writeMirrorAndAudit } from "./intent-transaction";
 import { logRecreated, recreateConfig, type Recreated } from "./recovery";
-import { appendAudit, appendAuditOrLog, type AuditRecord } from "../audit/append";
-import { bumpGlobalVersion, selectConfigRow, updateConfigGuarded } from "./config-sql";
+import { appendAuditOrLog } from "../audit/append";
+import { selectConfigRow, updateConfigGuarded } from "./config-sql";
 import { intentColumns, rowToIntent, VERSION_FIELD, type ConfigRow } from "./row-mapping";
+import { fieldErrors } from "./spec/field-errors";
+import { PROTECTION_LABELS } from "./spec/labels";
+import type { Protection, SettingsByProtection } from "./spec/protections";
+import { ZChangesShape, ZSettingsRules } from "./spec/schemas";
 
-// The one write path for security intent: one transaction (ADR 002).
-// Nothing else in Warden writes SecurityConfig or the security.* Setting keys.
+// The write path for an admin's change of security intent: one transaction (ADR 002). Nothing outside
+// lib/security writes SecurityConfig or the security.* Setting keys; its other commits are a rollback
+// (intent-rollback.ts), a mirror repair (mirror-repair.ts), a scenario switch (scenario-intent.ts) and
+// the recreation of a missing config row (recovery.ts).
 
 export interface ChangeContext {
   actor: string;
@@ -46,9 +50,6 @@ export interface ChangeResult {
 type ParsedChange =
   | { kind: "toggle"; protection: Protection; on: boolean; expectedVersion: number }
   | { kind: "update"; protection: Protection; changes: Record<string, unknown>; expectedVersion: number };
-
-const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
-const TRANSIENT_RETRIES = 3;
 
 /** Turn on/off one protection. `input` is untrusted: it is validated here. */
 export async function toggleProtection(db: Db, input: unknown, ctx: ChangeContext, hooks?: ChangeHooks): Promise<ChangeResult> {
@@ -220,135 +221,4 @@ async function recordRejection(
     { event: "intent_rejected", source: "lib/security", protection: change.protection, code: error.code, actor, requestId, reason: error.message },
     "security intent change rejected",
   );
-}
-
-/** Retries only errors that say "try again" (PostgreSQL serialization failure/deadlock, P2034). */
-async function withTransientRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== "P2034" || attempt >= TRANSIENT_RETRIES) throw error;
-      log.warn({ event: "transaction_retry", attempt, code }, "transient transaction conflict; retrying");
-    }
-  }
-}
-
-export interface RollbackInput {
-  protection: Protection;
-  /** The protection version whose apply failed: the rollback only happens while it is still the latest. */
-  failedVersion: number;
-  /** What to restore: the last intent successfully applied (enabled + settings). */
-  restore: { enabled: boolean; settings: SettingsByProtection[Protection] };
-  error: string;
-  requestId?: string;
-}
-
-/**
- * The compensating commit of a rollback (ADR 005): restores `restore` if the failed version is still
- * the protection's latest (version-guarded UPDATE as the transaction's first statement), with a
- * `rolled_back` audit row carrying the error. Returns null, writing nothing, when a newer version
- * exists: the applier then drives the runtime to that one instead.
- */
-export async function rollbackIntent(db: Db, input: RollbackInput): Promise<{ intent: SecurityIntent; auditId: number } | null> {
-  const requestId = input.requestId ?? randomUUID();
-  const { protection } = input;
-  const outcome = await withTransientRetry(() =>
-    db.$transaction(async (tx) => {
-      const now = new Date();
-      const columns = intentColumns(protection, input.restore.enabled, input.restore.settings, "system (rollback)", now);
-      const row = await updateConfigGuarded(tx, VERSION_FIELD[protection], input.failedVersion, columns, now);
-      if (!row) return null;
-      const updated = rowToIntent(row);
-      const auditId = await writeMirrorAndAudit(tx, updated, protection, now, {
-        actor: "system",
-        action: "rollback",
-        before: null,
-        outcome: "rolled_back",
-        error: input.error,
-        requestId,
-      });
-      return { intent: updated, auditId };
-    }, TX_OPTIONS),
-  );
-  if (outcome) {
-    announceCommit({ kind: "rollback", version: outcome.intent.version });
-    log.warn(
-      {
-        event: "intent_rolled_back",
-        source: "lib/security",
-        protection,
-        failedVersion: input.failedVersion,
-        restoredEnabled: input.restore.enabled,
-        version: outcome.intent.version,
-        reason: input.error,
-        requestId,
-      },
-      "runtime failed to apply the latest intent: intent rolled back to the last applied one",
-    );
-  }
-  return outcome;
-}
-
-/**
- * The rest of every protection commit, after its version-guarded UPDATE: the mirror keys of that
- * protection and the global version, and the audit row carrying the new global version.
- */
-async function writeMirrorAndAudit(
-  tx: Tx,
-  updated: SecurityIntent,
-  protection: Protection,
-  now: Date,
-  audit: Pick<AuditRecord, "actor" | "action" | "before" | "outcome" | "error" | "requestId">,
-): Promise<number> {
-  await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(updated.version), type: "number" }, ...protectionMirror(updated, protection)], now);
-  return appendAudit(tx, { ...audit, at: now, protection, after: auditSnapshot(updated[protection]), configVersion: updated.version });
-}
-
-/**
- * The settings mirror disagrees with the security config (the `store` drift surface): rewrite the
- * mirror from the config, which is the authoritative copy, and drop security.* keys the config does
- * not have. One commit (global version + 1, per-protection versions unchanged) with an audit row
- * listing what differed.
- */
-export async function repairMirror(db: Db, ctx: ChangeContext): Promise<{ version: number; rewritten: string[] }> {
-  const requestId = ctx.requestId ?? randomUUID();
-  const outcome = await withTransientRetry(() =>
-    db.$transaction(async (tx) => {
-      const now = new Date();
-      const row = await bumpGlobalVersion(tx, now);
-      if (!row)
-        throw new ValidationError(
-          "The security config row is missing: it is recreated from the settings mirror the next time it is read (open the Security page).",
-        );
-      const intent = rowToIntent(row);
-      const wanted = fullMirror(intent);
-      const present = await tx.setting.findMany({ where: { key: { startsWith: "security." } } });
-      const have = new Map(present.map((s) => [s.key, `${s.type}:${s.value}`]));
-      const differing = wanted.filter((e) => e.key !== GLOBAL_VERSION_KEY && have.get(e.key) !== `${e.type}:${e.value}`).map((e) => e.key);
-      const stray = present.map((s) => s.key).filter((key) => !wanted.some((e) => e.key === key));
-      await writeMirror(tx, wanted, now);
-      if (stray.length) await tx.setting.deleteMany({ where: { key: { in: stray } } });
-      await appendAudit(tx, {
-        at: now,
-        actor: ctx.actor,
-        action: "repair_mirror",
-        protection: null,
-        before: Object.fromEntries([...differing, ...stray].map((key) => [key, have.get(key) ?? null])),
-        after: Object.fromEntries(differing.map((key) => [key, wanted.find((e) => e.key === key)!.value])),
-        outcome: "committed",
-        error: null,
-        requestId,
-        configVersion: intent.version,
-      });
-      return { version: intent.version, rewritten: [...differing, ...stray] };
-    }, TX_OPTIONS),
-  );
-  announceCommit({ kind: "mirror", version: outcome.version });
-  log.info(
-    { event: "mirror_repaired", source: "lib/security", actor: ctx.actor, version: outcome.version, keys: outcome.rewritten, requestId },
-    "settings mirror rewritten from the security config",
-  );
-  return outcome;
 }

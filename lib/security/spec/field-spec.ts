@@ -1,0 +1,88 @@
+// The shape of a protection's field spec: what Warden needs to know about one stored setting to
+// validate it, store it, mirror it, show it in the form and name it in the audit log. Pure types.
+
+interface FieldBase {
+  /** The words an admin reads: the form label, the audit log, validation messages. */
+  label: string;
+  /** Its column in `security_configs` (same name on SQLite and PostgreSQL). */
+  column: string;
+  /** Its Setting mirror key segment: `security.<protection>.<mirrorKey>` (snake_case, as older panels read them). */
+  mirrorKey: string;
+}
+
+/** A whole number within inclusive bounds; the form's hint is the range unless `help` says otherwise. */
+export interface IntegerField extends FieldBase {
+  kind: "integer";
+  min: number;
+  max: number;
+  default: number;
+  help?: string;
+}
+
+/** One word out of a fixed list (a select in the form). */
+export interface ChoiceField extends FieldBase {
+  kind: "choice";
+  options: readonly [string, ...string[]];
+  default: string;
+  help: string;
+}
+
+/** An optional URL (null when empty); its grammar is the protection's cross-field rule. */
+export interface UrlField extends FieldBase {
+  kind: "url";
+  maxLength: number;
+  default: string | null;
+  help: string;
+}
+
+export type FieldSpec = IntegerField | ChoiceField | UrlField;
+
+/** A rule over several fields of the merged settings, run once every field is valid on its own. */
+export type CrossFieldRule = (settings: Record<string, unknown>) => { field: string; message: string } | null;
+
+export interface ProtectionSpec {
+  /** "Rate limiting": cards, conflict messages, the audit log. */
+  label: string;
+  /** Prefix of its columns: `<column>_enabled`, `<column>_version`, `<column>_changed_by`, `<column>_changed_at`. */
+  column: string;
+  /** Prefix of its fields on the Prisma row: `<row>Enabled`, `<row>Version`, `<row><Field>`… */
+  row: string;
+  /** Whether it is on after a fresh install. */
+  enabledByDefault: boolean;
+  /** Its settings, in the order the form, the mirror and the audit log list them. */
+  fields: Readonly<Record<string, FieldSpec>>;
+  crossFieldRule?: CrossFieldRule;
+}
+
+export type SecuritySpec = Readonly<Record<string, ProtectionSpec>>;
+
+/** The stored value of a field: a number, one of the choices, or a URL or null. */
+export type FieldValue<F extends FieldSpec> = F extends { kind: "integer" }
+  ? number
+  : F extends { kind: "choice"; options: readonly (infer O)[] }
+    ? O
+    : string | null;
+
+export type SettingsOf<P extends ProtectionSpec> = { -readonly [K in keyof P["fields"]]: FieldValue<P["fields"][K]> };
+
+/** Every protection's settings, typed field by field from the spec. */
+export type SpecSettings<S extends SecuritySpec> = { [P in keyof S]: SettingsOf<S[P]> };
+
+type MetaRowKey<P extends ProtectionSpec> = `${P["row"]}${"Enabled" | "Version" | "ChangedBy" | "ChangedAt"}`;
+
+/** The config row as the spec describes it (the Prisma model must have exactly these fields). */
+export type SpecRow<S extends SecuritySpec> = { id: number; version: number; createdAt: Date; updatedAt: Date } & UnionToIntersection<
+  {
+    [P in keyof S]: { [K in keyof S[P]["fields"] & string as `${S[P]["row"]}${Capitalize<K>}`]: FieldValue<S[P]["fields"][K]> } & {
+      [K in MetaRowKey<S[P]> as K]: K extends `${string}Enabled`
+        ? boolean
+        : K extends `${string}Version`
+          ? number
+          : K extends `${string}ChangedBy`
+            ? string | null
+            : Date | null;
+    };
+  }[keyof S]
+>;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
