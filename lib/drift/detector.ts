@@ -2,16 +2,16 @@ import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Db } from "../db";
 import type { DriftSnapshot as DriftSnapshotRow } from "../generated/sqlite/client";
-import type { Engine } from "../engine/registry";
-import type { RuntimeDriver, RuntimeSurface } from "../engine/types";
+import type { Engine } from "../engine/engine";
+import type { RuntimeDriver, RuntimeSurface } from "../engine/drivers";
 import { log } from "../log";
 import { checkStoreConsistency } from "../security/consistency";
 import { intentEvents } from "../security/events";
 import type { SecurityIntent } from "../security/intent";
 import { readIntent } from "../security/store";
-import type { DriftSettings } from "./settings";
-import { compareStore } from "./surfaces/store";
-import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
+import type { DriftSettings } from "./drift-settings";
+import { compareStore } from "./surfaces/store-surface";
+import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./drift-report";
 
 // The drift detector (ADR 007): it reads the runtime — never trusts a click — and keeps
 // one snapshot per surface, in memory and in `drift_snapshots`. It only reads (docs/architecture.md): each

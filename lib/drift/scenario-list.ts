@@ -5,7 +5,7 @@ import { DomainError, MalformedRequestError } from "../errors";
 import { listScenarioIntents } from "../security/scenarios";
 import { readIntent } from "../security/store";
 import { ensureScenarioAdoption } from "../engine/crowdsec/adoption";
-import { scenarioDirs } from "../engine/crowdsec/scenarios";
+import { scenarioDirs } from "../engine/crowdsec/scenario-links";
 import { readHubScenarios, readRuntimeScenarios } from "../engine/crowdsec/scenario-files";
 
 // The Scenarios tab: every scenario available to the runtime (its hub, plus local items enabled on

@@ -3,7 +3,7 @@ import { log } from "../log";
 import type { ProtectionIntent, SecurityIntent } from "../security/intent";
 import type { Protection } from "../security/protections";
 import { readIntent } from "../security/store";
-import type { ApplyResult, ProtectionDriver } from "./types";
+import type { ApplyResult, ProtectionDriver } from "./drivers";
 
 // One applier per protection (ADR 005): it drives the runtime to
 // the *latest* committed intent. Requests that arrive while an apply runs are coalesced: when the

@@ -7,9 +7,9 @@ import type { SecurityIntent } from "../security/intent";
 import { PROTECTIONS, type Protection } from "../security/protections";
 import { readIntent, type ChangeContext } from "../security/store";
 import type { ReloadResult } from "./crowdsec/agent";
-import type { ScenariosReport } from "./crowdsec/scenarios";
-import type { Engine } from "./registry";
-import type { ApplyResult, RuntimeDriver } from "./types";
+import type { ScenariosReport } from "./crowdsec/scenario-links";
+import type { Engine } from "./engine";
+import type { ApplyResult, RuntimeDriver } from "./drivers";
 import type { TuningFileReport } from "./waf/driver";
 
 // "Apply to runtime" (the drift banner's button, `npm run cli -- apply`): the engine drives every

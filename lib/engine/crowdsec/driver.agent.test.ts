@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../log";
-import type { RuntimeEvent } from "../types";
+import type { RuntimeEvent } from "../drivers";
 import { pidFileState, probeLapi, startAgent, writePidFile } from "./agent";
 import { CrowdsecDriver } from "./driver";
 import { ensureInstance } from "./instance";

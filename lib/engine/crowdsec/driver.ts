@@ -1,7 +1,7 @@
 import { isDomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
-import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../types";
+import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../drivers";
 import {
   AgentStartError,
   agentLoaded,
@@ -20,7 +20,7 @@ import {
   type StopHow,
 } from "./agent";
 import { ensureInstance, missingPackage, NotInstalledError, notInstalledSentence } from "./instance";
-import { withInstanceLock } from "./lock";
+import { withInstanceLock } from "./instance-lock";
 import { isInstanceAgent, processStartedAt } from "./proc";
 import { crowdsecSettings, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
 

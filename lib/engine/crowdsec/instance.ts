@@ -19,10 +19,10 @@ import {
 import path from "node:path";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
-import { withInstanceLock } from "./lock";
+import { withInstanceLock } from "./instance-lock";
 import { instanceAgentPids } from "./proc";
 import { instancePaths, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
-import { writeFileAtomic } from "../files";
+import { writeFileAtomic } from "../atomic-write";
 
 // The isolated CrowdSec instance Warden manages (ADR 006): everything under
 // one directory D with its own ports, created offline from the Debian package's files.

@@ -21,7 +21,7 @@
 // links cannot change in place. Measure: `npx tsx lib/engine/crowdsec/__fixtures__/bench-scenarios.ts`.
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Difference, SurfaceCheck } from "../../drift/types";
+import type { Difference, SurfaceCheck } from "../../drift/drift-report";
 import { plural } from "../../plural";
 
 export interface RuntimeScenarioItem {

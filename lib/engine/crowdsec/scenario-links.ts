@@ -1,16 +1,16 @@
 import { existsSync, lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "../../db";
-import type { SurfaceCheck } from "../../drift/types";
+import type { SurfaceCheck } from "../../drift/drift-report";
 import { env } from "../../env";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
 import { needsAdoption, scenarioIntentMap } from "../../security/scenarios";
-import type { RuntimeDriver } from "../types";
+import type { RuntimeDriver } from "../drivers";
 import { ensureScenarioAdoption } from "./adoption";
 import { findRunningAgent, reloadAgent, type ReloadResult } from "./agent";
-import { withInstanceLock } from "./lock";
+import { withInstanceLock } from "./instance-lock";
 import { compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios, scenariosCannotVerify, type RuntimeScenarios } from "./scenario-files";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
