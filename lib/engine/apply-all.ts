@@ -6,7 +6,7 @@ import { log } from "../log";
 import type { SecurityIntent } from "../security/intent";
 import { PROTECTIONS, type Protection } from "../security/protections";
 import { readIntent, type ChangeContext } from "../security/store";
-import type { ReloadResult } from "./crowdsec/agent";
+import type { ReloadResult } from "./crowdsec/agent-signals";
 import type { ScenariosReport } from "./crowdsec/scenario-links";
 import type { Engine } from "./engine";
 import type { ApplyResult, RuntimeDriver } from "./drivers";

@@ -2,24 +2,16 @@ import { isDomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
 import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../drivers";
-import {
-  AgentStartError,
-  agentLoaded,
-  agentVersion,
-  findRunningAgent,
-  formatDuration,
-  knownAgentVersion,
-  pidFileStatus,
-  probeLapi,
-  readLogTail,
-  removePidFile,
-  startAgent,
-  stopAgent,
-  stopWasRequested,
-  writePidFile,
-  type StopHow,
-} from "./agent";
-import { ensureInstance, missingPackage, NotInstalledError, notInstalledSentence } from "./instance";
+import { agentLoaded } from "./agent-loaded";
+import { readLogTail } from "./agent-log";
+import { stopAgent, stopWasRequested, type StopHow } from "./agent-signals";
+import { AgentStartError, startAgent } from "./agent-start";
+import { agentVersion, knownAgentVersion } from "./agent-version";
+import { probeLapi } from "./lapi-probe";
+import { findRunningAgent, pidFileStatus, removePidFile, writePidFile } from "./pid-file";
+import { formatDuration } from "./timing";
+import { missingPackage, NotInstalledError, notInstalledSentence } from "./installed-package";
+import { ensureInstance } from "./instance";
 import { withInstanceLock } from "./instance-lock";
 import { isInstanceAgent, processStartedAt } from "./proc";
 import { crowdsecSettings, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
