@@ -6,7 +6,8 @@ import { listScenarioIntents } from "../security/scenarios";
 import { readIntent } from "../security/store";
 import { ensureScenarioAdoption } from "../engine/crowdsec/adoption";
 import { scenarioDirs } from "../engine/crowdsec/scenario-links";
-import { readHubScenarios, readRuntimeScenarios } from "../engine/crowdsec/scenario-files";
+import { readHubScenarios } from "../engine/crowdsec/hub-index";
+import { readRuntimeScenarios } from "../engine/crowdsec/scenario-files";
 
 // The Scenarios tab: every scenario available to the runtime (its hub, plus local items enabled on
 // disk, plus any name with an intent row), with the panel's intent beside the runtime's state.

@@ -12,7 +12,9 @@ import { ensureScenarioAdoption } from "./adoption";
 import { reloadAgent, type ReloadResult } from "./agent-signals";
 import { findRunningAgent } from "./pid-file";
 import { withInstanceLock } from "./instance-lock";
-import { compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios, scenariosCannotVerify, type RuntimeScenarios } from "./scenario-files";
+import { compareScenarios, scenariosCannotVerify } from "./scenario-diff";
+import { readRuntimeScenarios, type RuntimeScenarios } from "./scenario-files";
+import { hubLinkTarget, linkPathFor } from "./scenario-paths";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
 // The driver of CrowdSec's scenario links: which hub scenarios the agent loads is the set
