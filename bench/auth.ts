@@ -24,15 +24,15 @@ import pg from "pg";
 const { db: processDb, dbSlot } = await import("../lib/db");
 const { resetEnvCache } = await import("../lib/env");
 const { migrateDatabase } = await import("../lib/migrations/run");
-const { resetAuthSettingsForTests } = await import("../lib/auth/settings");
-const { createAdminFromCli } = await import("../lib/auth/setup");
+const { resetAuthSettingsForTests } = await import("../lib/auth/auth-settings");
+const { createAdminFromCli } = await import("../lib/auth/first-admin");
 const { login } = await import("../lib/auth/login");
 const { getAdminSession } = await import("../lib/auth/guard");
 const { auth, authSlot } = await import("../lib/auth/auth");
 const { authSecret } = await import("../lib/auth/secret");
 const { CURRENT_PARAMS, hashPassword, hashingStats, resetHashingPeak, verifyPassword } = await import("../lib/auth/password-hash");
 const { hashPassword: legacyHashPassword } = await import("better-auth/crypto");
-const { placeholderEmail } = await import("../lib/auth/setup");
+const { placeholderEmail } = await import("../lib/auth/first-admin");
 const { log } = await import("../lib/log");
 
 // The session cookie is `<token>.<base64 HMAC-SHA256>`; better-auth's endpoint layer (better-call)

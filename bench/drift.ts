@@ -17,12 +17,12 @@ import autocannon from "autocannon";
 process.env.WARDEN_LOG_LEVEL ??= "warn";
 const { createDb } = await import("../lib/db");
 const { migrateDatabase } = await import("../lib/migrations/run");
-const { createEngine } = await import("../lib/engine/registry");
+const { createEngine } = await import("../lib/engine/engine");
 const { crowdsecSettingsFrom } = await import("../lib/engine/crowdsec/settings");
 const { DriftDetector } = await import("../lib/drift/detector");
 const { readIntent } = await import("../lib/security/intent-store");
 const { adoptScenarios } = await import("../lib/security/scenario-intent");
-const { createAdminFromCli } = await import("../lib/auth/setup");
+const { createAdminFromCli } = await import("../lib/auth/first-admin");
 
 const SCENARIOS = 5_000;
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);

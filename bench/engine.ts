@@ -17,7 +17,7 @@ import { changeAndApply } from "../lib/engine/changes";
 import { ensureInstance } from "../lib/engine/crowdsec/instance";
 import { instanceAgentPids } from "../lib/engine/crowdsec/proc";
 import { crowdsecSettingsFrom } from "../lib/engine/crowdsec/settings";
-import { createEngine, observeAll } from "../lib/engine/registry";
+import { createEngine, observeAll } from "../lib/engine/engine";
 import { migrateDatabase } from "../lib/migrations/run";
 import { readIntent } from "../lib/security/intent-store";
 

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import type { DriftReport, Surface } from "../lib/drift/types";
+import type { DriftReport, Surface } from "../lib/drift/drift-report";
 import { agentsUnder, PANEL_CROWDSEC, stopAgents } from "./crowdsec-agents";
 import { expect, test } from "./fixtures";
 import { card, readStatus, snapshot } from "./helpers";

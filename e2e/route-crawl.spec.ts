@@ -68,7 +68,7 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   "lib/actions/security/toggle.ts#toggleProtectionAction": "admin",
   "lib/actions/security/update.ts#updateProtectionAction": "admin",
   "lib/actions/security/set-scenario.ts#setScenarioAction": "admin",
-  "lib/actions/security/apply.ts#applyRuntimeAction": "admin",
+  "lib/actions/security/apply-runtime.ts#applyRuntimeAction": "admin",
   "lib/actions/security/repair-mirror.ts#repairMirrorAction": "admin",
   "lib/actions/auth/change-password.ts#changePasswordAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeSessionAction": "admin",
@@ -78,7 +78,7 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   "lib/actions/auth/setup.ts#setupAction": "setup",
   // The health page's: a dry run on a copy (no input), and Apply (the admin's password again).
   "lib/actions/migrations/test-on-copy.ts#testMigrationsAction": "admin",
-  "lib/actions/migrations/apply.ts#applyMigrationsAction": "admin",
+  "lib/actions/migrations/apply-migrations.ts#applyMigrationsAction": "admin",
 };
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Provider } from "../lib/db-url";
 import { resetEnvCache } from "../lib/env";
-import { listBackups } from "../lib/migrations/backup/store";
+import { listBackups } from "../lib/migrations/backup/catalog";
 import { migrationsDir, readMigrationFolder } from "../lib/migrations/folder";
 import { resetSchemaGate, runBootGate } from "../lib/migrations/gate";
 import { digestTables } from "./support/db-snapshot";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { applyRuntimeAction } from "@/lib/actions/security/apply";
+import { applyRuntimeAction } from "@/lib/actions/security/apply-runtime";
 import { securityKeys } from "@/lib/client/security-keys";
 import { ActionFailure } from "./use-protection-mutation";
 import { refreshDrift } from "./use-drift";

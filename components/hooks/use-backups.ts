@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/client/fetch-json";
 import { migrationKeys } from "@/lib/client/migration-keys";
-import type { BackupEntry } from "@/lib/migrations/backup/store";
+import type { BackupEntry } from "@/lib/migrations/backup/catalog";
 
 // Backups appear when someone migrates or runs `npm run cli -- backup`: the page's own Apply
 // invalidates this at once; 15 s picks up the CLI's without listing the directory every second.

@@ -1,7 +1,7 @@
 "use client";
 
 import { useIsMutating, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { DriftReport } from "@/lib/drift/types";
+import type { DriftReport } from "@/lib/drift/drift-report";
 import { fetchJson } from "@/lib/client/fetch-json";
 import { securityKeys } from "@/lib/client/security-keys";
 import { DRIFT_SETTLE_WINDOW_MS, driftPollInterval } from "./drift-poll-interval";

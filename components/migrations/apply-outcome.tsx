@@ -1,4 +1,4 @@
-import type { ApplyMigrationsResult } from "@/lib/actions/migrations/apply";
+import type { ApplyMigrationsResult } from "@/lib/actions/migrations/apply-migrations";
 import { CopyCommand } from "./copy-command";
 
 /** What Apply did: the migrations applied and the backup; or the failure, the backup and its restore command. */

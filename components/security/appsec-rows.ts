@@ -1,4 +1,4 @@
-import type { SurfaceSnapshot } from "@/lib/drift/types";
+import type { SurfaceSnapshot } from "@/lib/drift/drift-report";
 import { SECURITY_SPEC, type WafSettings } from "@/lib/security/spec";
 
 // Pure: the AppSec tab's rows. The intent column is the panel's stored WAF intent (live); the file

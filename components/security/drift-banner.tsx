@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { DriftReport, Surface } from "@/lib/drift/types";
+import type { DriftReport, Surface } from "@/lib/drift/drift-report";
 import { useApplyRuntime } from "../hooks/use-apply-runtime";
 import { useRepairMirror } from "../hooks/use-repair-mirror";
 import { useDrift } from "../hooks/use-drift";

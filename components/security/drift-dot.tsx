@@ -1,6 +1,6 @@
 "use client";
 
-import type { DriftTab } from "@/lib/drift/types";
+import type { DriftTab } from "@/lib/drift/drift-report";
 import { useDrift } from "../hooks/use-drift";
 import { tabVerdict } from "./drift-lines";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ApplyReport } from "@/lib/engine/apply-all";
-import type { DriftReport, Surface, SurfaceSnapshot } from "@/lib/drift/types";
+import type { DriftReport, Surface, SurfaceSnapshot } from "@/lib/drift/drift-report";
 import { applyCanHelp, applySummary, capLines, differenceLine, MAX_BANNER_LINES, surfaceLines, surfacesNeedingAttention, tabVerdict } from "./drift-lines";
 
 // The banner is what an admin reads to decide whether to press Apply: each line must name the

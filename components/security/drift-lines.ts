@@ -1,7 +1,7 @@
 import type { ApplyReport } from "@/lib/engine/apply-all";
 import { plural } from "@/lib/plural";
-import { storeBanner } from "@/lib/drift/surfaces/store";
-import { SURFACE_TAB, SURFACES, type Difference, type DriftReport, type DriftTab, type Surface, type SurfaceSnapshot } from "@/lib/drift/types";
+import { storeBanner } from "@/lib/drift/surfaces/store-surface";
+import { SURFACE_TAB, SURFACES, type Difference, type DriftReport, type DriftTab, type Surface, type SurfaceSnapshot } from "@/lib/drift/drift-report";
 
 // Pure wording for the drift banner: what differs, surface by surface, in one line each.
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RuntimeObservation } from "@/lib/engine/types";
-import type { DriftReport, Surface, SurfaceSnapshot, Verdict } from "@/lib/drift/types";
+import type { RuntimeObservation } from "@/lib/engine/drivers";
+import type { DriftReport, Surface, SurfaceSnapshot, Verdict } from "@/lib/drift/drift-report";
 import { DRIFT_SNAPSHOT_STALE_MS, driftPill, enginePill } from "./header-pills";
 
 // The header pills answer "is what I see true?" on every page: they must never be green on data

@@ -1,6 +1,6 @@
-import type { RuntimeObservation } from "@/lib/engine/types";
-import type { DriftReport } from "@/lib/drift/types";
-import { SURFACES } from "@/lib/drift/types";
+import type { RuntimeObservation } from "@/lib/engine/drivers";
+import type { DriftReport } from "@/lib/drift/drift-report";
+import { SURFACES } from "@/lib/drift/drift-report";
 import type { BadgeTone } from "../ui/badge";
 import { runtimeBadge } from "./runtime-facts";
 import { plural, SURFACE_LABELS } from "./drift-lines";

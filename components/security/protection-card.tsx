@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { RuntimeObservation } from "@/lib/engine/types";
+import type { RuntimeObservation } from "@/lib/engine/drivers";
 import type { ProtectionIntent } from "@/lib/security/intent";
 import { PROTECTION_LABELS, type Protection } from "@/lib/security/spec";
 import { ActionFailure } from "../hooks/use-protection-mutation";

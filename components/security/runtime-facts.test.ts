@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RuntimeObservation } from "@/lib/engine/types";
+import type { RuntimeObservation } from "@/lib/engine/drivers";
 import { formatUptime, runtimeBadge, runtimeFacts, type RuntimeFact } from "./runtime-facts";
 
 // The runtime row is what an admin reads during an incident: the facts must be the observed ones,

@@ -1,4 +1,4 @@
-import type { RuntimeObservation, RuntimeState } from "@/lib/engine/types";
+import type { RuntimeObservation, RuntimeState } from "@/lib/engine/drivers";
 import type { BadgeTone } from "../ui/badge";
 
 // Pure helpers for the runtime row: what an admin reads about the observed runtime, in words.

@@ -1,6 +1,6 @@
 "use client";
 
-import type { RuntimeObservation } from "@/lib/engine/types";
+import type { RuntimeObservation } from "@/lib/engine/drivers";
 import { useNow } from "../hooks/use-now";
 import { Badge } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";

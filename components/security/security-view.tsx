@@ -2,9 +2,9 @@
 
 import { useSearchParams } from "next/navigation";
 import { useRef } from "react";
-import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/types";
+import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/drift-report";
 import { PROTECTIONS } from "@/lib/security/spec";
-import type { SecurityStatus } from "@/lib/security/status";
+import type { SecurityStatus } from "@/lib/security/security-status";
 import { useDrift } from "../hooks/use-drift";
 import { useSecurityStatus } from "../hooks/use-security-status";
 import { RelativeTime } from "../ui/relative-time";

@@ -3,7 +3,7 @@ import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The audit logs are append-only and each has one writer: `security_audits` only through lib/audit
-// (inserts only), `auth_events` only through lib/auth/events.ts. A new write anywhere else, or an
+// (inserts only), `auth_events` only through lib/auth/auth-events.ts. A new write anywhere else, or an
 // UPDATE/DELETE of either table anywhere, fails here.
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -34,7 +34,7 @@ const RULES: Rule[] = [
   },
   { what: "an SQL insert into security_audits", pattern: /INSERT\s+INTO\s+"?security_audits"?/i, allowed: ["lib/audit/append.ts"] },
   { what: "an SQL update or delete of security_audits", pattern: /(UPDATE|DELETE\s+FROM)\s+"?security_audits"?/i, allowed: [] },
-  { what: "a Prisma insert into auth_events", pattern: /\bauthEvent\s*\.\s*(create|createMany|createManyAndReturn)\b/, allowed: ["lib/auth/events.ts"] },
+  { what: "a Prisma insert into auth_events", pattern: /\bauthEvent\s*\.\s*(create|createMany|createManyAndReturn)\b/, allowed: ["lib/auth/auth-events.ts"] },
   { what: "a Prisma update or delete of auth_events", pattern: /\bauthEvent\s*\.\s*(update|updateMany|upsert|delete|deleteMany)\b/, allowed: [] },
   { what: "an SQL write to auth_events", pattern: /(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?auth_events"?/i, allowed: [] },
 ];
@@ -44,7 +44,7 @@ const FILES = SCANNED.flatMap(sources);
 describe("the audit logs have one writer each and are never rewritten", () => {
   it("scans the panel's sources", () => {
     expect(FILES).toContain("lib/audit/append.ts");
-    expect(FILES).toContain("lib/auth/events.ts");
+    expect(FILES).toContain("lib/auth/auth-events.ts");
   });
 
   for (const rule of RULES) {

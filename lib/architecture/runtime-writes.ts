@@ -1,5 +1,7 @@
 import { posix } from "node:path";
 import ts from "typescript";
+import { BUILTINS, FORBIDDEN, isHarmlessCall, type Builtin } from "./forbidden-calls";
+import { moduleCall, parseModule, unwrap, type ExportEntry, type Binding, type Module } from "./module-bindings";
 
 // Reads source (never runs it) and finds every use of a Node API that changes the runtime: starts or
 // signals a process, or creates, replaces, links, removes or re-permissions a file. The fitness test
@@ -31,54 +33,9 @@ import ts from "typescript";
 // values that flow through function parameters, object properties or other packages are not followed;
 // a wrapper function is reported where it makes the call, not where it is called.
 //
-// The forbidden functions: the issue's spawn, execFile, process.kill, symlink, unlink, writeFile,
-// rename, with their Sync and fs/promises forms and their siblings that change the runtime just as
-// well. Left out, because they cannot change what a runtime already has: reads, stat, watch, mkdir and
-// mkdtemp (a new empty directory), utimes, and fd-level write/writeSync (the fd needs a writing `open`,
-// which is reported). `open`/`openSync`/promises `open` count unless their flags are a read-only
-// literal ("r", "rs", "sr" or absent); `process.kill(pid, 0)` only probes that a process exists.
+// The forbidden functions, and the calls to them that cannot change anything, are forbidden-calls.ts;
+// how a source file's names are bound is module-bindings.ts.
 
-const CHILD_PROCESS = ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"];
-const FILE_CHANGES = [
-  "writeFile",
-  "appendFile",
-  "symlink",
-  "link",
-  "unlink",
-  "rename",
-  "rm",
-  "rmdir",
-  "copyFile",
-  "cp",
-  "truncate",
-  "chmod",
-  "lchmod",
-  "chown",
-  "lchown",
-];
-const OPEN = ["open", "openSync"];
-
-export const FORBIDDEN: Readonly<Record<Builtin, readonly string[]>> = {
-  child_process: CHILD_PROCESS,
-  fs: [
-    ...FILE_CHANGES.flatMap((f) => [f, `${f}Sync`]),
-    "ftruncate",
-    "ftruncateSync",
-    "fchmod",
-    "fchmodSync",
-    "fchown",
-    "fchownSync",
-    "createWriteStream",
-    ...OPEN,
-  ],
-  "fs/promises": [...FILE_CHANGES, "open"],
-  process: ["kill"],
-  global: [],
-};
-
-type Builtin = "child_process" | "fs" | "fs/promises" | "process" | "global";
-const BUILTINS = new Set<string>(["child_process", "fs", "fs/promises", "process"]);
-const READ_ONLY_FLAGS = new Set(["r", "rs", "sr"]);
 const EXTENSIONS = [".ts", ".tsx", ".mts", ".mjs", ".js", ".cjs"];
 
 export type Violation = { file: string; line: number; call: string; via: string };
@@ -87,21 +44,6 @@ export type ModuleImport = { file: string; line: number; specifier: string; reso
 export type ScanResult = { violations: Violation[]; imports: ModuleImport[] };
 
 type Value = { kind: "fn"; call: string; via: string } | { kind: "ns"; builtin: Builtin; via: string } | { kind: "module"; file: string; via: string };
-
-type Binding =
-  | { kind: "import"; spec: string; name: string; via: string } // name "*": the module itself
-  | { kind: "expr"; expr: ts.Expression; path: string[] }; // `const { a: { b } } = expr` → path [a, b]
-
-type ExportEntry = { kind: "from"; spec: string; name: string } | { kind: "local"; name: string } | { kind: "expr"; expr: ts.Expression };
-
-type Module = {
-  file: string;
-  sf: ts.SourceFile;
-  bindings: Map<string, Binding[]>;
-  exports: Map<string, { entry: ExportEntry; node: ts.Node }>;
-  stars: { spec: string; node: ts.Node }[];
-  imports: { spec: string; node: ts.Node }[];
-};
 
 /**
  * All uses of runtime-changing Node APIs in `files` (paths relative to the repository root, "/"-separated;
@@ -133,7 +75,7 @@ export function scanRuntimeWrites(files: readonly SourceFile[]): ScanResult {
 
   const moduleOf = (file: string): Module => {
     let m = modules.get(file);
-    if (!m) modules.set(file, (m = parse(file, sources.get(file)!)));
+    if (!m) modules.set(file, (m = parseModule(file, sources.get(file)!)));
     return m;
   };
 
@@ -285,123 +227,6 @@ export function scanRuntimeWrites(files: readonly SourceFile[]): ScanResult {
   return { violations, imports };
 }
 
-function parse(file: string, source: string): Module {
-  const kind = file.endsWith(".tsx") ? ts.ScriptKind.TSX : /\.[cm]?js$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
-  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, kind);
-  const m: Module = { file, sf, bindings: new Map(), exports: new Map(), stars: [], imports: [] };
-  const bind = (name: string, b: Binding): void => void m.bindings.set(name, [...(m.bindings.get(name) ?? []), b]);
-  const bindPattern = (name: ts.BindingName, expr: ts.Expression, path: string[]): void => {
-    if (ts.isIdentifier(name)) return bind(name.text, { kind: "expr", expr, path });
-    if (!ts.isObjectBindingPattern(name)) return; // array patterns hold nothing from a module
-    for (const el of name.elements) {
-      if (el.dotDotDotToken) continue;
-      const key = el.propertyName ?? el.name;
-      const prop = ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
-      if (prop !== undefined) bindPattern(el.name, expr, [...path, prop]);
-    }
-  };
-  const exported = (name: string, entry: ExportEntry, node: ts.Node): void => void m.exports.set(name, { entry, node });
-  const isExported = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((mod) => mod.kind === ts.SyntaxKind.ExportKeyword);
-
-  const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) && ts.isStringLiteralLike(node.moduleSpecifier)) {
-      const spec = node.moduleSpecifier.text;
-      m.imports.push({ spec, node });
-      const clause = node.importClause;
-      if (clause && !clause.isTypeOnly) {
-        if (clause.name) bind(clause.name.text, { kind: "import", spec, name: "default", via: `default import of "${spec}"` });
-        const named = clause.namedBindings;
-        if (named && ts.isNamespaceImport(named)) bind(named.name.text, { kind: "import", spec, name: "*", via: `namespace import of "${spec}"` });
-        if (named && ts.isNamedImports(named)) {
-          for (const el of named.elements) {
-            if (el.isTypeOnly) continue;
-            const imported = el.propertyName?.text ?? el.name.text;
-            const via = imported === el.name.text ? `import from "${spec}"` : `import { ${imported} as ${el.name.text} } from "${spec}"`;
-            bind(el.name.text, { kind: "import", spec, name: imported, via });
-          }
-        }
-      }
-      return;
-    }
-    if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteralLike(node.moduleReference.expression)) {
-      const spec = node.moduleReference.expression.text;
-      m.imports.push({ spec, node });
-      bind(node.name.text, { kind: "import", spec, name: "*", via: `import = require("${spec}")` });
-      if (isExported(node)) exported(node.name.text, { kind: "local", name: node.name.text }, node);
-      return;
-    }
-    if (ts.isExportDeclaration(node) && !node.isTypeOnly) {
-      const spec = node.moduleSpecifier && ts.isStringLiteralLike(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
-      if (spec) m.imports.push({ spec, node });
-      const clause = node.exportClause;
-      if (!clause && spec) m.stars.push({ spec, node });
-      else if (clause && ts.isNamespaceExport(clause) && spec) exported(clause.name.text, { kind: "from", spec, name: "*" }, node);
-      else if (clause && ts.isNamedExports(clause)) {
-        for (const el of clause.elements) {
-          if (el.isTypeOnly) continue;
-          const local = el.propertyName?.text ?? el.name.text;
-          exported(el.name.text, spec ? { kind: "from", spec, name: local } : { kind: "local", name: local }, el);
-        }
-      }
-      return;
-    }
-    if (ts.isExportAssignment(node)) exported("default", { kind: "expr", expr: node.expression }, node);
-    if (ts.isVariableStatement(node) && isExported(node)) {
-      for (const decl of node.declarationList.declarations) for (const name of boundNames(decl.name)) exported(name, { kind: "local", name }, decl);
-    }
-    if (ts.isVariableDeclaration(node) && node.initializer) bindPattern(node.name, node.initializer, []);
-    if (ts.isCallExpression(node)) {
-      const spec = moduleCall(node);
-      if (spec) m.imports.push({ spec: spec.spec, node });
-      // import("m").then((ns) => …) / .then(({ x }) => …): the callback's first parameter is the module.
-      const callee = node.expression;
-      const fn = node.arguments[0];
-      if (
-        ts.isPropertyAccessExpression(callee) &&
-        callee.name.text === "then" &&
-        fn &&
-        (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) &&
-        fn.parameters[0]
-      ) {
-        const source = unwrap(callee.expression);
-        if (moduleCall(source)) bindPattern(fn.parameters[0].name, source, []);
-      }
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return m;
-}
-
-function boundNames(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text];
-  return name.elements.flatMap((el) => (ts.isOmittedExpression(el) ? [] : boundNames(el.name)));
-}
-
-function unwrap(node: ts.Expression): ts.Expression {
-  let e = node;
-  while (
-    ts.isParenthesizedExpression(e) ||
-    ts.isAwaitExpression(e) ||
-    ts.isNonNullExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isTypeAssertionExpression(e)
-  )
-    e = e.expression;
-  return e;
-}
-
-/** `require("m")` or `import("m")`: the specifier and how it was loaded. */
-function moduleCall(node: ts.Node): { spec: string; via: string } | undefined {
-  if (!ts.isCallExpression(node)) return undefined;
-  const arg = node.arguments[0];
-  if (!arg || !ts.isStringLiteralLike(arg)) return undefined;
-  if (node.expression.kind === ts.SyntaxKind.ImportKeyword) return { spec: arg.text, via: "dynamic import" };
-  if (ts.isIdentifier(node.expression) && node.expression.text === "require") return { spec: arg.text, via: "require" };
-  return undefined;
-}
-
 /** An identifier used as a value (not a declaration's name, a property name or a label). */
 function isReference(id: ts.Identifier): boolean {
   const parent = id.parent as ts.Node & { name?: ts.Node; propertyName?: ts.Node; label?: ts.Node };
@@ -421,22 +246,4 @@ function isBindingInitializer(node: ts.Node): boolean {
   )
     n = n.parent;
   return ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name);
-}
-
-/** A call that cannot change anything: `process.kill(pid, 0)` (a probe), `open` with read-only flags. */
-function isHarmlessCall(node: ts.Node, call: string): boolean {
-  let callee = node;
-  while (ts.isParenthesizedExpression(callee.parent)) callee = callee.parent;
-  const parent = callee.parent;
-  if (!ts.isCallExpression(parent) || parent.expression !== callee) return false;
-  if (call === "process.kill") {
-    const signal = parent.arguments[1];
-    return signal !== undefined && ts.isNumericLiteral(signal) && signal.text === "0";
-  }
-  if (call === "fs.open" || call === "fs.openSync" || call === "fs/promises.open") {
-    const flags = parent.arguments[1];
-    if (flags === undefined || ts.isArrowFunction(flags) || ts.isFunctionExpression(flags)) return true; // open(path, callback)
-    return (ts.isStringLiteralLike(flags) && READ_ONLY_FLAGS.has(flags.text)) || (ts.isNumericLiteral(flags) && flags.text === "0");
-  }
-  return false;
 }

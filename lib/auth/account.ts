@@ -5,7 +5,7 @@ import { fieldErrors } from "../security/spec/field-errors";
 import { auth } from "./auth";
 import { ZChangePasswordInput } from "./credentials-schema";
 import { clientIp, userAgent } from "./client-info";
-import { recordAuthEvent } from "./events";
+import { recordAuthEvent } from "./auth-events";
 import { attemptKeys, describeLock, oneAtATime, throttleState, trustedDeviceId } from "./lockout";
 import type { AdminSession } from "./guard";
 import { plural } from "../plural";

@@ -8,7 +8,7 @@ import { log } from "../log";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN } from "./credentials-schema";
 import { hashPassword, verifyPassword } from "./password-hash";
 import { authSecret } from "./secret";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 import { processSlot } from "../process-registry";
 
 /** Seconds between two refreshes of a session's sliding expiry (the library's `updateAge`). */

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { RateLimitedError, ValidationError } from "../errors";
 import { clientIp, userAgent } from "./client-info";
-import { recordAuthEvent } from "./events";
+import { recordAuthEvent } from "./auth-events";
 import type { AdminSession } from "./guard";
 import { attemptKeys, describeLock, oneAtATime, throttleState, trustedDeviceId } from "./lockout";
 import { verifyPassword } from "./password-hash";

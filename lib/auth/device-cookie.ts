@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { authSecret } from "./secret";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 
 // Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"): a browser that
 // signed in to an account successfully gets a long-lived cookie naming that account and a random

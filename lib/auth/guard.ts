@@ -3,7 +3,7 @@ import { DomainError } from "../errors";
 import { log } from "../log";
 import { auth } from "./auth";
 import { fastSessionLookup } from "./session-fast-path";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 
 export interface AdminSession {
   user: { id: string; username: string; mustChangePassword: boolean };

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import { readDeviceCookie } from "./device-cookie";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 import { singleton } from "../process-registry";
 
 /**

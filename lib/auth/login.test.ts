@@ -16,7 +16,7 @@ import { auth } from "./auth";
 import { getAdminSession } from "./guard";
 import { throttleState } from "./lockout";
 import { INVALID_CREDENTIALS, login } from "./login";
-import { createFirstAdmin } from "./setup";
+import { createFirstAdmin } from "./first-admin";
 import { seedSetupToken } from "../../test/support/setup-token";
 
 // Sign-in as an admin meets it: lockout per (account, address) and per IP (5 failures, then 429 with a

@@ -4,7 +4,7 @@ import { ZLoginInput, safeNextPath } from "./credentials-schema";
 import { auth } from "./auth";
 import { clientIp, userAgent } from "./client-info";
 import { newDeviceId, deviceSetCookie } from "./device-cookie";
-import { recordAuthEvent } from "./events";
+import { recordAuthEvent } from "./auth-events";
 import { attemptKeys, describeLock, normalizeUsername, oneAtATime, throttleState, trustedDeviceId } from "./lockout";
 import { upgradePasswordHashOnSignIn } from "./password-hash";
 

@@ -7,7 +7,7 @@ import { orDegraded, schemaGate, type GateResult } from "../migrations/gate";
 import { healthBody, type HealthBody } from "../migrations/health";
 import type { Remedy } from "../migrations/report";
 import { getAdminSession, type AdminSession } from "./guard";
-import { adminExists } from "./setup";
+import { adminExists } from "./first-admin";
 
 export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degraded"; health: HealthBody; remedies: Remedy[] };
 

@@ -16,7 +16,7 @@ import {
   verifyPassword,
 } from "./password-hash";
 import { resetPassword } from "./reset-password";
-import { createFirstAdmin } from "./setup";
+import { createFirstAdmin } from "./first-admin";
 
 // Password hashing at OWASP's scrypt parameters (ADR 009), at the real cost (N=2^17, r=8, p=1): what is
 // stored, that rows from before still sign in and are upgraded, that a tampered row cannot make the

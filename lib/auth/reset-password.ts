@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../db";
 import { ValidationError } from "../errors";
 import { ZNewPassword, ZUsername } from "./credentials-schema";
-import { recordAuthEvent } from "./events";
+import { recordAuthEvent } from "./auth-events";
 import { plural } from "../plural";
 import { hashPassword } from "./password-hash";
 

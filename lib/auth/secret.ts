@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { env } from "../env";
 import { log } from "../log";
 import { ensureDirectory } from "../private-files";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 
 /**
  * The key that signs session cookies. WARDEN_AUTH_SECRET wins (set it when several replicas share a

@@ -2,7 +2,7 @@ import { constantTimeEqual, makeSignature } from "better-auth/crypto";
 import type { Db } from "../db";
 import { sessionCookieName, sessionUpdateAgeSeconds } from "./auth";
 import { authSecret } from "./secret";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 
 // The read-only fast path of the session check (target: < 2 ms p50, bench:auth). The library's getSession costs
 // ~2.5 ms on PostgreSQL here: its endpoint pipeline, then two reads (session, then user). Most checks

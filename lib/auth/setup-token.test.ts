@@ -5,7 +5,7 @@ import { cleanupTempDirs, tempDir } from "../../test/support/databases";
 import { authFixture, authEvents } from "../../test/support/auth";
 import { resetEnvCache } from "../env";
 import { log } from "../log";
-import { createAdminFromCli, createFirstAdmin } from "./setup";
+import { createAdminFromCli, createFirstAdmin } from "./first-admin";
 import { ensureSetupToken, hashSetupToken, setupTokenValid } from "./setup-token";
 
 // The first-run setup token: made once per database, kept in <data>/setup-token (0600) and hashed in

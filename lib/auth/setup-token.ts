@@ -8,7 +8,7 @@ import { env } from "../env";
 import { DomainError } from "../errors";
 import { log } from "../log";
 import { ensureDirectory, writePrivateFile } from "../private-files";
-import { authSettings } from "./settings";
+import { authSettings } from "./auth-settings";
 
 // The first-run setup token (as Jenkins' initial admin password): while no admin exists, /setup
 // needs it, so whoever reaches a fresh panel's port first does not become its admin. It is made once

@@ -4,16 +4,16 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db";
 import { changeAndApply } from "../engine/changes";
 import { instancePaths } from "../engine/crowdsec/settings";
-import { createEngine, type Engine } from "../engine/registry";
+import { createEngine, type Engine } from "../engine/engine";
 import { listScenarioIntents, setScenarioIntent } from "../security/scenario-intent";
 import { readIntent } from "../security/intent-store";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { agentFixture, cleanupAllFixtures, waitFor, type AgentFixture } from "../../test/support/crowdsec";
 import { applyAll } from "../engine/apply-all";
-import { reconcile } from "../reconcile/reconcile";
+import { reconcile } from "../reconcile/reconciler";
 import { DriftDetector } from "./detector";
-import type { DriftSettings } from "./settings";
-import type { Surface } from "./types";
+import type { DriftSettings } from "./drift-settings";
+import type { Surface } from "./drift-report";
 
 // Drift detection against a REAL CrowdSec instance and agent (issue 6 "Tests that must exist"):
 // the detector reads the runtime's files and the agent, never the clicks.

@@ -2,13 +2,13 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
 import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
-import { createEngine, type Engine } from "../engine/registry";
+import { createEngine, type Engine } from "../engine/engine";
 import { log } from "../log";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
-import { reconcile } from "../reconcile/reconcile";
+import { reconcile } from "../reconcile/reconciler";
 import { DriftDetector } from "./detector";
-import type { DriftSettings } from "./settings";
+import type { DriftSettings } from "./drift-settings";
 
 // The detector's own behaviour over a real SQLite file, without an agent (FakeCrowdsecDriver, a named
 // fake, stands for the engine): a fresh install is in sync, a degraded schema pauses it loudly, events

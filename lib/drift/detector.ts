@@ -1,17 +1,16 @@
-import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
-import path from "node:path";
 import type { Db } from "../db";
-import type { DriftSnapshot as DriftSnapshotRow } from "../generated/sqlite/client";
-import type { Engine } from "../engine/registry";
-import type { RuntimeDriver, RuntimeSurface } from "../engine/types";
+import type { Engine } from "../engine/engine";
+import type { RuntimeDriver, RuntimeSurface } from "../engine/drivers";
 import { log } from "../log";
 import { checkStoreConsistency } from "../security/consistency";
 import { intentEvents } from "../security/intent-events";
 import type { SecurityIntent } from "../security/intent";
+import type { DriftSettings } from "./drift-settings";
+import { RuntimeWatches } from "./runtime-watches";
+import { buildReport, loadSnapshots, persistSnapshots, unknownSnapshot } from "./snapshots";
+import { compareStore } from "./surfaces/store-surface";
+import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./drift-report";
 import { readIntent } from "../security/intent-store";
-import type { DriftSettings } from "./settings";
-import { compareStore } from "./surfaces/store";
-import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
 
 // The drift detector (ADR 007): it reads the runtime — never trusts a click — and keeps
 // one snapshot per surface, in memory and in `drift_snapshots`. It only reads (docs/architecture.md): each
@@ -45,7 +44,7 @@ export class DriftDetector {
   private running: Promise<void> | null = null;
   private waiters: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
-  private watchers = new Map<string, { watcher: FSWatcher; watched: string; ino: number | null }>();
+  private watches = new RuntimeWatches();
   private unsubscribers: (() => void)[] = [];
   private paused = false;
   private stopped = false;
@@ -81,8 +80,7 @@ export class DriftDetector {
     if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const u of this.unsubscribers) u();
     this.unsubscribers = [];
-    for (const w of this.watchers.values()) w.watcher.close();
-    this.watchers.clear();
+    this.watches.close();
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -186,7 +184,7 @@ export class DriftDetector {
     // Persist what changed at once; unchanged verdicts only refresh their checkedAt in the table every
     // PERSIST_UNCHANGED_MS (a commit costs an fsync; readers of the table only need a recent checkedAt).
     const refresh = Date.now() - this.persistedAt > PERSIST_UNCHANGED_MS;
-    await this.persist(refresh ? results.map(([s]) => this.snapshots.get(s)!) : changed);
+    await persistSnapshots(this.deps.db, refresh ? results.map(([s]) => this.snapshots.get(s)!) : changed);
     if (refresh) this.persistedAt = Date.now();
     this.ensureWatchers();
   }
@@ -250,139 +248,19 @@ export class DriftDetector {
   private async load(): Promise<void> {
     if (this.loaded) return;
     this.loaded = true;
-    try {
-      const rows = await this.deps.db.driftSnapshot.findMany();
-      for (const r of rows) {
-        if (!(SURFACES as readonly string[]).includes(r.surface)) continue;
-        this.snapshots.set(r.surface as Surface, snapshotFromRow(r));
-      }
-    } catch (error) {
-      log.warn(
-        { event: "drift_load_failed", source: "lib/drift", reason: (error as Error).message },
-        "could not read the persisted drift snapshots; starting empty",
-      );
-    }
+    await loadSnapshots(this.deps.db, this.snapshots);
   }
 
-  private async persist(snapshots: SurfaceSnapshot[]): Promise<void> {
-    if (!snapshots.length) return;
-    try {
-      await this.deps.db.$transaction(
-        snapshots.map((s) => {
-          const data = {
-            status: s.verdict,
-            expected: s.expected ? JSON.stringify(s.expected) : null,
-            actual: s.actual ? JSON.stringify(s.actual) : null,
-            differences: JSON.stringify(s.differences),
-            reason: s.reason,
-            since: s.since ? new Date(s.since) : null,
-            checkedAt: new Date(s.checkedAt),
-          };
-          return this.deps.db.driftSnapshot.upsert({ where: { surface: s.surface }, create: { surface: s.surface, ...data }, update: data });
-        }),
-      );
-    } catch (error) {
-      log.warn({ event: "drift_persist_failed", source: "lib/drift", reason: (error as Error).message }, "could not persist drift snapshots (kept in memory)");
-    }
-  }
-
-  // ---- file watches -------------------------------------------------------------------------
-  // fs.watch on a directory sees entries created, removed or renamed in it. A watched directory can
-  // itself be removed or replaced (the runtime dir deleted, a config tool swapping dirs): after every
-  // check each watch is re-armed if its directory's inode changed, and a missing directory is
-  // watched through its nearest existing parent, so its re-creation triggers a check too.
-
+  /** Watches the paths each runtime driver names (runtime-watches.ts); a change asks for a check of its surface. */
   private ensureWatchers(): void {
     if (!this.deps.settings.watch || this.stopped) return;
     const targets: [string, readonly Surface[]][] = this.deps.engine.runtimes.flatMap((d) =>
       (d.watchPaths?.() ?? []).map((p): [string, readonly Surface[]] => [p, [d.surface]]),
     );
-    for (const [target, surfaces] of targets) {
-      const watched = nearestExisting(target);
-      const ino = inode(watched);
-      const current = this.watchers.get(target);
-      if (current && current.watched === watched && current.ino === ino) continue;
-      current?.watcher.close();
-      if (!watched) {
-        this.watchers.delete(target);
-        continue;
-      }
-      try {
-        const watcher = watch(watched, { persistent: false }, () => void this.request(surfaces));
-        watcher.on("error", () => {
-          watcher.close();
-          this.watchers.delete(target);
-          void this.request(surfaces);
-        });
-        this.watchers.set(target, { watcher, watched, ino });
-      } catch (error) {
-        log.warn(
-          { event: "drift_watch_failed", source: "lib/drift", dir: watched, reason: (error as Error).message },
-          "cannot watch a runtime directory; the ticker still checks it",
-        );
-      }
-    }
-  }
-}
-
-function nearestExisting(dir: string): string {
-  let d = dir;
-  while (!existsSync(d)) {
-    const parent = path.dirname(d);
-    if (parent === d) return d;
-    d = parent;
-  }
-  return d;
-}
-
-function inode(p: string): number | null {
-  try {
-    return statSync(p).ino;
-  } catch {
-    return null;
+    this.watches.ensure(targets, (surfaces) => void this.request(surfaces));
   }
 }
 
 function cannotVerify(reason: string): Partial {
   return { verdict: "cannot_verify", differences: [], expected: null, actual: null, reason };
-}
-
-/** A `drift_snapshots` row as the snapshot it persisted. */
-export function snapshotFromRow(r: DriftSnapshotRow): SurfaceSnapshot {
-  return {
-    surface: r.surface as Surface,
-    verdict: r.status as SurfaceSnapshot["verdict"],
-    differences: JSON.parse(r.differences) as SurfaceSnapshot["differences"],
-    expected: r.expected ? (JSON.parse(r.expected) as Record<string, unknown>) : null,
-    actual: r.actual ? (JSON.parse(r.actual) as Record<string, unknown>) : null,
-    reason: r.reason,
-    since: r.since?.toISOString() ?? null,
-    checkedAt: r.checkedAt.toISOString(),
-  };
-}
-
-function unknownSnapshot(surface: Surface): SurfaceSnapshot {
-  return {
-    surface,
-    verdict: "cannot_verify",
-    differences: [],
-    expected: null,
-    actual: null,
-    reason: "not checked yet",
-    since: null,
-    checkedAt: new Date(0).toISOString(),
-  };
-}
-
-export function buildReport(snapshots: SurfaceSnapshot[], now = Date.now()): DriftReport {
-  const surfaces = Object.fromEntries(snapshots.map((s) => [s.surface, s])) as Record<Surface, SurfaceSnapshot>;
-  const checked = snapshots.map((s) => Date.parse(s.checkedAt)).filter((t) => t > 0);
-  const checkedAt = checked.length ? new Date(Math.min(...checked)).toISOString() : null;
-  return {
-    surfaces,
-    drift: snapshots.some((s) => s.verdict === "drift"),
-    cannotVerify: snapshots.some((s) => s.verdict === "cannot_verify"),
-    checkedAt,
-    ageMs: checkedAt ? Math.max(0, now - Date.parse(checkedAt)) : null,
-  };
 }

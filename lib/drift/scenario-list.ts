@@ -5,8 +5,9 @@ import { DomainError, MalformedRequestError } from "../errors";
 import { listScenarioIntents } from "../security/scenario-intent";
 import { readIntent } from "../security/intent-store";
 import { ensureScenarioAdoption } from "../engine/crowdsec/adoption";
-import { scenarioDirs } from "../engine/crowdsec/scenarios";
-import { readHubScenarios, readRuntimeScenarios } from "../engine/crowdsec/scenario-files";
+import { scenarioDirs } from "../engine/crowdsec/scenario-links";
+import { readHubScenarios } from "../engine/crowdsec/hub-index";
+import { readRuntimeScenarios } from "../engine/crowdsec/scenario-files";
 
 // The Scenarios tab: every scenario available to the runtime (its hub, plus local items enabled on
 // disk, plus any name with an intent row), with the panel's intent beside the runtime's state.

@@ -1,9 +1,9 @@
 import type { Db } from "../db";
 import { log } from "../log";
 import type { ProtectionIntent, SecurityIntent } from "../security/intent";
+import type { ApplyResult, ProtectionDriver } from "./drivers";
 import type { Protection } from "../security/spec/protections";
 import { readIntent } from "../security/intent-store";
-import type { ApplyResult, ProtectionDriver } from "./types";
 
 // One applier per protection (ADR 005): it drives the runtime to
 // the *latest* committed intent. Requests that arrive while an apply runs are coalesced: when the

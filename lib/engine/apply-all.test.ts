@@ -6,7 +6,7 @@ import { listScenarioIntents, scenarioIntentMap, setScenarioIntent } from "../se
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { applyAll } from "./apply-all";
 import { crowdsecSettingsFrom, instancePaths, type CrowdsecRuntimeSettings } from "./crowdsec/settings";
-import { createEngine, type Engine } from "./registry";
+import { createEngine, type Engine } from "./engine";
 
 // Apply to runtime over a hand-built instance layout (hub files, links, local files; CrowdSec's
 // intent is off and no agent runs, so nothing is started or reloaded): what the engine's drivers

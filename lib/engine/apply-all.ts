@@ -4,12 +4,12 @@ import type { Db } from "../db";
 import { DomainError } from "../errors";
 import { log } from "../log";
 import type { SecurityIntent } from "../security/intent";
+import type { ReloadResult } from "./crowdsec/agent-signals";
+import type { ScenariosReport } from "./crowdsec/scenario-links";
+import type { Engine } from "./engine";
+import type { ApplyResult, RuntimeDriver } from "./drivers";
 import { PROTECTIONS, type Protection } from "../security/spec/protections";
 import { readIntent, type ChangeContext } from "../security/intent-store";
-import type { ReloadResult } from "./crowdsec/agent";
-import type { ScenariosReport } from "./crowdsec/scenarios";
-import type { Engine } from "./registry";
-import type { ApplyResult, RuntimeDriver } from "./types";
 import type { TuningFileReport } from "./waf/driver";
 
 // "Apply to runtime" (the drift banner's button, `npm run cli -- apply`): the engine drives every

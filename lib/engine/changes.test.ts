@@ -6,7 +6,7 @@ import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { changeAndApply, RuntimeFailedError } from "./changes";
-import { createEngine, observeAll, type Engine } from "./registry";
+import { createEngine, observeAll, type Engine } from "./engine";
 import { DEFAULT_CROWDSEC_SETTINGS } from "./crowdsec/settings";
 
 // The click, end to end, over a real SQLite file: commit → apply → runtime result on the audit row →

@@ -7,8 +7,8 @@ import { PROTECTION_LABELS } from "../security/spec/labels";
 import { rollbackIntent } from "../security/intent-rollback";
 import { toggleProtection, updateProtection, type ChangeContext, type ChangeResult } from "../security/intent-store";
 import type { ApplyOutcome } from "./applier";
-import type { Engine } from "./registry";
-import type { ApplyResult } from "./types";
+import type { Engine } from "./engine";
+import type { ApplyResult } from "./drivers";
 
 // A click, end to end: validate → preflight the runtime → commit intent, mirror and audit in one
 // transaction → drive the runtime to the latest intent → append what the runtime did as a result row

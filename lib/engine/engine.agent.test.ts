@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
 import { log } from "../log";
-import { reconcile } from "../reconcile/reconcile";
+import { reconcile } from "../reconcile/reconciler";
 import { readIntent, toggleProtection } from "../security/intent-store";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { agentFixture, cleanupAllFixtures, holdPort, PROJECT_ROOT, waitFor, type AgentFixture } from "../../test/support/crowdsec";
@@ -11,7 +11,7 @@ import { applyAll } from "./apply-all";
 import { changeAndApply, RuntimeFailedError } from "./changes";
 import { cmdline } from "./crowdsec/proc";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
-import { createEngine, observeAll, type Engine } from "./registry";
+import { createEngine, observeAll, type Engine } from "./engine";
 
 // The click and the boot, end to end with a REAL crowdsec agent (each test its own instance in a
 // temp dir on free ports) and a real SQLite file: what an admin relies on in issue 5.

@@ -3,7 +3,7 @@ import { log } from "../log";
 import { readIntent } from "../security/intent-store";
 import type { Applier } from "./applier";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
-import type { ProtectionDriver, RuntimeEvent, RuntimeObservation } from "./types";
+import type { ProtectionDriver, RuntimeEvent, RuntimeObservation } from "./drivers";
 import { plural } from "../plural";
 
 // Self-heal (ADR 006): when the agent dies while the intent says on,

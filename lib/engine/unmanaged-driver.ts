@@ -1,6 +1,6 @@
 import type { SecurityIntent } from "../security/intent";
+import type { ApplyResult, ProtectionDriver, RuntimeObservation } from "./drivers";
 import type { Protection } from "../security/spec/protections";
-import type { ApplyResult, ProtectionDriver, RuntimeObservation } from "./types";
 
 // Until a protection has a real driver, the panel says so instead of pretending: the runtime row
 // reads "not managed by Warden yet" and nothing is ever reported as running or enforced.

@@ -13,7 +13,7 @@ import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
 import { sessionsUsable } from "./health";
-import { MigrationError } from "./migrate";
+import { MigrationError } from "./migrator";
 import { healthBody } from "./health";
 import { buildMigrationReport } from "./report";
 import { resolveMigration } from "./resolve";

@@ -1,7 +1,7 @@
 import { providerOf, redactUrl } from "../db-url";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
-import { applyMigrations, type MigrateEvents, type MigrateResult } from "./migrate";
+import { applyMigrations, type MigrateEvents, type MigrateResult } from "./migrator";
 
 /** Opens the database at `url`, applies its provider's pending migrations, closes. Throws on failure. */
 export async function migrateDatabase(url: string, events: MigrateEvents = {}, dir?: string): Promise<MigrateResult> {

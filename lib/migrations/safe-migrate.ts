@@ -1,14 +1,14 @@
 import { advisoryLockSql } from "../advisory-locks";
 import { providerOf, redactUrl } from "../db-url";
 import { log } from "../log";
-import { takeBackup } from "./backup/backup";
-import type { BackupEntry } from "./backup/store";
+import { takeBackup } from "./backup/take-backup";
+import type { BackupEntry } from "./backup/catalog";
 import { openRawConnection } from "./connection";
 import { describeDatabaseError } from "./db-errors";
 import { migrationsDir, readMigrationFolder } from "./folder";
 import { readHistory } from "./history";
 import { readLiveColumns } from "./live-schema";
-import { applyMigrations, MigrationError, type MigrateEvents, type MigrateResult } from "./migrate";
+import { applyMigrations, MigrationError, type MigrateEvents, type MigrateResult } from "./migrator";
 
 // Every way Warden applies migrations (the CLI, boot with WARDEN_MIGRATE_ON_BOOT, Apply on the
 // health page) goes through here: under the migration lock, a backup first, then the migrator.

@@ -1,11 +1,11 @@
 import { db } from "../db";
-import { runningDetector, startDriftDetector, stopDriftDetector } from "../drift/registry";
-import { engine } from "../engine/registry";
+import { runningDetector, startDriftDetector, stopDriftDetector } from "../drift/running-detector";
+import { engine } from "../engine/engine";
 import { env } from "../env";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
 import { electLeader, type Leadership } from "./leader";
-import { reconcile } from "./reconcile";
+import { reconcile } from "./reconciler";
 import { singleton } from "../process-registry";
 
 // Boot never waits for the runtime (ADR 005): the server serves while this runs in the background;

@@ -6,10 +6,10 @@ import { authSlot } from "../../lib/auth/auth";
 import type { Provider } from "../../lib/db-url";
 import { resetEnvCache } from "../../lib/env";
 import { resetFastPathForTests } from "../../lib/auth/session-fast-path";
-import { resetAuthSettingsForTests } from "../../lib/auth/settings";
-import { recordAuthEvent } from "../../lib/auth/events";
+import { resetAuthSettingsForTests } from "../../lib/auth/auth-settings";
+import { recordAuthEvent } from "../../lib/auth/auth-events";
 import { hashPassword } from "../../lib/auth/password-hash";
-import { placeholderEmail } from "../../lib/auth/setup";
+import { placeholderEmail } from "../../lib/auth/first-admin";
 import { freshPostgres, freshSqliteUrl, tempDir } from "./databases";
 
 // Authentication tests run lib/auth against real databases. lib/auth's better-auth instance and

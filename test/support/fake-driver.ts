@@ -1,6 +1,6 @@
 import { DomainError } from "../../lib/errors";
 import type { SecurityIntent } from "../../lib/security/intent";
-import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../../lib/engine/types";
+import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../../lib/engine/drivers";
 
 /**
  * FAKE runtime (named as such): a CrowdSec-shaped driver whose process is a boolean. It exists for

@@ -12,7 +12,7 @@
 //   {"racer":"error","key":"…","message":"…"}      anything else (the test fails on it)
 import { createInterface } from "node:readline";
 import { createDb } from "../../lib/db";
-import { createFirstAdmin, SetupClosedError } from "../../lib/auth/setup";
+import { createFirstAdmin, SetupClosedError } from "../../lib/auth/first-admin";
 import { TEST_SETUP_TOKEN } from "./setup-token";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as { urls?: Record<string, string>; username?: string };

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { providerOf } from "../../lib/db-url";
 import { openRawConnection } from "../../lib/migrations/connection";
 import { migrationsDir, readMigrationFolder, type MigrationFile } from "../../lib/migrations/folder";
-import { applyMigrations } from "../../lib/migrations/migrate";
+import { applyMigrations } from "../../lib/migrations/migrator";
 import { insertSeed, type Seed } from "./seed";
 
 // Builds the database of an earlier release: the migrations up to a step, each followed by its seed

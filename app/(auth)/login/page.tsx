@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/auth/login-form";
 import { safeNextPath } from "@/lib/auth/credentials-schema";
 import { currentAdmin } from "@/lib/auth/page-guard";
-import { adminExists } from "@/lib/auth/setup";
+import { adminExists } from "@/lib/auth/first-admin";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
 import { db } from "@/lib/db";
 import { schemaGate } from "@/lib/migrations/gate";

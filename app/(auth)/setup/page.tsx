@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { SetupForm } from "@/components/auth/setup-form";
 import { SetupNeedsToken } from "@/components/auth/setup-needs-token";
-import { adminExists } from "@/lib/auth/setup";
+import { adminExists } from "@/lib/auth/first-admin";
 import { ensureSetupToken, setupTokenValid } from "@/lib/auth/setup-token";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
 import { db } from "@/lib/db";

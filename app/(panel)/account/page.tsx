@@ -2,7 +2,7 @@ import { ChangePasswordForm } from "@/components/auth/change-password-form";
 import { SessionList } from "@/components/auth/session-list";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { listSessions } from "@/lib/auth/account";
-import { listAuthEvents } from "@/lib/auth/events";
+import { listAuthEvents } from "@/lib/auth/auth-events";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
 import { guardPage } from "@/lib/auth/page-guard";
 import { orDegraded } from "@/lib/migrations/gate";

@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
 import { MigrationsView } from "@/components/migrations/migrations-view";
 import { currentAdmin } from "@/lib/auth/page-guard";
-import { adminExists } from "@/lib/auth/setup";
+import { adminExists } from "@/lib/auth/first-admin";
 import { db } from "@/lib/db";
 import { schemaGate } from "@/lib/migrations/gate";
 import { healthBody, sessionsUsable } from "@/lib/migrations/health";

@@ -3,10 +3,10 @@ import { SecurityView } from "@/components/security/security-view";
 import { parseSecurityTab } from "@/components/security/security-tabs";
 import { guardPage } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";
-import { driftReport } from "@/lib/drift/registry";
+import { driftReport } from "@/lib/drift/running-detector";
 import { orDegraded } from "@/lib/migrations/gate";
 import { healthBody } from "@/lib/migrations/health";
-import { getSecurityStatus } from "@/lib/security/status";
+import { getSecurityStatus } from "@/lib/security/security-status";
 
 export const dynamic = "force-dynamic";
 

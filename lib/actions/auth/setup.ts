@@ -2,7 +2,7 @@
 
 import { auth } from "../../auth/auth";
 import { clientIp, userAgent } from "../../auth/client-info";
-import { createFirstAdmin } from "../../auth/setup";
+import { createFirstAdmin } from "../../auth/first-admin";
 import { db } from "../../db";
 import { log } from "../../log";
 import { runOpenAction, type ActionResult } from "../action";

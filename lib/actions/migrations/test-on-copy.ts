@@ -5,7 +5,7 @@ import { parseNoInput } from "../no-input";
 import { env } from "../../env";
 import { MigrationSafetyError } from "../../errors";
 import { dryRunMigrations, type DryRunReport } from "../../migrations/backup/dry-run";
-import { BackupError } from "../../migrations/backup/store";
+import { BackupError } from "../../migrations/backup/catalog";
 
 // "Test on a copy" on the health page: the pending migrations applied to a throwaway copy of the
 // database (the database itself is only read), reported per migration. Takes no input.

@@ -1,7 +1,7 @@
 "use server";
 
 import { db } from "../../db";
-import { runningDetector } from "../../drift/registry";
+import { runningDetector } from "../../drift/running-detector";
 import { repairMirror } from "../../security/mirror-repair";
 import { runAction, type ActionResult } from "../action";
 import { parseNoInput } from "../no-input";

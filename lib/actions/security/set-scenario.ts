@@ -2,7 +2,7 @@
 
 import { db } from "../../db";
 import { prepareScenarioSwitch } from "../../drift/scenario-list";
-import { engineCrowdsecSettings } from "../../engine/registry";
+import { engineCrowdsecSettings } from "../../engine/engine";
 import { parseScenarioInput, setScenarioIntent, type ScenarioIntentRow } from "../../security/scenario-intent";
 import { runAction, type ActionResult } from "../action";
 

@@ -2,7 +2,7 @@
 
 import { db } from "../../db";
 import { changeAndApply } from "../../engine/changes";
-import { engine } from "../../engine/registry";
+import { engine } from "../../engine/engine";
 import type { SecurityIntent } from "../../security/intent";
 import { runAction, type ActionResult } from "../action";
 

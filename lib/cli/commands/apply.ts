@@ -1,6 +1,6 @@
 import { db } from "../../db";
 import { applyAll } from "../../engine/apply-all";
-import { createEngine } from "../../engine/registry";
+import { createEngine } from "../../engine/engine";
 import { isDomainError } from "../../errors";
 import { schemaGate } from "../../migrations/gate";
 

@@ -1,7 +1,7 @@
 import { redactUrl } from "../../db-url";
 import { env } from "../../env";
-import { takeBackup } from "../../migrations/backup/backup";
-import { backupsDir, listBackups } from "../../migrations/backup/store";
+import { takeBackup } from "../../migrations/backup/take-backup";
+import { backupsDir, listBackups } from "../../migrations/backup/catalog";
 
 const USAGE = "usage: npm run cli -- backup [--json] | backup --list [--json]";
 

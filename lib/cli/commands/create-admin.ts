@@ -28,7 +28,7 @@ export async function createAdminCommand(args: string[]): Promise<number> {
     console.error("create-admin: no password on standard input; nothing was changed");
     return 1;
   }
-  const [{ db }, { createAdminFromCli }, { isDomainError }] = await Promise.all([import("../../db"), import("../../auth/setup"), import("../../errors")]);
+  const [{ db }, { createAdminFromCli }, { isDomainError }] = await Promise.all([import("../../db"), import("../../auth/first-admin"), import("../../errors")]);
   try {
     const result = await createAdminFromCli(db(), rest[0]!, password, { additional });
     console.log(`Admin "${result.username}" created${result.first ? " (the first admin: the setup link no longer works)" : ""}. Sign in at /login.`);

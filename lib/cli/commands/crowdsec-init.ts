@@ -1,6 +1,7 @@
 import { crowdsecSettings } from "../../engine/crowdsec/settings";
-import { findRunningAgent } from "../../engine/crowdsec/agent";
-import { ensureInstance, instanceExists, missingPackage, INSTALL_HINT } from "../../engine/crowdsec/instance";
+import { findRunningAgent } from "../../engine/crowdsec/pid-file";
+import { missingPackage, INSTALL_HINT } from "../../engine/crowdsec/installed-package";
+import { ensureInstance, instanceExists } from "../../engine/crowdsec/instance";
 
 /** `crowdsec:init`: create the managed CrowdSec instance now, offline, from the Debian package's files. */
 export async function crowdsecInitCommand(args: string[]): Promise<number> {

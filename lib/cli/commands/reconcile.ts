@@ -1,7 +1,7 @@
 import { db } from "../../db";
-import { createEngine } from "../../engine/registry";
+import { createEngine } from "../../engine/engine";
 import { schemaGate } from "../../migrations/gate";
-import { reconcile } from "../../reconcile/reconcile";
+import { reconcile } from "../../reconcile/reconciler";
 import { plural } from "../../plural";
 
 /**

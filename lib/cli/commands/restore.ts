@@ -1,6 +1,6 @@
 import { redactUrl } from "../../db-url";
 import { env } from "../../env";
-import { restoreBackup } from "../../migrations/backup/restore";
+import { restoreBackup } from "../../migrations/backup/restore-backup";
 
 const USAGE = "usage: npm run cli -- restore <backup file> | restore --latest   [--force]";
 

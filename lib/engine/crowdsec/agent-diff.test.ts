@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RuntimeState } from "../types";
+import type { RuntimeState } from "../drivers";
 import { compareEngine, type EngineObservation } from "./agent-diff";
 
 const local = { enabled: true, mode: "local" as const };

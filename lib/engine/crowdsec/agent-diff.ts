@@ -1,5 +1,5 @@
 // The `engine` drift surface: the CrowdSec intent (on/off, local/external) against what the
-// engine's driver observed (lib/engine/types.ts RuntimeObservation).
+// engine's driver observed (lib/engine/drivers.ts RuntimeObservation).
 //
 // Choice for `starting` / `stopping`: not drift (in_sync, with `actual.changing: true`). The
 // driver reports them only while a transition is under way, and both are bounded by the driver
@@ -11,8 +11,8 @@
 //
 // With the intent off, drift means a process is there: `running`, or `failed` with a pid (an
 // agent alive whose Local API does not answer). Nothing running is in sync, whatever the reason.
-import type { RuntimeObservation } from "../types";
-import type { SurfaceCheck } from "../../drift/types";
+import type { RuntimeObservation } from "../drivers";
+import type { SurfaceCheck } from "../../drift/drift-report";
 
 export interface EngineIntent {
   enabled: boolean;

@@ -1,8 +1,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { AgentStartError, findRunningAgent, pidFileState, pidFileStatus, probeLapi, readLogTail, startAgent, stopAgent, writePidFile } from "./agent";
-import { ensureInstance, NotInstalledError } from "./instance";
+import { readLogTail } from "./agent-log";
+import { stopAgent } from "./agent-signals";
+import { AgentStartError, startAgent } from "./agent-start";
+import { probeLapi } from "./lapi-probe";
+import { findRunningAgent, pidFileState, pidFileStatus, writePidFile } from "./pid-file";
+import { NotInstalledError } from "./installed-package";
+import { ensureInstance } from "./instance";
 import { isAlive } from "./proc";
 import { instancePaths } from "./settings";
 import { agentFixture, cleanupAllFixtures, holdPort, waitFor } from "../../../test/support/crowdsec";

@@ -1,28 +1,21 @@
 import { isDomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
-import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../types";
-import {
-  AgentStartError,
-  agentLoaded,
-  agentVersion,
-  findRunningAgent,
-  formatDuration,
-  knownAgentVersion,
-  pidFileStatus,
-  probeLapi,
-  readLogTail,
-  removePidFile,
-  startAgent,
-  stopAgent,
-  stopWasRequested,
-  writePidFile,
-  type StopHow,
-} from "./agent";
-import { ensureInstance, missingPackage, NotInstalledError, notInstalledSentence } from "./instance";
-import { withInstanceLock } from "./lock";
-import { isInstanceAgent, processStartedAt } from "./proc";
-import { crowdsecSettings, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
+import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../drivers";
+import { agentLoaded } from "./agent-loaded";
+import { observeAgent, type Failure, type Phase, type Target } from "./agent-observation";
+import { AgentTracker } from "./agent-tracker";
+import { readLogTail } from "./agent-log";
+import { stopAgent, stopWasRequested, type StopHow } from "./agent-signals";
+import { AgentStartError, startAgent } from "./agent-start";
+import { agentVersion } from "./agent-version";
+import { probeLapi } from "./lapi-probe";
+import { findRunningAgent, pidFileStatus, removePidFile, writePidFile } from "./pid-file";
+import { missingPackage, NotInstalledError, notInstalledSentence } from "./installed-package";
+import { ensureInstance } from "./instance";
+import { withInstanceLock } from "./instance-lock";
+import { isInstanceAgent } from "./proc";
+import { crowdsecSettings, type CrowdsecRuntimeSettings } from "./settings";
 
 // The CrowdSec driver (ADR 006): drives the managed agent to the latest intent and
 // reports what it observes.
@@ -33,23 +26,13 @@ import { crowdsecSettings, localLapiUrl, type CrowdsecRuntimeSettings } from "./
 //  mode local, disabled  → our agent is stopped if it runs (SIGTERM, then SIGKILL after the grace).
 //  mode external         → nothing is started or stopped; the configured LAPI's /health is probed.
 //
-// observe() never spawns and never changes anything: /proc reads, the pid file and one HTTP GET.
-// A live agent whose LAPI does not answer is reported as `failed` (with its pid): bouncers cannot
-// use it, so green would be a lie; while it is plausibly still loading it is `starting`.
-
-type Target = { enabled: boolean; mode: "local" | "external"; lapiUrl: string | null };
-
-interface Tracked {
-  pid: number;
-  /** spawned by this process: the child's exit event reports its death; else a pid probe does. */
-  spawned: boolean;
-  probe: NodeJS.Timeout | null;
-}
+// observe() never spawns and never changes anything (agent-observation.ts); which agent is watched,
+// and who hears of its exit, is agent-tracker.ts.
 
 export class CrowdsecDriver implements ProtectionDriver {
   readonly protection = "crowdsec" as const;
   readonly settings: CrowdsecRuntimeSettings;
-  private phase: { kind: "idle" } | { kind: "starting" | "stopping"; pid: number | null; since: number } = { kind: "idle" };
+  private phase: Phase = { kind: "idle" };
   /** Sets the in-memory phase; the returned function clears it only if nobody has set another since. */
   private enterPhase(kind: "starting" | "stopping", pid: number | null): () => void {
     const phase = { kind, pid, since: Date.now() };
@@ -59,74 +42,39 @@ export class CrowdsecDriver implements ProtectionDriver {
     };
   }
   private target: Target | null = null;
-  private lastFailure: { summary: string; logTail: string[]; at: string } | null = null;
-  private tracked: Tracked | null = null;
+  private lastFailure: Failure | null = null;
   /** Pids this driver is stopping: their exit is expected. */
   private stopping = new Set<number>();
-  private listeners = new Set<(event: RuntimeEvent) => void>();
-  private closed = false;
+  private readonly agent: AgentTracker;
 
   constructor(settings: CrowdsecRuntimeSettings = crowdsecSettings()) {
     this.settings = settings;
+    this.agent = new AgentTracker(settings, (pid) => this.onAgentExit(pid, null, null));
   }
 
   // ------------------------------------------------------------------------------------------
   // Events
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
+    const unsubscribe = this.agent.subscribe(listener);
     this.adoptIfRunning();
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return unsubscribe;
   }
 
   close(): void {
-    this.closed = true;
-    this.untrack();
-    this.listeners.clear();
-  }
-
-  private emit(event: RuntimeEvent): void {
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        log.error({ event: "crowdsec.driver.listener_threw", err: error }, "runtime event listener threw");
-      }
-    }
-  }
-
-  private track(pid: number, spawned: boolean): void {
-    if (this.closed) return;
-    if (this.tracked?.pid === pid) return;
-    this.untrack();
-    const tracked: Tracked = { pid, spawned, probe: null };
-    if (!spawned) {
-      tracked.probe = setInterval(() => {
-        if (!isInstanceAgent(pid, this.settings)) this.onAgentExit(pid, null, null);
-      }, this.settings.probeMs);
-      tracked.probe.unref?.();
-    }
-    this.tracked = tracked;
-  }
-
-  private untrack(): void {
-    if (this.tracked?.probe) clearInterval(this.tracked.probe);
-    this.tracked = null;
+    this.agent.close();
   }
 
   /** A live agent of this instance (e.g. left by a panel that restarted) is watched from now on. */
   private adoptIfRunning(): void {
-    if (this.closed || this.tracked) return;
+    if (this.agent.isClosed || this.agent.current) return;
     const running = findRunningAgent(this.settings);
-    if (running) this.track(running.pid, false);
+    if (running) this.agent.track(running.pid, false);
   }
 
   private onAgentExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.tracked?.pid !== pid) return;
-    this.untrack();
+    if (this.agent.current?.pid !== pid) return;
+    this.agent.untrack();
     const expected = this.stopping.has(pid) || stopWasRequested(this.settings, pid);
     if (!expected) {
       removePidFile(this.settings, pid);
@@ -141,7 +89,7 @@ export class CrowdsecDriver implements ProtectionDriver {
       }
       log.warn({ event: "crowdsec.agent.exited", pid, code, signal, expected }, "CrowdSec agent exited unexpectedly");
     }
-    this.emit({ type: "exit", pid, code, signal, expected });
+    this.agent.emit({ type: "exit", pid, code, signal, expected });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -271,7 +219,8 @@ export class CrowdsecDriver implements ProtectionDriver {
     }
 
     if (running) {
-      this.track(running.pid, this.tracked?.pid === running.pid ? this.tracked.spawned : false);
+      const current = this.agent.current;
+      this.agent.track(running.pid, current?.pid === running.pid ? current.spawned : false);
       // An adopted agent may still be loading (its starter died mid-start): give it the ready timeout.
       const deadline = Date.now() + s.readyTimeoutMs;
       let probe = await probeLapi(s);
@@ -297,9 +246,9 @@ export class CrowdsecDriver implements ProtectionDriver {
     } finally {
       leave();
     }
-    this.track(started.pid, true);
+    this.agent.track(started.pid, true);
     this.lastFailure = null;
-    this.emit({ type: "started", pid: started.pid });
+    this.agent.emit({ type: "started", pid: started.pid });
     return applied({ lapiReadyMs: started.lapiReadyMs, loadedMs: started.loadedMs });
   }
 
@@ -309,8 +258,9 @@ export class CrowdsecDriver implements ProtectionDriver {
     try {
       const r = await stopAgent(this.settings, pid, { by: `panel pid ${process.pid}` });
       // A pid-probed (adopted) agent: report its exit now rather than at the next probe tick.
-      if (this.tracked?.pid === pid && !this.tracked.spawned) this.onAgentExit(pid, null, null);
-      this.emit({ type: "stopped", pid, how: r.how });
+      const current = this.agent.current;
+      if (current?.pid === pid && !current.spawned) this.onAgentExit(pid, null, null);
+      this.agent.emit({ type: "stopped", pid, how: r.how });
       return r;
     } finally {
       leave();
@@ -319,102 +269,15 @@ export class CrowdsecDriver implements ProtectionDriver {
     }
   }
 
-  // ------------------------------------------------------------------------------------------
-  // Observe
-
-  async observe(): Promise<RuntimeObservation> {
-    const s = this.settings;
-    const observedAt = new Date().toISOString();
-    const base = { protection: "crowdsec" as const, observedAt };
-    const lapiUrl = localLapiUrl(s);
-
-    if (this.phase.kind === "starting") {
-      return {
-        ...base,
-        state: "starting",
-        summary: `The CrowdSec agent is starting (for ${formatDuration(Date.now() - this.phase.since)} so far).`,
-        details: { lapiUrl },
-      };
-    }
-    if (this.phase.kind === "stopping") {
-      return {
-        ...base,
-        state: "stopping",
-        summary: `The CrowdSec agent (pid ${this.phase.pid}) is stopping.`,
-        pid: this.phase.pid ?? undefined,
-        details: { lapiUrl },
-      };
-    }
-
-    if (this.target?.mode === "external" && this.target.enabled) {
-      const url = this.target.lapiUrl ?? "";
-      const probe = url ? await probeLapi(url) : { ok: false, latencyMs: 0, error: "no URL is set" };
-      return {
-        ...base,
-        state: "external",
-        summary: probe.ok
-          ? `Using the external Local API at ${url}: reachable (${probe.latencyMs} ms).`
-          : `Using the external Local API at ${url || "(none)"}: unreachable (${probe.error}).`,
-        // External mode never stops the managed agent; if one still runs, say so rather than hide it.
-        details: {
-          lapiUrl: url,
-          reachable: probe.ok,
-          latencyMs: probe.latencyMs,
-          error: probe.error ?? null,
-          managedAgentPid: findRunningAgent(s)?.pid ?? null,
-        },
-      };
-    }
-
-    const pidFile = pidFileStatus(s);
-    if (pidFile.state === "alive" && pidFile.pid !== null) {
-      const pid = pidFile.pid;
-      if (!this.tracked) this.track(pid, false);
-      const startedAt = processStartedAt(pid);
-      const version = knownAgentVersion(s);
-      const probe = await probeLapi(s);
-      const details = { lapiUrl, version, latencyMs: probe.latencyMs };
-      const common = { ...base, pid, startedAt: startedAt?.toISOString() };
-      if (probe.ok) {
-        return {
-          ...common,
-          state: "running",
-          summary: `The CrowdSec agent is running (pid ${pid}); its Local API answers in ${probe.latencyMs} ms.`,
-          details: { ...details, lapi: "ready" },
-        };
-      }
-      const age = startedAt ? Date.now() - startedAt.getTime() : Infinity;
-      if (age < s.readyTimeoutMs && !agentLoaded(s, pid)) {
-        return {
-          ...common,
-          state: "starting",
-          summary: `The CrowdSec agent (pid ${pid}) is starting; its Local API does not answer yet.`,
-          details: { ...details, lapi: "not answering" },
-        };
-      }
-      return {
-        ...common,
-        state: "failed",
-        summary: `The CrowdSec agent (pid ${pid}) is running but its Local API does not answer: ${probe.error}.`,
-        details: { ...details, lapi: "not answering", error: probe.error ?? null },
-        logTail: readLogTail(s),
-      };
-    }
-
-    const missing = missingPackage(s);
-    if (missing) return { ...base, state: "not_installed", summary: notInstalledSentence(missing) };
-
-    const stale: Record<string, string> = pidFile.state === "stale_dead" || pidFile.state === "stale_stranger" ? { pidFile: pidFile.state } : {};
-    const wanted = this.target === null || (this.target.enabled && this.target.mode === "local");
-    if (this.lastFailure && wanted) {
-      return {
-        ...base,
-        state: "failed",
-        summary: this.lastFailure.summary,
-        logTail: this.lastFailure.logTail,
-        details: { lapiUrl, failedAt: this.lastFailure.at, ...stale },
-      };
-    }
-    return { ...base, state: "stopped", summary: "The CrowdSec agent is stopped.", details: { lapiUrl, ...stale } };
+  /** What the agent is doing now; see agent-observation.ts. */
+  observe(): Promise<RuntimeObservation> {
+    return observeAgent(this.settings, {
+      phase: this.phase,
+      target: this.target,
+      lastFailure: this.lastFailure,
+      onAlive: (pid) => {
+        if (!this.agent.current) this.agent.track(pid, false);
+      },
+    });
   }
 }

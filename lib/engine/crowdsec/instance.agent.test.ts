@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../log";
-import { ensureInstance, instanceExists, packageEnabledItems } from "./instance";
+import { packageEnabledItems } from "./enabled-items";
+import { ensureInstance, instanceExists } from "./instance";
 import { crowdsecSettingsFrom, instancePaths } from "./settings";
 import { agentFixture, cleanupAllFixtures } from "../../../test/support/crowdsec";
 

@@ -3,20 +3,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, sym
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  clearScenarioCaches,
-  compareScenarios,
-  hubLinkTarget,
-  hubProblem,
-  linkPathFor,
-  localScenarioNames,
-  readHubScenarios,
-  readRuntimeScenarios,
-  scenariosCannotVerify,
-  stemCollisions,
-  type RuntimeScenarios,
-  type RuntimeScenariosOk,
-} from "./scenario-files";
+import { readHubScenarios, hubProblem } from "./hub-index";
+import { compareScenarios } from "./scenario-diff";
+import { clearScenarioCaches, readRuntimeScenarios, type RuntimeScenarios, type RuntimeScenariosOk } from "./scenario-files";
+import { hubLinkTarget, linkPathFor } from "./scenario-paths";
 
 // Real fixture directories: an instance D with D/hub/scenarios/<author>/<stem>.yaml and
 // D/etc/scenarios/ holding links and local files, as shared/notes/crowdsec-offline.md describes.
@@ -366,65 +356,7 @@ describe("readHubScenarios", () => {
   });
 });
 
-describe("compareScenarios", () => {
-  const runtime = (names: Record<string, "hub" | "local">, extra: Partial<RuntimeScenariosOk> = {}): RuntimeScenariosOk => ({
-    ok: true,
-    dir: "/d/etc/scenarios",
-    enabled: new Map(Object.entries(names).map(([n, kind]) => [n, { file: `/d/etc/scenarios/${n.split("/")[1]}.yaml`, kind }])),
-    broken: new Map(),
-    problems: [],
-    ignored: [],
-    ...extra,
-  });
-
-  it("is in sync when the enabled sets agree (no intent row = disabled)", () => {
-    const r = compareScenarios(
-      new Map([
-        ["a/x", true],
-        ["a/y", false],
-      ]),
-      runtime({ "a/x": "hub" }),
-    );
-    expect(r).toEqual({
-      surface: "scenarios",
-      verdict: "in_sync",
-      differences: [],
-      expected: { enabled: 1 },
-      actual: { enabled: 1, dir: "/d/etc/scenarios", ignored: 0, problems: [], problemCount: 0 },
-      reason: null,
-    });
-  });
-
-  it("lists both directions, sorted by name, worded for an admin", () => {
-    const intent = new Map([
-      ["crowdsecurity/ssh-bf", false],
-      ["crowdsecurity/http-probing", true],
-      ["me/custom", true],
-    ]);
-    const r = compareScenarios(intent, runtime({ "crowdsecurity/ssh-bf": "hub", "ltsich/http-w00tw00t": "hub", "me/custom": "local" }));
-    expect(r.verdict).toBe("drift");
-    expect(r.differences).toEqual([
-      { item: "scenario crowdsecurity/http-probing", expected: "enabled", actual: "disabled" },
-      { item: "scenario crowdsecurity/ssh-bf", expected: "disabled", actual: "enabled" },
-      { item: "scenario ltsich/http-w00tw00t", expected: "disabled", actual: "enabled" },
-    ]);
-    expect(r.expected).toEqual({ enabled: 2 });
-    expect(r.actual).toMatchObject({ enabled: 3 });
-  });
-
-  it("says when a wanted scenario's link is dangling, and caps the problems in the summary", () => {
-    const problems = Array.from({ length: 30 }, (_, i) => `problem ${i}`);
-    const r = compareScenarios(
-      new Map([["crowdsecurity/ssh-bf", true]]),
-      runtime({}, { broken: new Map([["crowdsecurity/ssh-bf", "/d/etc/scenarios/ssh-bf.yaml"]]), problems, ignored: ["README"] }),
-    );
-    expect(r.differences).toEqual([
-      { item: "scenario crowdsecurity/ssh-bf", expected: "enabled", actual: "disabled (its link ssh-bf.yaml points to a missing file)" },
-    ]);
-    expect(r.actual).toMatchObject({ enabled: 0, ignored: 1, problemCount: 30 });
-    expect((r.actual!.problems as string[]).length).toBe(20);
-  });
-
+describe("compareScenarios on what readRuntimeScenarios read", () => {
   it("end to end on a fixture: a removed link and an unwanted local file", () => {
     const d = instance();
     d.link("crowdsecurity/ssh-bf");
@@ -443,51 +375,5 @@ describe("compareScenarios", () => {
       { item: "scenario ltsich/http-w00tw00t", expected: "enabled", actual: "disabled" },
       { item: "scenario me/b", expected: "disabled", actual: "enabled" },
     ]);
-  });
-
-  it("has a cannot_verify form for an unreadable directory", () => {
-    expect(
-      scenariosCannotVerify(
-        "the runtime's scenarios directory /x does not exist",
-        new Map([
-          ["a/b", true],
-          ["a/c", false],
-        ]),
-      ),
-    ).toEqual({
-      surface: "scenarios",
-      verdict: "cannot_verify",
-      differences: [],
-      expected: { enabled: 1 },
-      actual: null,
-      reason: "the runtime's scenarios directory /x does not exist",
-    });
-  });
-});
-
-describe("link paths", () => {
-  it("points a link at the hub file, and names it by the stem only (as cscli)", () => {
-    expect(hubLinkTarget("/srv/d/hub", "crowdsecurity/ssh-bf")).toBe("/srv/d/hub/scenarios/crowdsecurity/ssh-bf.yaml");
-    expect(hubLinkTarget("relative/hub", "a/b")).toBe(path.resolve("relative/hub/scenarios/a/b.yaml"));
-    expect(linkPathFor("/srv/d/etc/scenarios", "crowdsecurity/ssh-bf")).toBe("/srv/d/etc/scenarios/ssh-bf.yaml");
-  });
-  it("refuses names that are not author/stem", () => {
-    for (const bad of ["ssh-bf", "a/b/c", "../x", "a/..", "", "a\\b/c"]) {
-      expect(() => linkPathFor("/d", bad)).toThrow(RangeError);
-      expect(() => hubLinkTarget("/h", bad)).toThrow(RangeError);
-    }
-  });
-  it("finds stems shared by two authors (they would share one link path)", () => {
-    expect(stemCollisions(["a/x", "b/x", "a/y", "c/x"])).toEqual(new Map([["x", ["a/x", "b/x", "c/x"]]]));
-    expect(stemCollisions(["a/x", "a/y"]).size).toBe(0);
-  });
-});
-
-describe("localScenarioNames", () => {
-  it("handles document markers and duplicate keys", () => {
-    expect(localScenarioNames("---\nname: a/b\n...\n---\nname: a/c\nname: a/d\n", "f.yaml")).toEqual({
-      names: ["a/b", "a/d"],
-      problems: ["f.yaml: YAML document 2 sets name: 2 times; the last one (a/d) is used"],
-    });
   });
 });

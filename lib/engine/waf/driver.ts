@@ -1,8 +1,8 @@
 import path from "node:path";
-import type { SurfaceCheck } from "../../drift/types";
+import type { SurfaceCheck } from "../../drift/drift-report";
 import type { SecurityIntent } from "../../security/intent";
-import { writeFileAtomic } from "../files";
-import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation } from "../types";
+import { writeFileAtomic } from "../atomic-write";
+import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation } from "../drivers";
 import { compareAppsec, readTuningFile, type TuningFileObservation } from "./tuning-diff";
 import { renderTuningFile } from "./tuning-file";
 import { wafSettings, type WafRuntimeSettings } from "./settings";

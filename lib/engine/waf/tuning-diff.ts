@@ -8,7 +8,7 @@
 // accepts only the mode's own value. A missing file is cannot_verify whatever the switch says:
 // nothing was observed, and nothing observed is never shown as green.
 import { readFileSync } from "node:fs";
-import type { Difference, SurfaceCheck } from "../../drift/types";
+import type { Difference, SurfaceCheck } from "../../drift/drift-report";
 import { ENGINE_FOR_MODE, MODE_FOR_ENGINE, parseTuningFile, type TuningSettings, type WafEngineMode } from "./tuning-file";
 
 /** What was found at the tuning file's path. */

@@ -11,11 +11,11 @@ import { migrationsDir, readMigrationFolder } from "../folder";
 import { buildMigrationReport } from "../report";
 import { migrateDatabase } from "../run";
 import { MigrationFailedAfterBackup, migrateSafely } from "../safe-migrate";
-import { takeBackup } from "./backup";
+import { takeBackup } from "./take-backup";
 import { dryRunMigrations } from "./dry-run";
 import { claimDatabase, holdDatabaseInUse } from "./in-use";
-import { restoreBackup } from "./restore";
-import { listBackups, manifestPath } from "./store";
+import { restoreBackup } from "./restore-backup";
+import { listBackups, manifestPath } from "./catalog";
 
 afterAll(dropTestDatabases);
 afterEach(() => {

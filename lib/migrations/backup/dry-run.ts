@@ -6,11 +6,11 @@ import { log } from "../../log";
 import { openRawConnection, type RawConnection } from "../connection";
 import { describeDatabaseError } from "../db-errors";
 import { migrationsDir, readMigrationFolder } from "../folder";
-import { applyMigrations, MigrationError } from "../migrate";
+import { applyMigrations, MigrationError } from "../migrator";
 import { buildMigrationReport, type SchemaStatus } from "../report";
 import { checkPgTools, pgDumpTo, pgRestoreInto, serverMajor } from "./pg-tools";
 import { sqliteBackupTo } from "./sqlite";
-import { BackupError, backupsDir, ensureBackupsDir } from "./store";
+import { BackupError, backupsDir, ensureBackupsDir } from "./catalog";
 
 // The dry run: the pending migrations applied to a throwaway copy of the database, never to the
 // database itself (SQLite: a backup-API copy; PostgreSQL: a scratch database restored from a fresh

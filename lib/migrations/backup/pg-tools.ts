@@ -4,7 +4,7 @@ import { delimiter, join } from "node:path";
 import { env } from "../../env";
 import { PRIVATE_FILE_MODE } from "../../private-files";
 import type { RawConnection } from "../connection";
-import { BackupError } from "./store";
+import { BackupError } from "./catalog";
 
 // PostgreSQL's own client programs (Debian's postgresql-client-<major>): pg_dump -Fc makes the
 // backup, pg_restore --clean turns it back into SQL, psql applies that SQL in one transaction.

@@ -1,5 +1,5 @@
 import { jsonRoute } from "@/lib/http";
-import { backupsDir, listBackups } from "@/lib/migrations/backup/store";
+import { backupsDir, listBackups } from "@/lib/migrations/backup/catalog";
 
 export const dynamic = "force-dynamic";
 

@@ -1,4 +1,4 @@
-import { driftReport } from "@/lib/drift/registry";
+import { driftReport } from "@/lib/drift/running-detector";
 import { jsonRoute } from "@/lib/http";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import { db } from "@/lib/db";
 import { listScenarios, parseScenarioQuery } from "@/lib/drift/scenario-list";
-import { engineCrowdsecSettings } from "@/lib/engine/registry";
+import { engineCrowdsecSettings } from "@/lib/engine/engine";
 import { jsonRoute } from "@/lib/http";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { db } from "@/lib/db";
 import { jsonRoute } from "@/lib/http";
-import { getSecurityStatus } from "@/lib/security/status";
+import { getSecurityStatus } from "@/lib/security/security-status";
 
 export const dynamic = "force-dynamic";
 

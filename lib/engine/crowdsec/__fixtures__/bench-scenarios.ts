@@ -11,7 +11,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync,
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { clearScenarioCaches, compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios } from "../scenario-files";
+import { compareScenarios } from "../scenario-diff";
+import { clearScenarioCaches, readRuntimeScenarios } from "../scenario-files";
+import { hubLinkTarget, linkPathFor } from "../scenario-paths";
 
 const N = Number(process.env.BENCH_LINKS ?? 5000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);

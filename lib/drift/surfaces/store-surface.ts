@@ -3,7 +3,7 @@
 // ("string:block", "number:5", "null:"); an admin sees the value, and the type only when the
 // values alone would look equal.
 import type { StoreConsistency } from "../../security/consistency";
-import type { Difference, SurfaceCheck } from "../types";
+import type { Difference, SurfaceCheck } from "../drift-report";
 
 export type StoreConsistencyInput = Pick<StoreConsistency, "consistent" | "configPresent" | "mismatches">;
 

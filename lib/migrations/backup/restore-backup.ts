@@ -10,7 +10,7 @@ import { buildMigrationReport, type MigrationReport } from "../report";
 import { claimDatabase } from "./in-use";
 import { checkPgTools, PG_MAGIC, pgRestoreInto, serverMajor } from "./pg-tools";
 import { SQLITE_MAGIC, sqliteRestoreInto } from "./sqlite";
-import { BackupError, backupsDir, ensureBackupsDir, findBackup, listBackups, sha256File, type BackupEntry } from "./store";
+import { BackupError, backupsDir, ensureBackupsDir, findBackup, listBackups, sha256File, type BackupEntry } from "./catalog";
 
 export interface RestoreOptions {
   /** Restore although a running panel uses the database. */

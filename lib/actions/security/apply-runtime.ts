@@ -1,10 +1,10 @@
 "use server";
 
 import { db } from "../../db";
-import { runningDetector } from "../../drift/registry";
-import { SURFACES } from "../../drift/types";
+import { runningDetector } from "../../drift/running-detector";
+import { SURFACES } from "../../drift/drift-report";
 import { applyAll, type ApplyReport } from "../../engine/apply-all";
-import { engine } from "../../engine/registry";
+import { engine } from "../../engine/engine";
 import { runAction, type ActionResult } from "../action";
 import { parseNoInput } from "../no-input";
 

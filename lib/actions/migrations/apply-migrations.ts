@@ -7,7 +7,7 @@ import { db } from "../../db";
 import { env } from "../../env";
 import { MigrationSafetyError, ValidationError } from "../../errors";
 import { log } from "../../log";
-import { BackupError } from "../../migrations/backup/store";
+import { BackupError } from "../../migrations/backup/catalog";
 import { schemaGate } from "../../migrations/gate";
 import { finishMigrationJob, startMigrationJob } from "../../migrations/job";
 import { MigrationFailedAfterBackup, migrateSafely, type BackupSkipped } from "../../migrations/safe-migrate";
@@ -58,7 +58,7 @@ export async function applyMigrationsAction(input: unknown): Promise<ActionResul
         log.info(
           {
             event: "migrations_applied",
-            source: "lib/actions/migrations/apply",
+            source: "lib/actions/migrations/apply-migrations",
             actor: ctx.actor,
             requestId: ctx.requestId,
             applied: result.applied.map((a) => a.name),
@@ -81,7 +81,7 @@ export async function applyMigrationsAction(input: unknown): Promise<ActionResul
           log.error(
             {
               event: "migrations_failed",
-              source: "lib/actions/migrations/apply",
+              source: "lib/actions/migrations/apply-migrations",
               actor: ctx.actor,
               requestId: ctx.requestId,
               migration: error.failure.migration,

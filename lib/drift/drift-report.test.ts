@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { affectedTabs, buildReport, SURFACES, toSnapshot, type Surface, type SurfaceCheck, type SurfaceSnapshot, type Verdict } from "./types";
+import { affectedTabs, buildReport, SURFACES, toSnapshot, type Surface, type SurfaceCheck, type SurfaceSnapshot, type Verdict } from "./drift-report";
 
 const snap = (surface: Surface, verdict: Verdict, checkedAt = "2025-01-01T00:00:00.000Z"): SurfaceSnapshot => ({
   surface,

@@ -20,7 +20,7 @@ import {
   writeManifest,
   type BackupEntry,
   type BackupManifest,
-} from "./store";
+} from "./catalog";
 
 export interface BackupOptions {
   reason?: BackupManifest["reason"];

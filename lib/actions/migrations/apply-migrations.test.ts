@@ -5,7 +5,7 @@ import { cleanupTempDirs } from "../../../test/support/databases";
 import { ADMIN, ADMIN_PASSWORD, authEvents, authFixture, cookieFrom, requestHeaders, seedAdmin, WRONG_PASSWORD } from "../../../test/support/auth";
 import { execSql } from "../../../test/support/db-snapshot";
 import { login } from "../../auth/login";
-import { listBackups } from "../../migrations/backup/store";
+import { listBackups } from "../../migrations/backup/catalog";
 import { migrationsDir, readMigrationFolder } from "../../migrations/folder";
 import { resetSchemaGate, schemaGate } from "../../migrations/gate";
 import { resetMigrationJob } from "../../migrations/job";
@@ -13,7 +13,7 @@ import { resetMigrationJob } from "../../migrations/job";
 // The server actions read the request's headers through next/headers; here they are the test's.
 const requestScope = vi.hoisted(() => ({ headers: new Headers() }));
 vi.mock("next/headers", () => ({ headers: async () => requestScope.headers, cookies: async () => ({ get: () => undefined, set: () => undefined }) }));
-const { applyMigrationsAction } = await import("./apply");
+const { applyMigrationsAction } = await import("./apply-migrations");
 const { testMigrationsAction } = await import("./test-on-copy");
 
 // The health page's actions against a real database with a pending migration: they run while the

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../log";
-import { lockHolder, withInstanceLock } from "./lock";
+import { lockHolder, withInstanceLock } from "./instance-lock";
 import { readStat } from "./proc";
 import { crowdsecSettingsFrom, instancePaths } from "./settings";
 import { PROJECT_ROOT, waitFor } from "../../../test/support/crowdsec";
@@ -132,7 +132,7 @@ describe("withInstanceLock", () => {
   it("excludes another process: it waits until the other releases", async () => {
     const s = settings();
     const script = `
-      import { withInstanceLock } from "./lib/engine/crowdsec/lock.ts";
+      import { withInstanceLock } from "./lib/engine/crowdsec/instance-lock.ts";
       const s = JSON.parse(process.argv[1]);
       await withInstanceLock(s, async () => { console.log("locked"); await new Promise(r => setTimeout(r, 800)); }, { holder: "other process" });
       console.log("released");

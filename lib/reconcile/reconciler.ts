@@ -1,6 +1,6 @@
 import type { Db } from "../db";
-import type { Engine } from "../engine/registry";
-import type { RuntimeObservation } from "../engine/types";
+import type { Engine } from "../engine/engine";
+import type { RuntimeObservation } from "../engine/drivers";
 import { log } from "../log";
 import type { SecurityIntent } from "../security/intent";
 import { PROTECTIONS, type Protection } from "../security/spec/protections";

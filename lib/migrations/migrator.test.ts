@@ -8,7 +8,7 @@ import { dropTestDatabases, emptyDatabase, emptySqliteUrl, tempDir } from "../..
 import { migrationChecksum, scriptMatchesChecksum } from "./checksum";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
-import { MigrationError } from "./migrate";
+import { MigrationError } from "./migrator";
 import { migrateDatabase } from "./run";
 
 afterAll(dropTestDatabases);

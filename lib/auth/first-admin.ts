@@ -4,7 +4,7 @@ import { dbProvider, type Db, type Tx } from "../db";
 import { DomainError, ValidationError } from "../errors";
 import { fieldErrors } from "../security/spec/field-errors";
 import { ZNewPassword, ZSetupInput, ZUsername } from "./credentials-schema";
-import { recordAuthEvent } from "./events";
+import { recordAuthEvent } from "./auth-events";
 import { consumeSetupToken, discardSetupToken, removeTokenFile, SetupTokenError } from "./setup-token";
 import { hashPassword } from "./password-hash";
 

@@ -5,7 +5,7 @@ import { cleanupTempDirs } from "../../test/support/databases";
 import { accountTables, authEvents, authFixture, requestHeaders } from "../../test/support/auth";
 import { login } from "./login";
 import { hashPassword } from "./password-hash";
-import { adminExists, createFirstAdmin, SetupClosedError } from "./setup";
+import { adminExists, createFirstAdmin, SetupClosedError } from "./first-admin";
 import { SetupTokenError } from "./setup-token";
 import { seedSetupToken, TEST_SETUP_TOKEN } from "../../test/support/setup-token";
 

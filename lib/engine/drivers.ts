@@ -1,4 +1,4 @@
-import type { Surface, SurfaceCheck } from "../drift/types";
+import type { Surface, SurfaceCheck } from "../drift/drift-report";
 import type { SecurityIntent } from "../security/intent";
 import type { Protection } from "../security/spec/protections";
 
@@ -68,7 +68,7 @@ export type RuntimeSurface = Exclude<Surface, "store">;
 /**
  * One driver per runtime (docs/architecture.md): the only code that changes a runtime. The engine owns them;
  * drift asks them to observe and diff and never writes. Adding a runtime (the edge, its blocklist)
- * is one more driver registered in lib/engine/registry.ts.
+ * is one more driver registered in lib/engine/engine.ts.
  *
  *  render  — what the runtime must hold for an intent (file contents, links, processes). Reads only.
  *  observe — what is really there, where this intent says to look. Reads only, never spawns.

@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
-import { createEngine, type Engine } from "../engine/registry";
+import { createEngine, type Engine } from "../engine/engine";
 import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
 import { log } from "../log";
 import { readIntent, toggleProtection } from "../security/intent-store";
 import { cleanupTempDirs, freshSqliteUrl } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { auditRows } from "../../test/support/store-state";
-import { reconcile } from "./reconcile";
+import { reconcile } from "./reconciler";
 
 // The five cases of the toggle-fix seed (shared/seeds/001), over a real SQLite file. The runtime is
 // FakeCrowdsecDriver (named fake); lib/engine/engine.agent.test.ts repeats the restart cases with a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_ROW_MISSING, compareStore, storeBanner, storeDifference } from "./store";
+import { CONFIG_ROW_MISSING, compareStore, storeBanner, storeDifference } from "./store-surface";
 
 describe("compareStore", () => {
   it("is in sync when the mirror agrees", () => {

@@ -1,17 +1,20 @@
 import { existsSync, lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "../../db";
-import type { SurfaceCheck } from "../../drift/types";
+import type { SurfaceCheck } from "../../drift/drift-report";
 import { env } from "../../env";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";
+import type { RuntimeDriver } from "../drivers";
 import { needsAdoption, scenarioIntentMap } from "../../security/scenario-intent";
-import type { RuntimeDriver } from "../types";
 import { ensureScenarioAdoption } from "./adoption";
-import { findRunningAgent, reloadAgent, type ReloadResult } from "./agent";
-import { withInstanceLock } from "./lock";
-import { compareScenarios, hubLinkTarget, linkPathFor, readRuntimeScenarios, scenariosCannotVerify, type RuntimeScenarios } from "./scenario-files";
+import { reloadAgent, type ReloadResult } from "./agent-signals";
+import { findRunningAgent } from "./pid-file";
+import { withInstanceLock } from "./instance-lock";
+import { compareScenarios, scenariosCannotVerify } from "./scenario-diff";
+import { readRuntimeScenarios, type RuntimeScenarios } from "./scenario-files";
+import { hubLinkTarget, linkPathFor } from "./scenario-paths";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
 // The driver of CrowdSec's scenario links: which hub scenarios the agent loads is the set

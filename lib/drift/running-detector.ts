@@ -1,10 +1,11 @@
 import { db as defaultDb } from "../db";
-import { engine as defaultEngine } from "../engine/registry";
+import { engine as defaultEngine } from "../engine/engine";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
-import { buildReport, DriftDetector, snapshotFromRow } from "./detector";
-import { driftSettings } from "./settings";
-import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./types";
+import { DriftDetector } from "./detector";
+import { buildReport, snapshotFromRow } from "./snapshots";
+import { driftSettings } from "./drift-settings";
+import { SURFACES, type DriftReport, type Surface, type SurfaceSnapshot } from "./drift-report";
 import { processSlot } from "../process-registry";
 
 // Exactly one detector per process, even under hot reload (in the process registry), started after

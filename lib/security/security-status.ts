@@ -1,6 +1,6 @@
 import "server-only";
-import { engine, observeAll } from "../engine/registry";
-import type { RuntimeObservation } from "../engine/types";
+import { engine, observeAll } from "../engine/engine";
+import type { RuntimeObservation } from "../engine/drivers";
 import type { Db } from "../db";
 import type { SecurityIntent } from "./intent";
 import type { Protection } from "./spec/protections";
