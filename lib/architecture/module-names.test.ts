@@ -27,7 +27,11 @@ const SHARED: readonly { name: string; where: RegExp; reason: string }[] = [
     where: /^app\/.+\/actions\.ts$/,
     reason: "a route's server actions beside its page: one-line re-exports of the use cases in lib/actions",
   },
-  { name: "index", where: /^lib\/actions\/[^/]+\/index\.ts$/, reason: "the barrel of one area's use cases (lib/actions/<area>/index.ts)" },
+  {
+    name: "index",
+    where: /^lib\/(actions\/[^/]+|security\/spec)\/index\.ts$/,
+    reason: "a folder's barrel: one area's use cases (lib/actions/<area>/index.ts), the field spec's public face (lib/security/spec/index.ts)",
+  },
   {
     name: "driver",
     where: /^lib\/engine\/[^/]+\/driver\.ts$/,
