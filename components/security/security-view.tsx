@@ -4,7 +4,7 @@ import { useSearchParams } from "next/navigation";
 import { useRef } from "react";
 import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/types";
 import { PROTECTIONS } from "@/lib/security/protections";
-import type { SecurityStatus } from "@/lib/security/status";
+import type { SecurityStatus } from "@/lib/actions/security/security-queries";
 import { useDrift } from "../hooks/use-drift";
 import { useSecurityStatus } from "../hooks/use-security-status";
 import { RelativeTime } from "../ui/relative-time";
