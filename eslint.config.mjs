@@ -1,5 +1,6 @@
 import nextCoreWebVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
+import { layersConfig } from "./eslint.layers.mjs";
 
 const config = [
   ...nextCoreWebVitals,
@@ -49,6 +50,8 @@ const config = [
       ],
     },
   },
+  // Who may import whom: eslint.layers.mjs (documented in docs/architecture.md).
+  layersConfig,
 ];
 
 export default config;
