@@ -1,5 +1,6 @@
 import nextCoreWebVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
+import { layersConfig } from "./eslint.layers.mjs";
 
 /** The longest a source module may be, in physical lines (docs/architecture.md, "Small modules"). */
 export const MAX_LINES = 300;
@@ -62,6 +63,8 @@ const config = [
       ],
     },
   },
+  // Who may import whom: eslint.layers.mjs (documented in docs/architecture.md).
+  layersConfig,
 ];
 
 export default config;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RuntimeObservation, RuntimeState } from "@/lib/engine/drivers";
-import type { SecurityStatus } from "@/lib/security/security-status";
+import type { SecurityStatus } from "@/lib/actions/security/security-queries";
 import { STATUS_FAST_POLL_INTERVAL_MS, STATUS_POLL_INTERVAL_MS, statusPollInterval } from "./status-poll-interval";
 
 const observed = (state: RuntimeState, extra: Partial<RuntimeObservation> = {}): RuntimeObservation => ({

@@ -1,4 +1,4 @@
-import type { SecurityStatus } from "@/lib/security/security-status";
+import type { SecurityStatus } from "@/lib/actions/security/security-queries";
 
 // How often the security page asks GET /api/security/status. An observation looks at the supervised
 // process and makes one cheap LAPI request: a few milliseconds, and by contract it never spawns or

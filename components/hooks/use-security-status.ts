@@ -3,7 +3,7 @@
 import { useIsMutating, useQuery } from "@tanstack/react-query";
 import { fetchJson } from "@/lib/client/fetch-json";
 import { securityKeys } from "@/lib/client/security-keys";
-import type { SecurityStatus } from "@/lib/security/security-status";
+import type { SecurityStatus } from "@/lib/actions/security/security-queries";
 import { statusPollInterval } from "./status-poll-interval";
 
 /**

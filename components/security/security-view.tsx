@@ -4,7 +4,7 @@ import { useSearchParams } from "next/navigation";
 import { useRef } from "react";
 import { DRIFT_TABS, type DriftReport, type DriftTab } from "@/lib/drift/drift-report";
 import { PROTECTIONS } from "@/lib/security/spec";
-import type { SecurityStatus } from "@/lib/security/security-status";
+import type { SecurityStatus } from "@/lib/actions/security/security-queries";
 import { useDrift } from "../hooks/use-drift";
 import { useSecurityStatus } from "../hooks/use-security-status";
 import { RelativeTime } from "../ui/relative-time";

@@ -9,7 +9,9 @@ import type { Remedy } from "../migrations/report";
 import { getAdminSession, type AdminSession } from "./guard";
 import { adminExists } from "./first-admin";
 
-export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degraded"; health: HealthBody; remedies: Remedy[] };
+/** The schema-degraded notice a page shows instead of itself. */
+export type DegradedView = { kind: "degraded"; health: HealthBody; remedies: Remedy[] };
+export type PageGuard = { kind: "admin"; admin: AdminSession } | DegradedView;
 
 /**
  * For pages: the admin's session, the schema-degraded notice to show instead of the page, or a
@@ -19,13 +21,13 @@ export type PageGuard = { kind: "admin"; admin: AdminSession } | { kind: "degrad
  */
 export async function guardPage(path: string): Promise<PageGuard> {
   const gate = await schemaGate();
-  if (!gate.ok) return degraded(gate);
+  if (!gate.ok) return degradedView(gate);
   const requestHeaders = await headers();
   const checked = await orDegraded(async () => {
     const session = await getAdminSession(db(), requestHeaders);
     return { session, hasAdmin: session ? true : await adminExists(db()) };
   });
-  if (!checked.ok) return degraded(checked.gate);
+  if (!checked.ok) return degradedView(checked.gate);
   const { session, hasAdmin } = checked.value;
   if (!session) {
     if (!hasAdmin) redirect("/setup");
@@ -35,7 +37,7 @@ export async function guardPage(path: string): Promise<PageGuard> {
   return { kind: "admin", admin: session };
 }
 
-function degraded(gate: GateResult): PageGuard {
+export function degradedView(gate: GateResult): DegradedView {
   return { kind: "degraded", health: healthBody(gate), remedies: gate.report.remedies };
 }
 

@@ -2,11 +2,8 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/auth/login-form";
 import { safeNextPath } from "@/lib/auth/credentials-schema";
 import { currentAdmin } from "@/lib/auth/page-guard";
-import { adminExists } from "@/lib/auth/first-admin";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
-import { db } from "@/lib/db";
-import { schemaGate } from "@/lib/migrations/gate";
-import { healthBody, sessionsUsable } from "@/lib/migrations/health";
+import { signInPageState } from "@/lib/actions/auth/auth-queries";
 
 export const dynamic = "force-dynamic";
 
@@ -14,10 +11,10 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { next } = await searchParams;
   // Precedence: schema-degraded > first-run setup > login. While degraded, sign-in stays open if the
   // account tables are intact, and leads to the full migration report.
-  const gate = await schemaGate();
-  if (!gate.ok && !sessionsUsable(gate)) return <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />;
-  const target = gate.ok ? safeNextPath(next) : "/migrations";
-  if (!(await adminExists(db()))) redirect("/setup");
+  const state = await signInPageState();
+  if (state.kind === "degraded") return <DegradedNotice initial={state.health} remedies={state.remedies} />;
+  if (state.kind === "no-admin") redirect("/setup");
+  const target = state.schemaHealthy ? safeNextPath(next) : "/migrations";
   if (await currentAdmin()) redirect(target);
   return (
     <>

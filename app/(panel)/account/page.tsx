@@ -1,13 +1,9 @@
 import { ChangePasswordForm } from "@/components/auth/change-password-form";
 import { SessionList } from "@/components/auth/session-list";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { listSessions } from "@/lib/auth/account";
-import { listAuthEvents } from "@/lib/auth/auth-events";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
+import { accountPageData } from "@/lib/actions/auth/auth-queries";
 import { guardPage } from "@/lib/auth/page-guard";
-import { orDegraded } from "@/lib/migrations/gate";
-import { healthBody } from "@/lib/migrations/health";
-import { db } from "@/lib/db";
 
 export const dynamic = "force-dynamic";
 
@@ -16,9 +12,9 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   if (guard.kind === "degraded") return <DegradedNotice initial={guard.health} remedies={guard.remedies} />;
   const { admin } = guard;
   const { required } = await searchParams;
-  const loaded = await orDegraded(() => Promise.all([listSessions(db(), admin), listAuthEvents(db(), 15)]));
-  if (!loaded.ok) return <DegradedNotice initial={healthBody(loaded.gate)} remedies={loaded.gate.report.remedies} />;
-  const [sessions, events] = loaded.value;
+  const loaded = await accountPageData(admin);
+  if (loaded.kind === "degraded") return <DegradedNotice initial={loaded.health} remedies={loaded.remedies} />;
+  const { sessions, events } = loaded;
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Account</h1>

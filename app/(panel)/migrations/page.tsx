@@ -1,11 +1,9 @@
 import { redirect } from "next/navigation";
 import { DegradedNotice } from "@/components/migrations/degraded-notice";
 import { MigrationsView } from "@/components/migrations/migrations-view";
+import { hasAdmin } from "@/lib/actions/auth/auth-queries";
+import { schemaView } from "@/lib/actions/migrations/migration-queries";
 import { currentAdmin } from "@/lib/auth/page-guard";
-import { adminExists } from "@/lib/auth/first-admin";
-import { db } from "@/lib/db";
-import { schemaGate } from "@/lib/migrations/gate";
-import { healthBody, sessionsUsable } from "@/lib/migrations/health";
 import Link from "next/link";
 import { CliSafetyCommands } from "@/components/migrations/cli-safety-commands";
 
@@ -18,7 +16,7 @@ export const dynamic = "force-dynamic";
  * password gets the reduced view too, until they have.
  */
 export default async function MigrationsPage() {
-  const gate = await schemaGate();
+  const gate = await schemaView();
   const admin = await currentAdmin();
   if (admin && !admin.user.mustChangePassword) return <MigrationsView initial={{ ...gate.report, degradedSince: gate.degradedSince }} />;
   // A session on a one-time password (reset by the CLI) is not yet the admin's own: the summary only.
@@ -31,10 +29,10 @@ export default async function MigrationsPage() {
             data-status={gate.report.status}
             className="mx-auto max-w-2xl rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"
           >
-            {healthBody(gate).summary}
+            {gate.health.summary}
           </p>
         ) : (
-          <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />
+          <DegradedNotice initial={gate.health} remedies={gate.report.remedies} />
         )}
         <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
           This is the reduced view.{" "}
@@ -49,11 +47,11 @@ export default async function MigrationsPage() {
   if (!gate.ok) {
     return (
       <div className="space-y-4">
-        <DegradedNotice initial={healthBody(gate)} remedies={gate.report.remedies} />
+        <DegradedNotice initial={gate.health} remedies={gate.report.remedies} />
         {gate.report.status === "pending" && <CliSafetyCommands />}
         <p className="mx-auto max-w-2xl text-sm text-slate-600 dark:text-slate-300">
           This is the reduced view shown without signing in.{" "}
-          {sessionsUsable(gate) ? (
+          {gate.sessionsUsable ? (
             <Link href="/login?next=%2Fmigrations" className="font-medium underline">
               Sign in for the full report
             </Link>
@@ -65,6 +63,6 @@ export default async function MigrationsPage() {
       </div>
     );
   }
-  if (!(await adminExists(db()))) redirect("/setup");
+  if (!(await hasAdmin())) redirect("/setup");
   redirect("/login?next=%2Fmigrations");
 }

@@ -1,6 +1,5 @@
+import { migrationReport } from "@/lib/actions/migrations/migration-queries";
 import { jsonRoute } from "@/lib/http";
-import { schemaGate } from "@/lib/migrations/gate";
-import { currentMigrationJob } from "@/lib/migrations/job";
 
 export const dynamic = "force-dynamic";
 
@@ -9,8 +8,5 @@ export const dynamic = "force-dynamic";
  * with the progress of migrations being applied from the page (`job`).
  */
 export function GET(request: Request) {
-  return jsonRoute(request, "migrations.report", { auth: "admin", allowDegraded: true }, async () => {
-    const gate = await schemaGate();
-    return { ...gate.report, degradedSince: gate.degradedSince, job: currentMigrationJob() };
-  });
+  return jsonRoute(request, "migrations.report", { auth: "admin", allowDegraded: true }, () => migrationReport());
 }

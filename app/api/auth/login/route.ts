@@ -1,13 +1,11 @@
 import { NextResponse } from "next/server";
+import { schemaView } from "@/lib/actions/migrations/migration-queries";
+import { signIn } from "@/lib/actions/auth/sign-in";
 import { isCrossSite } from "@/lib/auth/origin";
-import { login } from "@/lib/auth/login";
-import { db } from "@/lib/db";
 import { jsonError } from "@/lib/http";
 import { log } from "@/lib/log";
 import { MalformedRequestError } from "@/lib/errors";
 import { PayloadTooLargeError, readJsonBody } from "@/lib/request-body";
-import { schemaGate } from "@/lib/migrations/gate";
-import { sessionsUsable } from "@/lib/migrations/health";
 
 export const dynamic = "force-dynamic";
 
@@ -18,8 +16,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** POST {username, password, next?} → 200 + session cookie | 400 | 401 | 413 | 429 with Retry-After. */
 export async function POST(request: Request) {
   if (isCrossSite(request.headers)) return jsonError("UNAUTHENTICATED", "Cross-site requests are not accepted.", 403);
-  const gate = await schemaGate();
-  if (!gate.ok && !sessionsUsable(gate))
+  const gate = await schemaView();
+  if (!gate.ok && !gate.sessionsUsable)
     return jsonError("SCHEMA_DEGRADED", `Sign-in is unavailable: the panel is in schema-degraded mode. ${gate.report.summary}`, 503);
   let body: unknown;
   try {
@@ -30,7 +28,7 @@ export async function POST(request: Request) {
     throw error;
   }
   try {
-    const outcome = await login(db(), body, request.headers);
+    const outcome = await signIn(body, request.headers);
     if (!outcome.ok) {
       const code = outcome.status === 429 ? "RATE_LIMITED" : outcome.status === 400 ? "VALIDATION" : "UNAUTHENTICATED";
       const extra: Record<string, string> = outcome.retryAfterSeconds ? { "Retry-After": String(outcome.retryAfterSeconds) } : {};

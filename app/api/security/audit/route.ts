@@ -1,10 +1,9 @@
 import type { NextRequest } from "next/server";
-import { db } from "@/lib/db";
+import { auditPage } from "@/lib/actions/security/security-queries";
 import { jsonRoute } from "@/lib/http";
-import { listAudit, parseAuditQuery } from "@/lib/audit/list";
 
 export const dynamic = "force-dynamic";
 
 export function GET(request: NextRequest) {
-  return jsonRoute(request, "security.audit", { auth: "admin" }, () => listAudit(db(), parseAuditQuery(Object.fromEntries(request.nextUrl.searchParams))));
+  return jsonRoute(request, "security.audit", { auth: "admin" }, () => auditPage(Object.fromEntries(request.nextUrl.searchParams)));
 }

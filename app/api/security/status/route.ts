@@ -1,9 +1,8 @@
-import { db } from "@/lib/db";
+import { getSecurityStatus } from "@/lib/actions/security/security-queries";
 import { jsonRoute } from "@/lib/http";
-import { getSecurityStatus } from "@/lib/security/security-status";
 
 export const dynamic = "force-dynamic";
 
 export function GET(request: Request) {
-  return jsonRoute(request, "security.status", { auth: "admin" }, () => getSecurityStatus(db()));
+  return jsonRoute(request, "security.status", { auth: "admin" }, () => getSecurityStatus());
 }
