@@ -11,7 +11,7 @@ import { listAudit } from "../audit/list";
 import { readIntent } from "../security/store";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
-import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
+import { GATE_CACHE_MS, resetSchemaGate, runBootGate, schemaGate, setSchemaGateClock } from "./gate";
 import { sessionsUsable } from "./health";
 import { MigrationError } from "./migrate";
 import { healthBody } from "./health";
@@ -138,13 +138,19 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     await migrateDatabase(offUrl, {}, oldMigrations(provider, 1));
     process.env.WARDEN_MIGRATE_ON_BOOT = "false";
     resetEnvCache();
+    let now = Date.now();
+    setSchemaGateClock(() => now);
     const boot = await runBootGate(offUrl);
     expect(boot.ok).toBe(false);
     expect(boot.report.status).toBe("pending");
     expect(boot.degradedSince).not.toBeNull();
 
     await migrateDatabase(offUrl);
-    await new Promise((r) => setTimeout(r, 1_100)); // the gate caches its verdict for 1 s
+    // The verdict is cached for GATE_CACHE_MS: up to then the gate still answers "pending"…
+    now += GATE_CACHE_MS;
+    expect((await schemaGate(offUrl)).report.status).toBe("pending");
+    // …and past it, it looks again and sees the fix.
+    now += 1;
     const healed = await schemaGate(offUrl);
     expect(healed.ok).toBe(true);
     expect(healed.degradedSince).toBeNull();
