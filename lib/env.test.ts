@@ -109,7 +109,7 @@ describe("server.mjs", () => {
     try {
       const run = spawnSync(process.execPath, [join(import.meta.dirname, "..", "server.mjs"), ...args], {
         cwd,
-        env: { PATH: process.env.PATH, ...vars },
+        env: { PATH: process.env.PATH, NODE_ENV: "production", ...vars },
         encoding: "utf8",
         timeout: 30_000,
       });

@@ -138,9 +138,9 @@ describe("coalescing and rollback only for the latest version", () => {
       if (i === 0) await slow.started;
     }
     // A click from a second tab, based on a version the others replaced, is a conflict and changes nothing.
-    await expect(
-      changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: true, expectedVersion: base + 1 }, ADMIN),
-    ).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(changeAndApply(engine, db, "toggle", { protection: "crowdsec", on: true, expectedVersion: base + 1 }, ADMIN)).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     slow.release();
     const outcomes = await Promise.all(results);
     expect(outcomes.filter((o) => o instanceof Error)).toEqual([]);

@@ -24,8 +24,7 @@ interface GateState {
 }
 
 const gateSlot = processSlot<GateState>("schema-gate");
-const state = (): GateState =>
-  gateSlot.getOrCreate(() => ({ report: null, at: 0, inflight: null, degradedSince: null, timer: null, now: () => Date.now() }));
+const state = (): GateState => gateSlot.getOrCreate(() => ({ report: null, at: 0, inflight: null, degradedSince: null, timer: null, now: () => Date.now() }));
 
 export interface GateResult {
   ok: boolean;
