@@ -14,7 +14,7 @@ import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import { createEngine, observeAll, type Engine } from "./registry";
 
 // The click and the boot, end to end with a REAL crowdsec agent (each test its own instance in a
-// temp dir on free ports) and a real SQLite file: what an admin relies on in issue 5.
+// temp dir on free ports) and a real SQLite file: what an admin relies on.
 
 const ADMIN = { actor: "admin" };
 const engines: Engine[] = [];
@@ -297,7 +297,11 @@ describe("self-heal with a real agent", () => {
     );
     expect(card.state).toMatch(/^(failed|stopped)$/);
     // The supervisor's decision on that exit: self-heal is off, nothing is scheduled, now or later.
-    await waitFor(() => exited.mock.calls.some(([f]) => (f as { event?: string; selfHeal?: boolean }).event === "agent_exited"), 5_000, "the supervisor to handle the exit");
+    await waitFor(
+      () => exited.mock.calls.some(([f]) => (f as { event?: string; selfHeal?: boolean }).event === "agent_exited"),
+      5_000,
+      "the supervisor to handle the exit",
+    );
     expect(exited).toHaveBeenCalledWith(expect.objectContaining({ event: "agent_exited", pid, selfHeal: false, action: "none" }), expect.any(String));
     expect(engine.supervisor.state.nextAttemptAt).toBeNull();
     expect(fx.agentPids()).toEqual([]);

@@ -19,7 +19,7 @@ import { buildMigrationReport } from "./report";
 import { resolveMigration } from "./resolve";
 import { migrateDatabase } from "./run";
 
-// Broken states of a real database, each a fixture, on both providers (issue #4).
+// Broken states of a real database, each a fixture, on both providers (docs/decisions/004).
 
 afterAll(dropTestDatabases);
 afterEach(() => {
@@ -66,7 +66,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     expect(report.database.reachable).toBe(true);
   });
 
-  it("the seed's case: a table added by a newer migration is missing from an older database → pending, `migrate` is the remedy", async () => {
+  it("a table added by a newer migration is missing from an older database → pending, `migrate` is the remedy", async () => {
     const url = await emptyDatabase(provider);
     await migrateDatabase(url, {}, oldMigrations(provider, 1));
     const report = await buildMigrationReport(url);
@@ -126,7 +126,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     }
   });
 
-  it("boot gate: pending + auto-migrate on upgrades; auto-migrate off stays degraded until `migrate`, then heals without a restart", async () => {
+  it("boot gate: pending + auto-migrate on upgrades; auto-migrate off stays degraded until `migrate`, then heals without a restart once its cached verdict is GATE_CACHE_MS old", async () => {
     const onUrl = await emptyDatabase(provider);
     await migrateDatabase(onUrl, {}, oldMigrations(provider, 1));
     process.env.WARDEN_MIGRATE_ON_BOOT = "true";
@@ -156,7 +156,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     expect(healed.degradedSince).toBeNull();
   });
 
-  it("a table dropped by hand (the seed's missing security_configs) is degraded", async () => {
+  it("a table dropped by hand (security_configs missing) is degraded", async () => {
     const url = await emptyDatabase(provider);
     await migrateDatabase(url);
     await sql(url, `DROP TABLE "security_configs"`);

@@ -5,7 +5,7 @@ import { ADVISORY_LOCKS } from "../advisory-locks";
 import { log } from "../log";
 import { electLeader, type Leadership } from "./leader";
 
-// Leader election among replicas sharing a real PostgreSQL database (ARCHITECTURE "Scale"): exactly one
+// Leader election among replicas sharing a real PostgreSQL database (docs/decisions/007): exactly one
 // runs the reconciler and the drift detector; when it goes away another takes over.
 
 let database: { url: string; drop: () => Promise<void> };
