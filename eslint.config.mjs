@@ -50,11 +50,12 @@ const config = [
     },
   },
   {
-    // Configuration is read through the one schema, lib/env.ts (env()). Exceptions: lib/log-config.mjs
-    // (plain JS shared with server.mjs), tests, and single lines that disable the rule with a reason
-    // beside them (a variable of the runtime itself, or the environment handed to a child process).
-    // instrumentation.ts is not covered: it reads NEXT_RUNTIME, Next's own variable.
-    files: ["app/**", "components/**", "lib/**"],
+    // Configuration is read through the one schema, lib/env-schema.mjs (env() in lib/env.ts; server.mjs
+    // hands it the environment). Exceptions: lib/log-config.mjs (plain JS shared with server.mjs), tests,
+    // and single lines that disable the rule with a reason beside them (a variable of the runtime
+    // itself, the environment handed to the schema or to a child process, a value the server hands the
+    // app). instrumentation.ts is not covered: it reads NEXT_RUNTIME, Next's own variable.
+    files: ["app/**", "components/**", "lib/**", "server.mjs"],
     ignores: ["lib/env.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx", "**/__fixtures__/**"],
     rules: {
       "no-restricted-properties": [
@@ -65,6 +66,33 @@ const config = [
   },
   // Who may import whom: eslint.layers.mjs (documented in docs/architecture.md).
   layersConfig,
+  {
+    // Tests never wait a fixed time hoping something happened meanwhile: they wait for the event, a
+    // promise, or a condition polled until a deadline (test/support/wait.ts, the one home of test
+    // timers), or move an injected clock. `test.setTimeout` (a test's time budget) is not a wait.
+    // A delay that is itself the input under test disables the rule on its line, saying why.
+    files: ["**/*.test.ts", "**/*.test.tsx", "e2e/**/*.ts", "test/**/*.ts"],
+    ignores: ["test/support/wait.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "setTimeout", message: "Wait for an event or a condition (waitFor / withDeadline in test/support/wait.ts), or inject a clock." },
+      ],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "node:timers/promises", message: "Wait for an event or a condition (test/support/wait.ts), not for time." },
+            { name: "timers/promises", message: "Wait for an event or a condition (test/support/wait.ts), not for time." },
+          ],
+        },
+      ],
+      "no-restricted-properties": [
+        "error",
+        { property: "waitForTimeout", message: "Wait for what the page shows or sends (locator assertions, expect.poll, waitForResponse), not for time." },
+      ],
+    },
+  },
 ];
 
 export default config;

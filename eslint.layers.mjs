@@ -30,7 +30,7 @@ const LAYERS = {
   architecture: ["lib/architecture/**"],
   // Foundation: the domain layers use these; they import no layer above them.
   db: ["lib/db.ts", "lib/generated/**"],
-  env: ["lib/env.ts"],
+  env: ["lib/env.ts", "lib/env-schema.mjs"],
   log: ["lib/log.ts", "lib/log-config.mjs"],
   errors: ["lib/errors.ts"],
   "process-registry": ["lib/process-registry.ts"],
@@ -171,8 +171,8 @@ const ALLOW = {
   // Next's boot hook (instrumentation*.ts) is the composition root: it parses the environment, runs the
   // schema gate and starts the reconciler.
   boot: ["auth", "migrations", "reconcile", ...FOUNDATION, "private-files"],
-  // The custom HTTP server (plain Node, before Next loads) shares the logger's configuration.
-  server: ["log"],
+  // The custom HTTP server (plain Node, before Next loads) shares the logger's configuration and checks the environment with the one schema.
+  server: ["log", "env"],
 };
 
 /** `import type` beyond the table above. */

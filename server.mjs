@@ -11,6 +11,7 @@ import nextEnv from "@next/env";
 import { join } from "node:path";
 import { contentSecurityPolicy, newNonce, prerenderedScriptHashes } from "./lib/server/csp.mjs";
 import { applyClientHeaders, parseTrustedProxies, refuseLegacyTrustProxy, resolveClient } from "./lib/server/request-trust.mjs";
+import { parseEnv } from "./lib/env-schema.mjs";
 import { sharedLogger } from "./lib/log-config.mjs";
 
 const { values: args } = parseArgs({
@@ -21,43 +22,43 @@ const dir = process.cwd();
 // .env files first, as `next start` would, so they configure this layer too.
 nextEnv.loadEnvConfig(dir, dev);
 // Before Next.js loads: it picks React's production or development build from NODE_ENV.
+// eslint-disable-next-line no-restricted-properties -- NODE_ENV is Node's and Next.js's own variable, not Warden configuration
 /** @type {Record<string, string | undefined>} */ (process.env).NODE_ENV ??= dev ? "development" : "production";
 const { default: next } = await import("next");
 
 const log = sharedLogger();
 
-/** Fails fast with a message naming the variable, like every other setting. */
+/**
+ * This layer's settings, validated by the app's one schema (lib/env-schema.mjs: empty = unset, a bad
+ * value fails naming the variable), all of it, before Next.js loads. `-p` overrides PORT.
+ */
 function settings() {
+  // eslint-disable-next-line no-restricted-properties -- the environment handed to the check of a removed variable
   refuseLegacyTrustProxy(process.env);
-  const trusted = parseTrustedProxies(process.env.WARDEN_TRUSTED_PROXIES);
-  const port = Number(args.port ?? process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT: "${args.port ?? process.env.PORT}" is not a port number (1-65535)`);
-  const setupToken = process.env.WARDEN_SETUP_TOKEN?.trim();
-  if (setupToken !== undefined && setupToken !== "" && setupToken.length < 20) throw new Error("WARDEN_SETUP_TOKEN: must be at least 20 characters");
-  let publicHttps = false;
-  if (process.env.WARDEN_PUBLIC_URL) {
-    try {
-      publicHttps = new URL(process.env.WARDEN_PUBLIC_URL).protocol === "https:";
-    } catch {
-      throw new Error(`WARDEN_PUBLIC_URL: "${process.env.WARDEN_PUBLIC_URL}" is not a URL`);
-    }
-  }
-  return { trusted, port, publicHttps, hostname: args.hostname };
+  // eslint-disable-next-line no-restricted-properties -- the environment handed to the schema
+  const env = parseEnv(args.port === undefined ? process.env : { ...process.env, PORT: args.port });
+  const trusted = parseTrustedProxies(env.WARDEN_TRUSTED_PROXIES);
+  const publicUrl = env.WARDEN_PUBLIC_URL ?? null;
+  const publicHttps = publicUrl !== null && new URL(publicUrl).protocol === "https:";
+  return { trusted, port: env.PORT, publicUrl, publicHttps, hostname: args.hostname };
 }
 
 let config;
 try {
   config = settings();
 } catch (error) {
-  console.error(`Invalid environment: ${/** @type {Error} */ (error).message}`);
+  const message = /** @type {Error} */ (error).message;
+  console.error(message.startsWith("Invalid environment: ") ? message : `Invalid environment: ${message}`);
   process.exit(1);
 }
-const { trusted, port, publicHttps, hostname } = config;
+const { trusted, port, publicUrl, publicHttps, hostname } = config;
 
 // The app builds links with its port (e.g. the first-run setup link), which may have come from -p.
+// eslint-disable-next-line no-restricted-properties -- handing the app the port this server listens on
 process.env.PORT = String(port);
 // The app reads the client address from X-Forwarded-For only when this layer wrote it
 // (lib/auth/client-info.ts); under a bare `next start` a client could write it itself.
+// eslint-disable-next-line no-restricted-properties -- telling the app it runs behind this layer
 process.env.WARDEN_HTTP_SERVER = "warden";
 
 // Browsers keep HSTS only from https responses; behind a TLS proxy this pins the panel to https.
@@ -80,7 +81,7 @@ function prepare(req, res) {
   if (client.proto === "https" && !publicHttps && !warnedHttpsMismatch) {
     warnedHttpsMismatch = true;
     log.warn(
-      { event: "public_url_not_https", source: "server.mjs", publicUrl: process.env.WARDEN_PUBLIC_URL ?? null },
+      { event: "public_url_not_https", source: "server.mjs", publicUrl },
       "a trusted proxy reports https, but WARDEN_PUBLIC_URL is not an https:// URL: session cookies are not marked Secure and no HSTS is sent; set WARDEN_PUBLIC_URL=https://…",
     );
   }

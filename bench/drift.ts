@@ -1,4 +1,4 @@
-// npm run bench:drift — the drift detector (issue 6):
+// npm run bench:drift — the drift detector (docs/decisions/007):
 //  1. one full check (all four surfaces) with 5,000 symlinked scenario files on disk and 5,000
 //     scenario intent rows, every link re-read (target ≤ 50 ms; median of BENCH_CHECKS after a
 //     warm-up); also the cached case (directory unchanged since the last check),

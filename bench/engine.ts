@@ -1,4 +1,4 @@
-// npm run bench:engine — the CrowdSec engine on this machine (issue #5), with a real agent in an
+// npm run bench:engine — the CrowdSec engine on this machine (docs/decisions/006), with a real agent in an
 // isolated instance on free loopback ports, driven through the same path as a click
 // (changeAndApply: commit → apply → runtime result on the audit row), over BENCH_CYCLES (≥ 10) cycles:
 //  1. switch on → LAPI GET /health answering           (target p50 ≤ 1.0 s)

@@ -1,4 +1,4 @@
-// npm run bench:health — what migration health costs (issue #4):
+// npm run bench:health — what migration health costs (docs/decisions/004):
 //  1. building the full report for 500 migrations touching 50 tables (target <= 100 ms),
 //  2. the boot gate on a healthy database (target <= 50 ms),
 //  3. GET /api/health requests/s against the production build beside a bare route handler

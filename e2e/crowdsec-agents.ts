@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
+import { waitFor } from "../test/support/wait";
 
 // CrowdSec agents started by the e2e servers, seen from the test process through /proc only.
 // The panel starts its agent detached (own process group, pid file), so killing a server does not
@@ -105,16 +106,10 @@ export function e2eAgents(repoRoot: string): AgentProcess[] {
   return crowdsecAgents().filter((a) => a.config.startsWith(prefix) && a.config.endsWith(`${path.sep}config.yaml`));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
+/** The pids still running after they all exited or `ms` passed. */
 async function waitGone(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  let alive = pids.filter(isRunning);
-  while (alive.length && Date.now() < deadline) {
-    await sleep(100);
-    alive = alive.filter(isRunning);
-  }
-  return alive;
+  await waitFor(() => !pids.some(isRunning), ms, "the agents to exit", 100).catch(() => undefined);
+  return pids.filter(isRunning);
 }
 
 const signal = (pid: number, sig: NodeJS.Signals) => {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import type { Page } from "@playwright/test";
+import type { DriftReport } from "../lib/drift/drift-report";
 import { expect, test } from "./fixtures";
 import { card, snapshot } from "./helpers";
 import { agentConfig, agentsUnder, isRunning, PANEL_CROWDSEC, stopAgents } from "./crowdsec-agents";
@@ -81,8 +82,30 @@ test.describe("CrowdSec agent", () => {
         if (document.querySelector('[data-testid="drift-banner"]')) w.__driftBannerSeen = true;
       }).observe(document.body, { childList: true, subtree: true });
     });
+    // And every drift snapshot the page is sent, from the click on.
+    const snapshots: DriftReport[] = [];
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname === "/api/security/drift" && response.ok())
+        void response.json().then(
+          (report: DriftReport) => snapshots.push(report),
+          () => undefined,
+        );
+    });
     const pid = await switchOn(page);
-    await page.waitForTimeout(2_500); // the drift poll after the start has answered
+    // Watched until the page has a snapshot of the engine checked after it showed Running.
+    const runningAt = Date.now();
+    await expect
+      .poll(() => snapshots.some((s) => Date.parse(s.surfaces.engine.checkedAt) >= runningAt), {
+        message: "a drift snapshot checked after the agent was running",
+        timeout: 20_000,
+      })
+      .toBe(true);
+    expect(
+      snapshots.filter((s) => s.drift || s.cannotVerify),
+      "a drift snapshot sent during the start showed drift",
+    ).toEqual([]);
+    const afterStart = snapshots.filter((s) => Date.parse(s.surfaces.engine.checkedAt) >= runningAt);
+    expect(afterStart.map((s) => s.surfaces.engine.verdict)).toEqual(afterStart.map(() => "in_sync"));
     expect(
       await page.evaluate(() => (window as unknown as { __driftBannerSeen?: boolean }).__driftBannerSeen),
       "the drift banner appeared during the start",
@@ -166,8 +189,9 @@ test.describe("CrowdSec agent", () => {
     await expect(page.getByRole("switch", { name: "CrowdSec" })).toHaveAttribute("aria-checked", "true");
     await snapshot(page, testInfo, "crowdsec-killed");
 
-    // Self-heal is off on this server: no new agent appears (it would within ~1 s otherwise).
-    await page.waitForTimeout(2_500);
+    // Self-heal is off on this server: the card says the supervisor saw the exit and leaves the agent
+    // stopped (with self-heal on it would say "restarting"), and no new agent appears.
+    await expect(crowdsec.getByTestId("runtime-facts")).toContainText("self-heal off: the agent stays stopped until someone acts");
     expect(isRunning(pid)).toBe(false);
     expect(agentsUnder(INSTANCE_DIR), "no agent restarted").toEqual([]);
     const status = await crowdsecStatus(page);

@@ -6,10 +6,9 @@ import { agentsUnder, PANEL_CROWDSEC, stopAgents } from "./crowdsec-agents";
 import { expect, test } from "./fixtures";
 import { card, readStatus, snapshot } from "./helpers";
 
-// argos-edge's 12-step drift smoke (shared/seeds/003), as one browser test on the "panel" server,
-// without its 65 s waits: the detector reacts to an intent commit and to a file in the runtime's
-// scenario directory within about a second, and the page polls its snapshot (10 s, 1 s right after
-// a change made on it). Phases: scenario intent → drift → Apply → in sync; WAF threshold intent →
+// A 12-step drift smoke test, as one browser test on the "panel" server, without fixed waits: the
+// detector reacts to an intent commit and to a file in the runtime's scenario directory within about
+// a second, and the page polls its snapshot (10 s, 1 s right after a change made on it). Phases: scenario intent → drift → Apply → in sync; WAF threshold intent →
 // drift → Apply → in sync; a hand edit on disk → drift → Apply → in sync. The server is left as it
 // was found: the scenario enabled, the WAF threshold restored and applied, CrowdSec off.
 

@@ -180,8 +180,12 @@ test("@server with the database down, no response or page shows any part of the 
     await record("POST /api/auth/login", await login(server, "admin"));
     // What the browser renders, after its scripts ran and its polls answered.
     for (const path of ["/migrations", "/security", "/login"]) {
+      // Each page polls /api/health from the browser: captured once that answer has arrived and the
+      // page has handled it (the browser has nothing left to do).
+      const polled = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/health");
       await page.goto(`${server.url}${path}`);
-      await page.waitForTimeout(1_500);
+      await (await polled).finished();
+      await page.evaluate(() => new Promise<void>((resolve) => requestIdleCallback(() => resolve())));
       seen.push(`page ${path}: ${await page.content()}`);
     }
     const everything = seen.join("\n\n");

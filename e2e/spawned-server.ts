@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor, withDeadline } from "../test/support/wait";
 import { scratchDatabase } from "./database";
 
 // A Warden server of the test's own (server.mjs on the production build), for what needs a
@@ -79,25 +80,30 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
     }
     await cleanup();
   };
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    const up = await fetch(`${url}/api/health/live`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) {
-      return {
-        url,
-        pid: child.pid!,
-        dataDir,
-        databaseUrl,
-        output,
-        rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
-        stop,
-      };
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const up = await waitFor(
+    async () => {
+      if (child.exitCode !== null) return "exited";
+      return fetch(`${url}/api/health/live`).then(
+        (r) => r.ok && "up",
+        () => false,
+      );
+    },
+    15_000,
+    "the server to answer",
+    100,
+  ).catch(() => "silent" as const);
+  if (up === "up") {
+    return {
+      url,
+      pid: child.pid!,
+      dataDir,
+      databaseUrl,
+      output,
+      rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024,
+      stop,
+    };
   }
+  if (up === "exited") throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
   await stop();
   throw new Error(`server did not answer within 15 s:\n${output()}`);
 }
@@ -105,9 +111,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Spa
 /** Starts a server that is expected to refuse its configuration: its exit code and output. */
 export async function startRefused(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const { child, output, cleanup } = await launch(env, await freePort());
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
-  clearTimeout(timer);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  // A server that does not refuse is killed after 15 s (it exits with no code: the test fails on it).
+  const code = await withDeadline(exited, 15_000, () => {
+    child.kill("SIGKILL");
+    return exited;
+  });
   await cleanup();
   return { code, output: output() };
 }

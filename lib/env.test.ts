@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { env, ENV_VARIABLES, parseEnv, resetEnvCache } from "./env";
@@ -97,5 +99,39 @@ describe("the environment schema", () => {
     expect(env()).toEqual(changed);
     process.env.CROWDSEC_LAPI_PORT = "not a port";
     expect(() => env()).toThrow(/CROWDSEC_LAPI_PORT/);
+  });
+});
+
+describe("server.mjs", () => {
+  /** Starts server.mjs (plain Node, no TypeScript) in an empty directory with only `vars` set; it must refuse them. */
+  function refusedBoot(vars: Record<string, string>, args: string[] = []): { status: number | null; output: string } {
+    const cwd = mkdtempSync(join(tmpdir(), "warden-server-env-"));
+    try {
+      const run = spawnSync(process.execPath, [join(import.meta.dirname, "..", "server.mjs"), ...args], {
+        cwd,
+        env: { PATH: process.env.PATH, NODE_ENV: "production", ...vars },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      return { status: run.status, output: run.stdout + run.stderr };
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }
+
+  it("validates the whole environment by the same schema before serving: empty is unset, errors name the variable", () => {
+    // PORT="" is the default port, like everywhere else; the bad session setting stops the boot.
+    const bad = refusedBoot({ PORT: "", WARDEN_PUBLIC_URL: " ", WARDEN_SESSION_IDLE_HOURS: "lots" });
+    expect(bad.status).toBe(1);
+    expect(bad.output).toContain("Invalid environment: WARDEN_SESSION_IDLE_HOURS: ");
+    expect(bad.output).not.toMatch(/PORT|WARDEN_PUBLIC_URL/);
+    const token = refusedBoot({ WARDEN_SETUP_TOKEN: "short" });
+    expect(token.output).toContain("Invalid environment: WARDEN_SETUP_TOKEN: must be at least 20 characters");
+  });
+
+  it("-p is checked as PORT", () => {
+    const run = refusedBoot({}, ["-p", "70000"]);
+    expect(run.status).toBe(1);
+    expect(run.output).toMatch(/^Invalid environment: PORT: /m);
   });
 });

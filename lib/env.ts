@@ -1,113 +1,15 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { ENV_VARIABLES, parseEnv, presentVariables, type ZEnv } from "./env-schema.mjs";
 
-// Warden's configuration: every WARDEN_*, CROWDSEC_*, DATABASE_URL and PORT variable, in one schema,
-// validated together (a bad value fails with a message naming each bad variable). One rule for empty
-// strings: an empty (or blank) value is the same as an unset one, so `FOO=` in a .env file means "the
-// default". The README's Configuration table documents exactly these names (lib/env.test.ts checks).
+// The process's configuration, typed: the one schema (lib/env-schema.mjs: every WARDEN_*, CROWDSEC_*,
+// DATABASE_URL and PORT variable, empty = unset, errors naming the variable) read through env().
 // Nothing else in app/, components/ or lib/ reads process.env (an ESLint rule), except the runtime's
 // own variables: NEXT_RUNTIME, UV_THREADPOOL_SIZE, the environment handed to a child process, and
 // lib/log-config.mjs (plain JS shared with server.mjs; it applies the same empty rule).
 
-const text = z.string().min(1);
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const port = int(1, 65535);
-const flag = z.enum(["true", "false", "1", "0"], { message: "must be true, false, 1 or 0" }).transform((v) => v === "true" || v === "1");
-
-const ZEnv = z.object({
-  // Database and process
-  DATABASE_URL: text.default("file:./data/warden.db").refine((url) => url.startsWith("file:") || /^postgres(ql)?:\/\//.test(url), {
-    message: "must be a file: URL (SQLite) or a postgres:// URL (PostgreSQL)",
-  }),
-  PORT: port.default(3000),
-  WARDEN_DATA_DIR: text.default("./data"),
-  // The directory whose prisma/<provider>/migrations the migrator reads (unset: the working directory),
-  // e.g. an install whose service runs elsewhere, or a test's copy with one more migration.
-  WARDEN_ROOT: text.optional(),
-  WARDEN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Unset: on for SQLite (one process), off for PostgreSQL (migrating is a deploy step). */
-  WARDEN_MIGRATE_ON_BOOT: flag.optional(),
-  // Backups under <WARDEN_DATA_DIR>/backups: how many to keep (older ones are removed after a new one).
-  WARDEN_BACKUP_RETENTION: int(1, 1000).default(10),
-  // Where pg_dump, pg_restore and psql are (unset: the PATH), e.g. /usr/lib/postgresql/16/bin.
-  WARDEN_PG_BIN_DIR: text.optional(),
-  /** Set by server.mjs for the app it serves ("warden"): forwarding headers were rewritten by it. */
-  WARDEN_HTTP_SERVER: z.literal("warden", { message: 'is set by server.mjs ("warden"); do not set it yourself' }).optional(),
-
-  // Authentication
-  WARDEN_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  WARDEN_SETUP_TOKEN: z.string().trim().min(20, "must be at least 20 characters (it is the only thing between a fresh panel and its first admin)").optional(),
-  WARDEN_PUBLIC_URL: z.string().url("must be a URL, e.g. https://warden.example.org").optional(),
-  WARDEN_SESSION_IDLE_HOURS: z.coerce
-    .number()
-    .positive()
-    .max(24 * 30)
-    .default(12),
-  WARDEN_SESSION_MAX_HOURS: z.coerce
-    .number()
-    .positive()
-    .max(24 * 90)
-    .default(24),
-  WARDEN_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
-  WARDEN_LOGIN_WINDOW_SECONDS: int(1, 86_400).default(60),
-  // The longest lock of one (account, address) pair or device: the lock doubles at every further
-  // WARDEN_LOGIN_MAX_FAILURES failures, up to this.
-  WARDEN_LOGIN_MAX_LOCKOUT_SECONDS: int(1, 7 * 86_400).default(3600),
-  // Failed sign-ins per account per hour, across all addresses, after which clients the account does
-  // not know (no device cookie, no earlier sign-in from their address) are refused for that account.
-  WARDEN_LOGIN_ACCOUNT_CEILING: int(1, 1_000_000).default(100),
-  /** Parsed (and refused when malformed) by server.mjs, which applies it. */
-  WARDEN_TRUSTED_PROXIES: z.string().optional(),
-
-  // The managed CrowdSec agent
-  CROWDSEC_INSTANCE_DIR: text.optional(),
-  CROWDSEC_LAPI_PORT: port.default(8180),
-  CROWDSEC_PROMETHEUS_PORT: port.default(6160),
-  CROWDSEC_BIN: text.default("/usr/bin/crowdsec"),
-  CROWDSEC_CSCLI: text.default("/usr/bin/cscli"),
-  CROWDSEC_ETC_DIR: text.default("/etc/crowdsec"),
-  CROWDSEC_SHARE_DIR: text.default("/usr/share/crowdsec"),
-  CROWDSEC_READY_TIMEOUT_MS: int(1, 600_000).default(30_000),
-  CROWDSEC_STOP_GRACE_MS: int(0, 600_000).default(8_000),
-  WARDEN_SELF_HEAL: flag.default(true),
-  WARDEN_SELF_HEAL_MAX_ATTEMPTS: int(0, 1000).default(5),
-  WARDEN_SELF_HEAL_BACKOFF_MS: int(0, 3_600_000).default(1_000),
-  WARDEN_ENGINE_PROBE_MS: int(50, 60_000).default(1_000),
-  // An external CrowdSec: where its scenarios and hub are, so drift can read them.
-  CROWDSEC_EXTERNAL_CONFIG_DIR: text.optional(),
-  CROWDSEC_EXTERNAL_HUB_DIR: text.optional(),
-
-  // Drift detection and the WAF tuning file
-  WARDEN_DRIFT_INTERVAL_MS: int(100, 86_400_000).default(60_000),
-  WARDEN_DRIFT_ENGINE_INTERVAL_MS: int(100, 3_600_000).default(2_000),
-  WARDEN_DRIFT_WATCH: flag.default(true),
-  WARDEN_DRIFT_DEBOUNCE_MS: int(0, 10_000).default(100),
-  WARDEN_WAF_TUNING_FILE: text.optional(),
-});
-
 export type Env = z.infer<typeof ZEnv>;
 
-/** Every variable the schema knows, in schema order. */
-export const ENV_VARIABLES = Object.keys(ZEnv.shape) as (keyof Env)[];
-
-/** The schema's variables as set in `source`; empty or blank values count as unset. */
-function present(source: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const name of ENV_VARIABLES) {
-    const value = source[name];
-    if (value !== undefined && value.trim() !== "") values[name] = value;
-  }
-  return values;
-}
-
-/** Validates `source` against the schema; a bad value throws one message naming each bad variable. */
-export function parseEnv(source: Readonly<Record<string, string | undefined>>): Env {
-  const parsed = ZEnv.safeParse(present(source));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`Invalid environment: ${problems}`);
-  }
-  return parsed.data;
-}
+export { ENV_VARIABLES, parseEnv };
 
 let cached: { key: string; env: Env } | undefined;
 
@@ -117,8 +19,7 @@ let cached: { key: string; env: Env } | undefined;
  * each variable rather than a parse.
  */
 export function env(): Env {
-  const values = present(process.env);
-  const key = JSON.stringify(values);
+  const key = JSON.stringify(presentVariables(process.env));
   if (cached?.key !== key) cached = { key, env: parseEnv(process.env) };
   return cached.env;
 }

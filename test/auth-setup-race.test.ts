@@ -5,6 +5,7 @@ import { createDb } from "../lib/db";
 import type { Provider } from "../lib/db-url";
 import { seedSetupToken } from "./support/setup-token";
 import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "./support/databases";
+import { withDeadline } from "./support/wait";
 import { PROJECT_ROOT } from "./support/writer-process";
 
 // First-run setup submitted by several separate processes at the same instant (within one process the
@@ -76,10 +77,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of racers) r.child.stdin.end();
-  const codes = await Promise.race([
-    Promise.all(racers.map((r) => r.exited)),
-    new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 10_000)),
-  ]);
+  const codes = await withDeadline(Promise.all(racers.map((r) => r.exited)), 10_000, () => "timeout" as const);
   for (const r of racers) if (r.child.exitCode === null) r.child.kill("SIGKILL");
   await dropPostgres?.();
   cleanupTempDirs();

@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-restricted-imports -- the delay is the input under test: a kill at a random moment of the child's commit loop, which no event of the child can pick (each marks one fixed point of it)
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "../lib/db";

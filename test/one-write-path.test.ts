@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
-// ARCHITECTURE "One write path": only lib/security writes SecurityConfig or the security.* settings.
-// The seed's stuck toggle came from a second writer; this test fails the day one is added.
+// One write path (docs/decisions/002): only lib/security writes SecurityConfig or the security.*
+// settings. A second writer is how a switch comes to show on while the engine is off; this test fails
+// the day one is added.
 
 const ROOT = join(import.meta.dirname, "..");
 const SCANNED = ["app", "components", "lib", "instrumentation.ts"];

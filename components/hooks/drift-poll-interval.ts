@@ -5,7 +5,7 @@
 // how soon an open page shows what the server already knows.
 
 /**
- * Normal cadence: 10 s, as argos-edge's useDrift did. Cheap for the server with N admin tabs open
+ * Normal cadence: 10 s. Cheap for the server with N admin tabs open
  * (N requests per 10 s, each an in-memory read), and soon enough for a change made elsewhere (a
  * hand edit on disk, another admin); a change made on this page does not wait for it (below).
  */

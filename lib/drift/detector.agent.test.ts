@@ -15,7 +15,7 @@ import { DriftDetector } from "./detector";
 import type { DriftSettings } from "./drift-settings";
 import type { Surface } from "./drift-report";
 
-// Drift detection against a REAL CrowdSec instance and agent (issue 6 "Tests that must exist"):
+// Drift detection against a REAL CrowdSec instance and agent (docs/decisions/007):
 // the detector reads the runtime's files and the agent, never the clicks.
 
 const ADMIN = { actor: "admin" };

@@ -21,6 +21,7 @@ afterEach(async () => {
     o.engine.close();
     await o.db.$disconnect();
   }
+  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 afterAll(() => cleanupTempDirs());
@@ -97,17 +98,19 @@ describe("drift detector", () => {
 describe("a runtime the panel is starting is settling, not drifting", () => {
   it("no drift (and no WARN) while the start is under way; in sync once it is up", async () => {
     const driver = new FakeCrowdsecDriver();
-    driver.delayMs = 1_500;
+    const slow = driver.hold();
     const { db, detector, engine } = await setup(undefined, { driver });
     await detector.start();
     const warn = vi.spyOn(log, "warn");
     await wantCrowdsec(db);
     const applied = engine.appliers.crowdsec.request();
+    await slow.started;
     await detector.check(["engine"]);
     const during = detector.report();
     expect(during.surfaces.engine).toMatchObject({ verdict: "settling", differences: [] });
     expect(during.surfaces.engine.reason).toMatch(/being brought to version 1/);
     expect(during.drift).toBe(false);
+    slow.release();
     await applied;
     await vi.waitFor(() => expect(detector.report().surfaces.engine.verdict).toBe("in_sync"), { timeout: 3_000 });
     expect(
@@ -119,18 +122,24 @@ describe("a runtime the panel is starting is settling, not drifting", () => {
 
   it("a runtime that never becomes ready shows its drift once the readiness timeout has passed, apply still running or not", async () => {
     const driver = new FakeCrowdsecDriver();
-    driver.delayMs = 2_000;
+    const hung = driver.hold();
     driver.failures = ["never became ready (fake)"];
-    const { db, detector, engine } = await setup(undefined, { driver, readyTimeoutMs: 300 });
+    const readyTimeoutMs = 300;
+    const { db, detector, engine } = await setup(undefined, { driver, readyTimeoutMs });
     await detector.start();
     await wantCrowdsec(db);
     const applied = engine.appliers.crowdsec.request();
+    await hung.started;
     await detector.check(["engine"]);
     expect(detector.report().surfaces.engine.verdict).toBe("settling");
-    await new Promise((r) => setTimeout(r, 400)); // past the readiness timeout, the apply still hangs
+    // The clock moves past the readiness timeout; the apply still hangs.
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() + readyTimeoutMs);
     await detector.check(["engine"]);
     expect(detector.report().surfaces.engine).toMatchObject({ verdict: "drift" });
     expect(detector.report().drift).toBe(true);
+    vi.useRealTimers();
+    hung.release();
     await applied;
   });
 });

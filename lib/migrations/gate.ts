@@ -19,10 +19,12 @@ interface GateState {
   inflight: Promise<MigrationReport> | null;
   degradedSince: string | null;
   timer: ReturnType<typeof setInterval> | null;
+  /** The clock the cache's age is measured on (epoch ms); tests move it instead of waiting. */
+  now: () => number;
 }
 
 const gateSlot = processSlot<GateState>("schema-gate");
-const state = (): GateState => gateSlot.getOrCreate(() => ({ report: null, at: 0, inflight: null, degradedSince: null, timer: null }));
+const state = (): GateState => gateSlot.getOrCreate(() => ({ report: null, at: 0, inflight: null, degradedSince: null, timer: null, now: () => Date.now() }));
 
 export interface GateResult {
   ok: boolean;
@@ -34,7 +36,7 @@ function record(report: MigrationReport): void {
   const s = state();
   const wasDegraded = s.degradedSince !== null;
   s.report = report;
-  s.at = Date.now();
+  s.at = s.now();
   if (report.status !== "healthy" && !wasDegraded) s.degradedSince = report.checkedAt;
   if (report.status === "healthy" && wasDegraded) {
     log.info(
@@ -51,7 +53,7 @@ function record(report: MigrationReport): void {
  */
 export async function schemaGate(url: string = env().DATABASE_URL, { fresh = false } = {}): Promise<GateResult> {
   const s = state();
-  if (!s.report || fresh || Date.now() - s.at > GATE_CACHE_MS) {
+  if (!s.report || fresh || s.now() - s.at > GATE_CACHE_MS) {
     s.inflight ??= buildMigrationReport(url).finally(() => {
       s.inflight = null;
     });
@@ -147,7 +149,15 @@ function startDegradedLogging(url: string): void {
   s.timer.unref?.();
 }
 
-/** For tests: forget the cached verdict. */
+/**
+ * For tests: the clock the cached verdict's age is read from, so a test can step past GATE_CACHE_MS
+ * instead of waiting it out. Applies until resetSchemaGate().
+ */
+export function setSchemaGateClock(now: () => number): void {
+  state().now = now;
+}
+
+/** For tests: forget the cached verdict (and a clock set by setSchemaGateClock). */
 export function resetSchemaGate(): void {
   const s = state();
   if (s.timer) clearInterval(s.timer);

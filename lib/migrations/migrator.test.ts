@@ -268,7 +268,7 @@ describe.each(["sqlite", "postgresql"] as const)("migrateDatabase on %s", (provi
   });
 });
 
-describe("SQLite table rebuilds and foreign keys (notes/stack.md)", () => {
+describe("SQLite table rebuilds and foreign keys", () => {
   const parentChild = `-- CreateTable
 CREATE TABLE "parent" (
     "id" INTEGER NOT NULL PRIMARY KEY,

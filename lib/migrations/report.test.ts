@@ -11,7 +11,7 @@ import { listAudit } from "../audit/list";
 import { readIntent } from "../security/intent-store";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";
-import { resetSchemaGate, runBootGate, schemaGate } from "./gate";
+import { GATE_CACHE_MS, resetSchemaGate, runBootGate, schemaGate, setSchemaGateClock } from "./gate";
 import { sessionsUsable } from "./health";
 import { MigrationError } from "./migrator";
 import { healthBody } from "./health";
@@ -19,7 +19,7 @@ import { buildMigrationReport } from "./report";
 import { resolveMigration } from "./resolve";
 import { migrateDatabase } from "./run";
 
-// Broken states of a real database, each a fixture, on both providers (issue #4).
+// Broken states of a real database, each a fixture, on both providers (docs/decisions/004).
 
 afterAll(dropTestDatabases);
 afterEach(() => {
@@ -66,7 +66,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     expect(report.database.reachable).toBe(true);
   });
 
-  it("the seed's case: a table added by a newer migration is missing from an older database → pending, `migrate` is the remedy", async () => {
+  it("a table added by a newer migration is missing from an older database → pending, `migrate` is the remedy", async () => {
     const url = await emptyDatabase(provider);
     await migrateDatabase(url, {}, oldMigrations(provider, 1));
     const report = await buildMigrationReport(url);
@@ -126,7 +126,7 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     }
   });
 
-  it("boot gate: pending + auto-migrate on upgrades; auto-migrate off stays degraded until `migrate`, then heals without a restart", async () => {
+  it("boot gate: pending + auto-migrate on upgrades; auto-migrate off stays degraded until `migrate`, then heals without a restart once its cached verdict is GATE_CACHE_MS old", async () => {
     const onUrl = await emptyDatabase(provider);
     await migrateDatabase(onUrl, {}, oldMigrations(provider, 1));
     process.env.WARDEN_MIGRATE_ON_BOOT = "true";
@@ -138,19 +138,25 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
     await migrateDatabase(offUrl, {}, oldMigrations(provider, 1));
     process.env.WARDEN_MIGRATE_ON_BOOT = "false";
     resetEnvCache();
+    let now = Date.now();
+    setSchemaGateClock(() => now);
     const boot = await runBootGate(offUrl);
     expect(boot.ok).toBe(false);
     expect(boot.report.status).toBe("pending");
     expect(boot.degradedSince).not.toBeNull();
 
     await migrateDatabase(offUrl);
-    await new Promise((r) => setTimeout(r, 1_100)); // the gate caches its verdict for 1 s
+    // The verdict is cached for GATE_CACHE_MS: up to then the gate still answers "pending"…
+    now += GATE_CACHE_MS;
+    expect((await schemaGate(offUrl)).report.status).toBe("pending");
+    // …and past it, it looks again and sees the fix.
+    now += 1;
     const healed = await schemaGate(offUrl);
     expect(healed.ok).toBe(true);
     expect(healed.degradedSince).toBeNull();
   });
 
-  it("a table dropped by hand (the seed's missing security_configs) is degraded", async () => {
+  it("a table dropped by hand (security_configs missing) is degraded", async () => {
     const url = await emptyDatabase(provider);
     await migrateDatabase(url);
     await sql(url, `DROP TABLE "security_configs"`);

@@ -1,10 +1,11 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPostgresDatabase } from "../../test/support/databases";
 import { ADVISORY_LOCKS } from "../advisory-locks";
+import { log } from "../log";
 import { electLeader, type Leadership } from "./leader";
 
-// Leader election among replicas sharing a real PostgreSQL database (ARCHITECTURE "Scale"): exactly one
+// Leader election among replicas sharing a real PostgreSQL database (docs/decisions/007): exactly one
 // runs the reconciler and the drift detector; when it goes away another takes over.
 
 let database: { url: string; drop: () => Promise<void> };
@@ -12,9 +13,16 @@ beforeAll(async () => {
   database = await createPostgresDatabase();
 });
 afterAll(async () => database.drop());
+afterEach(() => vi.restoreAllMocks());
 
 function replica(name: string, events: string[]): Leadership {
   return electLeader(database.url, { onElected: () => void events.push(`${name}:elected`), onLost: () => void events.push(`${name}:lost`) }, 100);
+}
+
+/** Resolves once a replica found the lock taken and said it follows (the leader is the other one). */
+async function followed(): Promise<void> {
+  const info = vi.spyOn(log, "info");
+  await vi.waitFor(() => expect(info).toHaveBeenCalledWith(expect.objectContaining({ event: "leader_follower" }), expect.any(String)), { timeout: 3_000 });
 }
 
 describe("leader election", () => {
@@ -30,7 +38,7 @@ describe("leader election", () => {
     const a = replica("a", events);
     await vi.waitFor(() => expect(a.isLeader()).toBe(true));
     const b = replica("b", events);
-    await new Promise((r) => setTimeout(r, 400));
+    await followed();
     expect(b.isLeader()).toBe(false);
     await a.stop();
     await vi.waitFor(() => expect(b.isLeader()).toBe(true), { timeout: 3_000 });
@@ -43,7 +51,7 @@ describe("leader election", () => {
     const a = replica("a", events);
     await vi.waitFor(() => expect(a.isLeader()).toBe(true));
     const b = replica("b", events);
-    await new Promise((r) => setTimeout(r, 300));
+    await followed();
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     try {

@@ -9,7 +9,8 @@ import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { auditRows } from "../../test/support/store-state";
 import { reconcile } from "./reconciler";
 
-// The five cases of the toggle-fix seed (shared/seeds/001), over a real SQLite file. The runtime is
+// After a restart the runtime follows the intent, whatever the panel finds (docs/decisions/005: a
+// switch never shows on while the engine is off), over a real SQLite file. The runtime is
 // FakeCrowdsecDriver (named fake); lib/engine/engine.agent.test.ts repeats the restart cases with a
 // real agent.
 
@@ -36,7 +37,7 @@ async function turnOn(): Promise<void> {
   await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: v }, { actor: "admin" });
 }
 
-describe("the five cases of the toggle-fix seed", () => {
+describe("after a restart the runtime follows the intent", () => {
   it("fresh install: config created from defaults, nothing started", async () => {
     const info = vi.spyOn(log, "info");
     const tally = await reconcile(db, engine, "boot");

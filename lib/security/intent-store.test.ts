@@ -554,7 +554,7 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       expect(await storeInvariants(db)).toEqual(healthyAt(1));
     });
 
-    it("the seed's legacy row ('security.crowdsec.enabled', 'true', 'bool') and crowdsec_mode 'disabled' are read as their old panel meant", async () => {
+    it("a legacy row ('security.crowdsec.enabled', 'true', 'bool') and crowdsec_mode 'disabled' are read as their old panel meant", async () => {
       const { db, url } = store();
       const now = provider === "sqlite" ? `'2026-01-01T00:00:00.000Z'` : `now()`;
       await sql(

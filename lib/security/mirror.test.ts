@@ -41,7 +41,7 @@ describe("readMirror", () => {
     expect(state.enabled.waf).toBe(true);
   });
 
-  it("untyped numbers are numbers; the seed's crowdsec mode 'disabled' means off in the default mode", () => {
+  it("untyped numbers are numbers; an old panel's crowdsec mode 'disabled' means off in the default mode", () => {
     const state = readMirror([
       { key: "security.waf.paranoia", value: "3", type: "" },
       { key: "security.crowdsec.mode", value: "disabled", type: "string" },

@@ -8,6 +8,7 @@ import { instanceAgentPids, isAlive, readStat } from "../../lib/engine/crowdsec/
 import { crowdsecSettingsFrom, type CrowdsecRuntimeSettings } from "../../lib/engine/crowdsec/settings";
 import type { SecurityIntent } from "../../lib/security/intent";
 import { DEFAULT_SETTINGS } from "../../lib/security/spec/defaults";
+import { waitFor } from "./wait";
 
 // Fixtures for tests against a REAL crowdsec agent (lib/engine/crowdsec/*.agent.test.ts): each test
 // gets its own instance in a temp directory on free ports, and cleanup kills whatever agent of that
@@ -36,16 +37,8 @@ export function holdPort(port: number): Promise<{ port: number; close(): Promise
   });
 }
 
-/** Polls fn until it returns a truthy value; throws after timeoutMs with the description. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what = "condition", intervalMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+// The agent tests import waitFor from here with their fixtures; it lives with the other waits.
+export { waitFor };
 
 export interface AgentFixture {
   settings: CrowdsecRuntimeSettings;

@@ -1,6 +1,7 @@
 import { DomainError } from "../../lib/errors";
 import type { SecurityIntent } from "../../lib/security/intent";
 import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../../lib/engine/drivers";
+import { deferred } from "./wait";
 
 /**
  * FAKE runtime (named as such): a CrowdSec-shaped driver whose process is a boolean. It exists for
@@ -14,9 +15,27 @@ export class FakeCrowdsecDriver implements ProtectionDriver {
   installed = true;
   /** The next applies that must fail, with this error. */
   failures: string[] = [];
-  delayMs = 0;
   applied: number[] = [];
   private listeners = new Set<(e: RuntimeEvent) => void>();
+  private held: { started: () => void; released: Promise<void> } | null = null;
+
+  /**
+   * A slow runtime whose pace the test sets: from now on every apply, once started, waits until
+   * `release()`. `started` resolves when the first apply is waiting there (the runtime is "being
+   * brought to" its version).
+   */
+  hold(): { started: Promise<void>; release: () => void } {
+    const started = deferred();
+    const released = deferred();
+    this.held = { started: () => started.resolve(), released: released.promise };
+    return {
+      started: started.promise,
+      release: () => {
+        this.held = null;
+        released.resolve();
+      },
+    };
+  }
 
   preflight(intent: SecurityIntent): void {
     if (!this.installed && intent.crowdsec.enabled && intent.crowdsec.settings.mode === "local") {
@@ -27,7 +46,11 @@ export class FakeCrowdsecDriver implements ProtectionDriver {
   async apply(intent: SecurityIntent): Promise<ApplyResult> {
     const started = Date.now();
     const version = intent.crowdsec.version;
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const held = this.held;
+    if (held) {
+      held.started();
+      await held.released;
+    }
     const failure = this.failures.shift();
     if (failure) return { status: "failed", version, ms: Date.now() - started, error: failure, logTail: ["fake log line 1", "fake log line 2"] };
     const want = intent.crowdsec.enabled;

@@ -6,8 +6,8 @@ import { PROTECTIONS, type Protection } from "../../lib/security/spec/protection
 import { rowToIntent } from "../../lib/security/row-mapping";
 
 // Reads the security store the way an operator would check it after an incident: raw dumps of the
-// tables (byte for byte), and the invariants of shared/DECISIONS.md (mirror == config, committed
-// audit rows == global version, config == the latest committed change of each protection).
+// tables (byte for byte), and the store's invariants (docs/decisions/002 and 012: mirror == config,
+// committed audit rows == global version, config == the latest committed change of each protection).
 
 export interface TableDump {
   securityConfigs: string[];

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { withDeadline } from "./wait";
 
 // Spawns test/support/intent-writer.ts in its own Node process (tsx loader) and follows its
 // line protocol. Used by test/concurrency.test.ts and test/crash.test.ts.
@@ -73,19 +74,14 @@ export function spawnWriter(options: WriterOptions): WriterProcess {
     waitFor(kind, timeoutMs = 30_000) {
       const seen = events.find((e) => e.writer === kind);
       if (seen) return Promise.resolve(seen);
-      return new Promise<WriterEvent>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`writer ${options.worker}: no "${kind}" within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
-        waiters.push({
-          kind,
-          resolve: (e) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        });
-        void exited.then(({ code, signal }) => {
-          clearTimeout(timer);
-          reject(new Error(`writer ${options.worker} exited (code ${code}, signal ${signal}) before "${kind}"; stderr: ${stderr}`));
-        });
+      const arrived = new Promise<WriterEvent>((resolve, reject) => {
+        waiters.push({ kind, resolve });
+        void exited.then(({ code, signal }) =>
+          reject(new Error(`writer ${options.worker} exited (code ${code}, signal ${signal}) before "${kind}"; stderr: ${stderr}`)),
+        );
+      });
+      return withDeadline(arrived, timeoutMs, () => {
+        throw new Error(`writer ${options.worker}: no "${kind}" within ${timeoutMs} ms; stderr: ${stderr}`);
       });
     },
   };

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { readLogTail } from "./agent-log";
 import { stopAgent } from "./agent-signals";
 import { AgentStartError, startAgent } from "./agent-start";
@@ -15,6 +15,7 @@ import { agentFixture, cleanupAllFixtures, holdPort, waitFor } from "../../../te
 // startAgent / stopAgent against the real crowdsec 1.4.6 agent, one instance per test.
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await cleanupAllFixtures();
 });
 
@@ -121,8 +122,11 @@ describe("startAgent / stopAgent", () => {
   it("a cancelled start kills what it started", async () => {
     const f = await readyFixture();
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 300);
-    const error = await startAgent(f.settings, { signal: ac.signal }).catch((e) => e);
+    const starting = startAgent(f.settings, { signal: ac.signal }).catch((e) => e);
+    // Cancelled once its agent runs, long before that agent has loaded (which takes over a second).
+    await waitFor(() => f.agentPids().length > 0, 10_000, "the agent to be spawned");
+    ac.abort();
+    const error = await starting;
     expect(error).toBeInstanceOf(AgentStartError);
     expect(error.message).toContain("cancelled");
     expect(f.agentPids()).toEqual([]);
@@ -179,6 +183,9 @@ describe("startAgent / stopAgent", () => {
     expect(await stopAgent(f.settings, dead.pid!)).toMatchObject({ how: "already_gone" });
 
     const stranger = spawn("sleep", ["60"], { stdio: "ignore" });
+    // Every signal this process sends, so "never signalled" is checked where it would happen.
+    const kill = vi.spyOn(process, "kill");
+    const signalsToStranger = () => kill.mock.calls.filter(([target]) => Math.abs(target) === stranger.pid);
     try {
       writePidFile(f.settings, stranger.pid!);
       expect(pidFileState(f.settings)).toBe("stale_stranger");
@@ -188,11 +195,12 @@ describe("startAgent / stopAgent", () => {
       expect(error).toMatchObject({ code: "ENGINE" });
       expect(error.message).toContain("not this instance's CrowdSec agent");
       expect(error.message).toContain("sleep 60");
-      await new Promise((r) => setTimeout(r, 200));
+      expect(signalsToStranger()).toEqual([]);
       expect(isAlive(stranger.pid!)).toBe(true);
       // A start is not fooled either: the stranger's pid is not an agent of this instance.
       const { pid } = await startAgent(f.settings);
       expect(pid).not.toBe(stranger.pid);
+      expect(signalsToStranger()).toEqual([]);
       expect(isAlive(stranger.pid!)).toBe(true);
     } finally {
       stranger.kill("SIGKILL");
@@ -205,6 +213,5 @@ describe("startAgent / stopAgent", () => {
     const tail = readLogTail(f.settings, 5);
     expect(tail.length).toBe(5);
     expect(tail.join("\n")).toMatch(/Failed to notify|Starting processing data|starting crowdsec/);
-    await waitFor(() => true, 10);
   });
 });

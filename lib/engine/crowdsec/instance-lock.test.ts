@@ -7,7 +7,8 @@ import { log } from "../../log";
 import { lockHolder, withInstanceLock } from "./instance-lock";
 import { readStat } from "./proc";
 import { crowdsecSettingsFrom, instancePaths } from "./settings";
-import { PROJECT_ROOT, waitFor } from "../../../test/support/crowdsec";
+import { PROJECT_ROOT } from "../../../test/support/crowdsec";
+import { deferred, waitFor } from "../../../test/support/wait";
 
 const dirs: string[] = [];
 function settings() {
@@ -20,8 +21,6 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function deadPid(): Promise<number> {
   const child = spawn("true");
   await new Promise((r) => child.on("exit", r));
@@ -32,19 +31,30 @@ describe("withInstanceLock", () => {
   it("serialises holders in one process, and releases after a throw", async () => {
     const s = settings();
     const events: string[] = [];
-    const holder = (name: string, ms: number, fail = false) =>
+    const leave = { a: deferred(), b: deferred(), c: deferred() };
+    const holder = (name: keyof typeof leave, fail = false) =>
       withInstanceLock(
         s,
         async () => {
           events.push(`${name}:in`);
-          await sleep(ms);
+          await leave[name].promise;
           events.push(`${name}:out`);
           if (fail) throw new Error(`${name} failed`);
           return name;
         },
         { holder: name },
       );
-    const results = await Promise.allSettled([holder("a", 150, true), holder("b", 50), holder("c", 50)]);
+    // Each first tries for the lock as it is called: b and c find it held by a.
+    const all = Promise.allSettled([holder("a", true), holder("b"), holder("c")]);
+    expect(events).toEqual(["a:in"]);
+    expect(lockHolder(s)?.holder).toBe("a");
+    // Each holder leaves only once it is alone inside; the next one in is the lock file's holder.
+    for (let turn = 1; turn <= 3; turn++) {
+      const inside = await waitFor(() => events.length === 2 * turn - 1 && events.at(-1)!.replace(":in", ""), 10_000, `holder ${turn} to enter`);
+      expect(lockHolder(s)?.holder).toBe(inside);
+      leave[inside as keyof typeof leave].resolve();
+    }
+    const results = await all;
     expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
     // Never two inside at once.
     for (let i = 0; i < events.length; i += 2) {
@@ -125,36 +135,49 @@ describe("withInstanceLock", () => {
     const start = readStat(process.pid)!.starttime;
     writeFileSync(instancePaths(s).lockFile, JSON.stringify({ pid: process.pid, holder: "busy", at: "", start, nonce: "x" }));
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 100);
-    await expect(withInstanceLock(s, async () => 1, { holder: "p", signal: ac.signal })).rejects.toMatchObject({ code: "ENGINE" });
+    // Its first try found the lock held as it was called: it is waiting when the abort comes.
+    const waiting = withInstanceLock(s, async () => 1, { holder: "p", signal: ac.signal });
+    ac.abort();
+    await expect(waiting).rejects.toMatchObject({ code: "ENGINE", message: expect.stringContaining("cancelled") });
   });
 
   it("excludes another process: it waits until the other releases", async () => {
     const s = settings();
+    // The other process holds the lock until told to release it (a line on its stdin).
     const script = `
+      import { once } from "node:events";
       import { withInstanceLock } from "./lib/engine/crowdsec/instance-lock.ts";
       const s = JSON.parse(process.argv[1]);
-      await withInstanceLock(s, async () => { console.log("locked"); await new Promise(r => setTimeout(r, 800)); }, { holder: "other process" });
+      await withInstanceLock(s, async () => { console.log("locked"); await once(process.stdin, "data"); process.stdin.destroy(); }, { holder: "other process" });
       console.log("released");
     `;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, JSON.stringify(s)], {
       cwd: PROJECT_ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     });
     const exited = new Promise((r) => child.on("exit", r));
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     await waitFor(() => out.includes("locked"), 15_000, "the other process to take the lock");
     expect(lockHolder(s)?.holder).toBe("other process");
-    const t0 = Date.now();
-    await withInstanceLock(
+    let releaseSent = false;
+    let entered = false;
+    const mine = withInstanceLock(
       s,
       async () => {
-        expect(out).toContain("released");
+        entered = true;
+        expect(releaseSent).toBe(true);
+        expect(lockHolder(s)?.holder).toBe("this process");
       },
       { holder: "this process", timeoutMs: 10_000 },
     );
-    expect(Date.now() - t0).toBeGreaterThan(300);
+    // Its first try, as it was called, found the other process's lock.
+    expect(entered).toBe(false);
+    releaseSent = true;
+    child.stdin.write("release\n");
+    await mine;
+    expect(entered).toBe(true);
     await exited;
+    expect(out).toContain("released");
   });
 });

@@ -9,7 +9,7 @@ import { clearScenarioCaches, readRuntimeScenarios, type RuntimeScenarios, type 
 import { hubLinkTarget, linkPathFor } from "./scenario-paths";
 
 // Real fixture directories: an instance D with D/hub/scenarios/<author>/<stem>.yaml and
-// D/etc/scenarios/ holding links and local files, as shared/notes/crowdsec-offline.md describes.
+// D/etc/scenarios/ holding links and local files, as CrowdSec's hub lays them out.
 
 const roots: string[] = [];
 afterAll(() => {
