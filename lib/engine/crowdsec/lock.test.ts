@@ -137,7 +137,7 @@ describe("withInstanceLock", () => {
       await withInstanceLock(s, async () => { console.log("locked"); await new Promise(r => setTimeout(r, 800)); }, { holder: "other process" });
       console.log("released");
     `;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, JSON.stringify(s)], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "--input-type=module", "-e", script, JSON.stringify(s)], {
       cwd: PROJECT_ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });
