@@ -1,3 +1,4 @@
+import "server-only";
 import { db as defaultDb } from "../db";
 import { engine as defaultEngine } from "../engine/registry";
 import { log } from "../log";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db";
 import { runningDetector, startDriftDetector, stopDriftDetector } from "../drift/registry";
 import { engine } from "../engine/registry";

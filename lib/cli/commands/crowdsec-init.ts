@@ -1,3 +1,4 @@
+import "server-only";
 import { crowdsecSettings } from "../../engine/crowdsec/settings";
 import { findRunningAgent } from "../../engine/crowdsec/agent";
 import { ensureInstance, instanceExists, missingPackage, INSTALL_HINT } from "../../engine/crowdsec/instance";

@@ -1,3 +1,4 @@
+import "server-only";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
 import http from "node:http";
