@@ -311,8 +311,8 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
       [
         `--fsize=${48 * 1024}`,
         process.execPath,
-        "--conditions=react-server",
         join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+        "--conditions=react-server",
         join(ROOT, "lib/cli/main.ts"),
         "migrate",
       ],
