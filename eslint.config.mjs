@@ -39,7 +39,7 @@ const config = [
     // Process-wide state lives in the process registry (Next.js loads modules twice: a module-level
     // singleton would exist twice). lib/log-config.mjs is plain JS for server.mjs and reaches the
     // registry's map by its Symbol.for key; tests may look at globals freely.
-    files: ["app/**", "components/**", "lib/**", "instrumentation.ts"],
+    files: ["app/**", "components/**", "lib/**", "instrumentation.ts", "instrumentation-node.ts"],
     ignores: ["lib/process-registry.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx"],
     rules: {
       "no-restricted-globals": [
@@ -55,7 +55,7 @@ const config = [
     // and single lines that disable the rule with a reason beside them (a variable of the runtime
     // itself, the environment handed to the schema or to a child process, a value the server hands the
     // app). instrumentation.ts is not covered: it reads NEXT_RUNTIME, Next's own variable.
-    files: ["app/**", "components/**", "lib/**", "server.mjs"],
+    files: ["app/**", "components/**", "lib/**", "server.mjs", "instrumentation-node.ts"],
     ignores: ["lib/env.ts", "lib/log-config.mjs", "**/*.test.ts", "**/*.test.tsx", "**/__fixtures__/**"],
     rules: {
       "no-restricted-properties": [

@@ -1,6 +1,6 @@
 // One concurrent writer of `npm run bench:toggle` (started by bench/toggle.ts, one process each).
 //
-//   node --import tsx bench/toggle-worker.ts '{"url":"…","warmup":20,"commits":250,"worker":"w1"}'
+//   node --conditions=react-server --import tsx bench/toggle-worker.ts '{"url":"…","warmup":20,"commits":250,"worker":"w1"}'
 //
 // Warms up, prints {"bench":"ready"}, waits for "go" on stdin, then commits `commits` toggles, each
 // of a random protection: read the protection's current version, toggle it; when another writer

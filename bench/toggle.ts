@@ -117,7 +117,7 @@ interface WorkerResult {
 async function concurrent(url: string, label: string): Promise<Stats> {
   const workers = Array.from({ length: WRITERS }, (_, i) => {
     const options = { url, warmup: WRITER_WARMUP, commits: PER_WRITER, worker: `w${i + 1}` };
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(options)], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", WORKER, JSON.stringify(options)], {
       cwd: ROOT,
       env: process.env,
       stdio: ["pipe", "pipe", "inherit"],

@@ -252,7 +252,7 @@ test.describe("an admin provisioned on the server", () => {
 
   /** `npm run cli -- <args>` against the panel server's database, `stdin` piped in. */
   function cli(args: string[], stdin: string) {
-    const result = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", ...args], {
+    const result = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "lib/cli/main.ts", ...args], {
       env: { ...process.env, DATABASE_URL: databaseUrl("panel"), WARDEN_DATA_DIR: "./data/e2e-panel", WARDEN_LOG_LEVEL: "error" },
       input: stdin,
       encoding: "utf8",

@@ -126,7 +126,7 @@ test("@schema a failed migration is named everywhere; its error only for a signe
     await snapshot(page, testInfo, "migrations-failed-full");
     await expectAccessible(page, "/migrations full report while degraded (signed in)");
 
-    const status = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "status"], {
+    const status = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "lib/cli/main.ts", "status"], {
       env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER) },
       encoding: "utf8",
     });
@@ -142,7 +142,7 @@ test("@schema a failed migration is named everywhere; its error only for a signe
 
 /** The CLI on the schema server's database and data directory (where the panel keeps its backups). */
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", ...args], {
+  return spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "lib/cli/main.ts", ...args], {
     env: { ...process.env, DATABASE_URL: databaseUrl(SCHEMA_SERVER), WARDEN_DATA_DIR: `./data/e2e-${SCHEMA_SERVER}`, WARDEN_LOG_LEVEL: "error" },
     encoding: "utf8",
   });

@@ -249,7 +249,7 @@ test("@server first run without WARDEN_SETUP_TOKEN: a generated one-time link in
 
 /** An admin on a spawned server, made as a headless install would: `npm run cli -- create-admin` (password on stdin). */
 function createAdmin(server: SpawnedServer, { username, password }: { username: string; password: string }): void {
-  const created = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "create-admin", username], {
+  const created = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "lib/cli/main.ts", "create-admin", username], {
     env: { ...process.env, DATABASE_URL: server.databaseUrl, WARDEN_DATA_DIR: server.dataDir, WARDEN_LOG_LEVEL: "error" },
     input: `${password}\n`,
     encoding: "utf8",

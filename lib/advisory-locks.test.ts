@@ -7,7 +7,7 @@ import { ADVISORY_LOCKS, advisoryLockSql } from "./advisory-locks";
 // once waited forever behind the elected replica's lock).
 
 const ROOT = join(import.meta.dirname, "..");
-const SCANNED = ["lib", "app", "components", "scripts", "bench", "test", "e2e", "instrumentation.ts", "server.mjs"];
+const SCANNED = ["lib", "app", "components", "scripts", "bench", "test", "e2e", "instrumentation.ts", "instrumentation-node.ts", "server.mjs"];
 const SKIPPED_DIRS = new Set(["node_modules", "generated", ".next"]);
 const REGISTRY = join("lib", "advisory-locks.ts");
 

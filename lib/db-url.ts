@@ -1,3 +1,4 @@
+import "server-only";
 import { existsSync, statSync } from "node:fs";
 import { createPrivateFile, ensurePrivateFile } from "./private-files";
 import { basename, dirname, resolve } from "node:path";

@@ -23,7 +23,7 @@ interface RacerEvent {
 }
 
 function spawnRacer(urls: Record<Provider, string>, username: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", RACER, JSON.stringify({ urls, username })], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", RACER, JSON.stringify({ urls, username })], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, WARDEN_LOG_LEVEL: "error" },
     stdio: ["pipe", "pipe", "pipe"],

@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from "./support/writer-process";
 afterAll(dropTestDatabases);
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", ...args], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "lib/cli/main.ts", ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env, WARDEN_LOG_LEVEL: "error" },
     stdio: ["ignore", "pipe", "pipe"],

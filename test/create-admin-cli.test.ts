@@ -17,7 +17,7 @@ afterAll(() => cleanupTempDirs());
 const PASSWORD = "provisioned passphrase 1";
 
 function runCli(args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", ...args], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "lib/cli/main.ts", ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env, WARDEN_LOG_LEVEL: "error" },
     stdio: ["pipe", "pipe", "pipe"],

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 // the day one is added.
 
 const ROOT = join(import.meta.dirname, "..");
-const SCANNED = ["app", "components", "lib", "instrumentation.ts"];
+const SCANNED = ["app", "components", "lib", "instrumentation.ts", "instrumentation-node.ts"];
 const SKIP = /(^|\/)(generated|node_modules)(\/|$)|\.test\.tsx?$/;
 const WRITES = [
   /securityConfig\s*\.\s*(create|createMany|update|updateMany|upsert|delete|deleteMany)\b/,

@@ -22,7 +22,7 @@ interface CliResult {
 
 /** Runs the CLI with `stdin` piped in (then closed), or with stdin on /dev/null when it is "ignore". */
 function runCli(args: string[], env: Record<string, string>, stdin: string | "ignore"): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", ...args], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "lib/cli/main.ts", ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env, WARDEN_LOG_LEVEL: "error" },
     stdio: [stdin === "ignore" ? "ignore" : "pipe", "pipe", "pipe"],

@@ -93,11 +93,7 @@ describe("the layer rule allows", () => {
       "components/security/x.tsx",
       `import { toggleProtectionAction } from "@/lib/actions/security";\nimport { fetchJson } from "@/lib/client/fetch-json";\nexport const a = [toggleProtectionAction, fetchJson];`,
     ],
-    [
-      "a component using the protections' field spec",
-      "components/security/x.tsx",
-      `import { BOUNDS } from "@/lib/security/spec";\nexport const b = BOUNDS;`,
-    ],
+    ["a component using the protections' field spec", "components/security/x.tsx", `import { BOUNDS } from "@/lib/security/spec";\nexport const b = BOUNDS;`],
     [
       "a page using a read query and the page guard",
       "app/(panel)/x/page.tsx",

@@ -50,7 +50,7 @@ const SEED_MEANS_TEST_DATA: readonly { file: string; phrase?: RegExp; means: str
   { file: "test/upgrade/", means: "the seed file of each migration: realistic rows for what it introduced" },
   { file: "test/upgrade.test.ts", means: "the seed file of each migration" },
   { file: "bench/migrate.ts", phrase: /its seed rows/, means: "the seed files of test/upgrade/" },
-  { file: "lib/migrations/migrate.test.ts", phrase: /\bseed\(url/, means: "a helper that inserts rows before a migration" },
+  { file: "lib/migrations/migrator.test.ts", phrase: /\bseed\(url/, means: "a helper that inserts rows before a migration" },
   { file: "lib/auth/setup-token.ts", phrase: /tests seed rows/, means: "tests insert setup-token rows" },
   { file: "components/migrations/schema-pill.tsx", phrase: /seeds the query/, means: "the first data of a TanStack query" },
   { file: "components/security/security-view.tsx", phrase: /Seeds the one drift query/, means: "the first data of a TanStack query" },

@@ -1,3 +1,4 @@
+import "server-only";
 import { isAuthApiError } from "./api-error";
 import type { Db } from "../db";
 import { RateLimitedError, ValidationError } from "../errors";

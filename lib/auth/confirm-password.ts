@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { RateLimitedError, ValidationError } from "../errors";
 import { clientIp, userAgent } from "./client-info";

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { advisoryLockSql } from "../advisory-locks";
 import { dbProvider, type Db, type Tx } from "../db";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { DomainError } from "../errors";
 import { log } from "../log";

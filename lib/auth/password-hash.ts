@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Db } from "../db";
@@ -6,8 +7,8 @@ import { singleton } from "../process-registry";
 
 // Password hashing for every place Warden stores or checks a password: better-auth's sign-in and
 // password change (lib/auth/auth.ts hands it hashPassword/verifyPassword), first-run setup,
-// `reset-password`, and the upgrade of old hashes at sign-in. Server code only (node:crypto); it is
-// not marked `server-only` because the CLI and the benches import it outside Next.js.
+// `reset-password`, and the upgrade of old hashes at sign-in. Server code only (node:crypto and the
+// database); the CLI and the benches load it with the react-server condition, like all of lib.
 //
 // Format (ADR 009): `$scrypt$v=1$ln=17,r=8,p=1$<salt>$<key>`, salt and key in unpadded base64, so a
 // stored hash says how it was made and verification reads its parameters back (bounded, below).

@@ -1,3 +1,4 @@
+import "server-only";
 import { constantTimeEqual, makeSignature } from "better-auth/crypto";
 import type { Db } from "../db";
 import { sessionCookieName, sessionUpdateAgeSeconds } from "./auth";

@@ -1,3 +1,4 @@
+import "server-only";
 import "./log-to-stderr";
 import { applyCommand } from "./commands/apply";
 import { backupCommand } from "./commands/backup";

@@ -1,3 +1,4 @@
+import "server-only";
 // Secrets for CLI commands come from standard input, never from an argument (arguments are visible to
 // every user in `ps` and end up in shell history).
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import type { Engine } from "../engine/engine";
 import type { RuntimeDriver, RuntimeSurface } from "../engine/drivers";

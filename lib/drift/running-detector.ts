@@ -1,3 +1,4 @@
+import "server-only";
 import { db as defaultDb } from "../db";
 import { engine as defaultEngine } from "../engine/engine";
 import { log } from "../log";

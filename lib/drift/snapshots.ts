@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import type { DriftSnapshot as DriftSnapshotRow } from "../generated/sqlite/client";
 import { log } from "../log";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { log } from "../log";
 import type { ProtectionIntent, SecurityIntent } from "../security/intent";

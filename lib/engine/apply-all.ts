@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { appendAuditOrLog } from "../audit/append";
 import type { Db } from "../db";

@@ -1,3 +1,4 @@
+import "server-only";
 import { appendRuntimeResult, type RuntimeResult } from "../audit/append";
 import type { Db } from "../db";
 import { DomainError } from "../errors";

@@ -311,7 +311,7 @@ describe("self-heal with a real agent", () => {
 
 function runCli(args: string[], url: string, s: CrowdsecRuntimeSettings): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", ...args], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "lib/cli/main.ts", ...args], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,

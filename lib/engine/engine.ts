@@ -1,3 +1,4 @@
+import "server-only";
 import { db as defaultDb, type Db } from "../db";
 import { PROTECTIONS, type Protection } from "../security/spec/protections";
 import type { SecurityIntent } from "../security/intent";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { log } from "../log";
 import { readIntent } from "../security/intent-store";

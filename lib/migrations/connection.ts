@@ -1,3 +1,4 @@
+import "server-only";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { providerOf, sqlitePath, type Provider } from "../db-url";

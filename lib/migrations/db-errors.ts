@@ -1,3 +1,4 @@
+import "server-only";
 import { scrubConnectionDetails } from "../db-url";
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Provider } from "../db-url";

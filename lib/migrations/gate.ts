@@ -1,3 +1,4 @@
+import "server-only";
 import { existsSync } from "node:fs";
 import { providerOf, redactUrl, sqlitePath } from "../db-url";
 import { env } from "../env";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { RawConnection } from "./connection";
 
 // Prisma's migration history table, created exactly as Prisma's schema engine creates it, so that

@@ -1,3 +1,4 @@
+import "server-only";
 import type { RawConnection } from "./connection";
 
 export interface LiveColumn {

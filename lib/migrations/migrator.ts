@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { advisoryLockSql } from "../advisory-locks";
 import type { RawConnection } from "./connection";

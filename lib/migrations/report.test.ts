@@ -324,7 +324,16 @@ describe("unusable databases give one clear sentence naming the cause, never the
     chmodSync(sqlitePath(url), 0o600);
     const status = spawnSync(
       "setpriv",
-      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, "node_modules/tsx/dist/cli.mjs", "lib/cli/main.ts", "status"],
+      [
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        process.execPath,
+        "node_modules/tsx/dist/cli.mjs",
+        "--conditions=react-server",
+        "lib/cli/main.ts",
+        "status",
+      ],
       { env: { ...process.env, DATABASE_URL: url, HOME: tmpdir() }, encoding: "utf8" },
     );
     expect(status.status).toBe(1);

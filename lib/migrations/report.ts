@@ -1,3 +1,4 @@
+import "server-only";
 import { existsSync, statSync } from "node:fs";
 import { providerOf, scrubConnectionDetails, sqlitePath, type Provider } from "../db-url";
 import { scriptMatchesChecksum } from "./checksum";

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { providerOf } from "../db-url";
 import type { RawConnection } from "./connection";

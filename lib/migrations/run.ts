@@ -1,3 +1,4 @@
+import "server-only";
 import { providerOf, redactUrl } from "../db-url";
 import { openRawConnection } from "./connection";
 import { migrationsDir, readMigrationFolder } from "./folder";

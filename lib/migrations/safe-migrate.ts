@@ -1,3 +1,4 @@
+import "server-only";
 import { advisoryLockSql } from "../advisory-locks";
 import { providerOf, redactUrl } from "../db-url";
 import { log } from "../log";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db";
 import { runningDetector, startDriftDetector, stopDriftDetector } from "../drift/running-detector";
 import { engine } from "../engine/engine";

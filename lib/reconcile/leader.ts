@@ -1,3 +1,4 @@
+import "server-only";
 import pg from "pg";
 import { advisoryLockSql } from "../advisory-locks";
 import { providerOf, redactUrl } from "../db-url";

@@ -1,3 +1,4 @@
+import "server-only";
 import { Prisma } from "../generated/sqlite/client";
 import type { Tx } from "../db";
 import type { ConfigColumns, ConfigRow } from "./row-mapping";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { fullMirror, GLOBAL_VERSION_KEY } from "./mirror";
 import { rowToIntent } from "./row-mapping";

@@ -1,3 +1,4 @@
+import "server-only";
 import { advisoryLockSql } from "../advisory-locks";
 import type { Provider } from "../db-url";
 import type { Tx } from "../db";

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { dbProvider, type Db } from "../db";
 import { ConflictError, DomainError, isDomainError, MalformedRequestError, ValidationError } from "../errors";

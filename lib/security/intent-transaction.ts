@@ -1,3 +1,4 @@
+import "server-only";
 import type { Tx } from "../db";
 import { log } from "../log";
 import { appendAudit, type AuditRecord } from "../audit/append";

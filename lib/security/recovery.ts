@@ -1,3 +1,4 @@
+import "server-only";
 import { appendAudit } from "../audit/append";
 import type { Tx } from "../db";
 import { log } from "../log";

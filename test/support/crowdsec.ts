@@ -119,7 +119,7 @@ export function applyInOtherProcess(
 ): Promise<{ status: string; pid?: number; error?: string; exitCode: number | null }> {
   const script = fileURLToPath(new URL("./crowdsec-apply.ts", import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify({ settings, enabled, version })], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", script, JSON.stringify({ settings, enabled, version })], {
       cwd: PROJECT_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WARDEN_LOG_LEVEL: "error" },

@@ -1,7 +1,7 @@
 // A separate process that changes security intent through lib/security, as the panel or the CLI
 // would. Used by the multi-process concurrency test and the SIGKILL crash test:
 //
-//   node --import tsx test/support/intent-writer.ts '{"url":"file:/tmp/x.db","changes":10,"worker":"w1"}'
+//   node --conditions=react-server --import tsx test/support/intent-writer.ts '{"url":"file:/tmp/x.db","changes":10,"worker":"w1"}'
 //
 // Options (one JSON argument): url; changes (a number, or null to run until killed); worker (the
 // actor name); waitForGo (wait for a "go" line on stdin before the first change, so several

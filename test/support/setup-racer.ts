@@ -1,7 +1,7 @@
 // A separate process that submits first-run setup, as a second panel process (or a second replica on
 // the same database) would. Used by test/auth-setup-race.test.ts:
 //
-//   node --import tsx test/support/setup-racer.ts '{"urls":{"sqlite":"file:/tmp/x.db"},"username":"admin1"}'
+//   node --conditions=react-server --import tsx test/support/setup-racer.ts '{"urls":{"sqlite":"file:/tmp/x.db"},"username":"admin1"}'
 //
 // It connects to every database first (so start-up cost is paid once, before any race), then for each
 // line `go <key>` on stdin submits setup to urls[key]; it exits when stdin ends.

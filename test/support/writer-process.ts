@@ -38,7 +38,7 @@ export interface WriterProcess {
 }
 
 export function spawnWriter(options: WriterOptions): WriterProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, JSON.stringify(options)], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", SCRIPT, JSON.stringify(options)], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, WARDEN_LOG_LEVEL: "warn" },
     stdio: ["pipe", "pipe", "pipe"],

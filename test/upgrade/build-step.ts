@@ -9,7 +9,7 @@ import { insertSeed, type Seed } from "./seed";
 
 // Builds the database of an earlier release: the migrations up to a step, each followed by its seed
 // file's rows, exactly as a database that lived through those releases would hold them.
-//   DATABASE_URL=file:./data/old.db npx tsx test/upgrade/build-step.ts 20261203000000_drift
+//   DATABASE_URL=file:./data/old.db npx tsx --conditions=react-server test/upgrade/build-step.ts 20261203000000_drift
 // (an empty database; the step by name or by index from 0).
 
 export const SEEDS_DIR = join(import.meta.dirname, "seeds");
@@ -50,7 +50,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const step = wanted === undefined ? -1 : /^\d+$/.test(wanted) ? Number(wanted) : files.findIndex((f) => f.name === wanted);
   if (step < 0) {
     console.error(
-      `usage: DATABASE_URL=… npx tsx test/upgrade/build-step.ts <migration name | index>\nmigrations: ${files.map((f, i) => `${i} ${f.name}`).join(", ")}`,
+      `usage: DATABASE_URL=… npx tsx --conditions=react-server test/upgrade/build-step.ts <migration name | index>\nmigrations: ${files.map((f, i) => `${i} ${f.name}`).join(", ")}`,
     );
     process.exit(2);
   }

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { revokeOtherSessions, revokeSession } from "../../auth/account";
 import { db } from "../../db";
 import { runAction, type ActionResult } from "../action";

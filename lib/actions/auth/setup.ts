@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { auth } from "../../auth/auth";
 import { clientIp, userAgent } from "../../auth/client-info";
 import { createFirstAdmin } from "../../auth/first-admin";

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { z } from "zod";
 import { runAction, type ActionResult } from "../action";
 import { confirmOwnPassword } from "../../auth/confirm-password";

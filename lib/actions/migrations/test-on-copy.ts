@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { runAction, type ActionResult } from "../action";
 import { parseNoInput } from "../no-input";
 import { env } from "../../env";

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { db } from "../../db";
 import { runningDetector } from "../../drift/running-detector";
 import { SURFACES } from "../../drift/drift-report";

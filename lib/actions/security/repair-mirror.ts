@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { db } from "../../db";
 import { runningDetector } from "../../drift/running-detector";
 import { repairMirror } from "../../security/mirror-repair";

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { db } from "../../db";
 import { prepareScenarioSwitch } from "../../drift/scenario-list";
 import { engineCrowdsecSettings } from "../../engine/engine";

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { db } from "../../db";
 import { changeAndApply } from "../../engine/changes";
 import { engine } from "../../engine/engine";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../../db";
 import { applyAll } from "../../engine/apply-all";
 import { createEngine } from "../../engine/engine";

@@ -1,3 +1,4 @@
+import "server-only";
 import { redactUrl } from "../../db-url";
 import { env } from "../../env";
 import { takeBackup } from "../../migrations/backup/take-backup";

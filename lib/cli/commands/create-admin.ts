@@ -1,3 +1,4 @@
+import "server-only";
 import { readNewPassword } from "../read-secret";
 
 const USAGE = "usage: npm run cli -- create-admin <username> [--additional]   (the password is read from standard input)";

@@ -1,3 +1,4 @@
+import "server-only";
 import { crowdsecSettings } from "../../engine/crowdsec/settings";
 import { findRunningAgent } from "../../engine/crowdsec/pid-file";
 import { missingPackage, INSTALL_HINT } from "../../engine/crowdsec/installed-package";

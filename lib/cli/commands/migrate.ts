@@ -1,3 +1,4 @@
+import "server-only";
 import { redactUrl } from "../../db-url";
 import { env } from "../../env";
 import { dryRunMigrations, type DryRunReport } from "../../migrations/backup/dry-run";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../../db";
 import { createEngine } from "../../engine/engine";
 import { schemaGate } from "../../migrations/gate";

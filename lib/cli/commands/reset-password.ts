@@ -1,3 +1,4 @@
+import "server-only";
 import { readStdin } from "../read-secret";
 import { plural } from "../../plural";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { redactUrl } from "../../db-url";
 import { env } from "../../env";
 import { restoreBackup } from "../../migrations/backup/restore-backup";

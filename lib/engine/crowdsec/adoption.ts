@@ -1,3 +1,4 @@
+import "server-only";
 import { existsSync } from "node:fs";
 import type { Db } from "../../db";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";

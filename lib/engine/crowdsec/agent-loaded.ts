@@ -1,3 +1,4 @@
+import "server-only";
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../atomic-write";
 import { readFrom } from "./agent-log";

@@ -1,3 +1,4 @@
+import "server-only";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 

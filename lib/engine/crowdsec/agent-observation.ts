@@ -1,3 +1,4 @@
+import "server-only";
 import type { RuntimeObservation } from "../drivers";
 import { agentLoaded } from "./agent-loaded";
 import { readLogTail } from "./agent-log";

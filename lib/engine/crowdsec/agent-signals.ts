@@ -1,3 +1,4 @@
+import "server-only";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { DomainError } from "../../errors";

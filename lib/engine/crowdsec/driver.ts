@@ -1,3 +1,4 @@
+import "server-only";
 import { isDomainError } from "../../errors";
 import { log } from "../../log";
 import type { SecurityIntent } from "../../security/intent";

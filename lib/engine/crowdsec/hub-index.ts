@@ -1,3 +1,4 @@
+import "server-only";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { byName, isYaml, stemOf } from "./scenario-paths";

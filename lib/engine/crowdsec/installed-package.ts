@@ -1,3 +1,4 @@
+import "server-only";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { DomainError } from "../../errors";

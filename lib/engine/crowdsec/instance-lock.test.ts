@@ -151,7 +151,7 @@ describe("withInstanceLock", () => {
       await withInstanceLock(s, async () => { console.log("locked"); await once(process.stdin, "data"); process.stdin.destroy(); }, { holder: "other process" });
       console.log("released");
     `;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, JSON.stringify(s)], {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "--input-type=module", "-e", script, JSON.stringify(s)], {
       cwd: PROJECT_ROOT,
       stdio: ["pipe", "pipe", "inherit"],
     });

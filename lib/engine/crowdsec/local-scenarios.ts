@@ -1,3 +1,4 @@
+import "server-only";
 import { readFileSync, statSync } from "node:fs";
 import { errnoCode, RACY_MS } from "./scenario-reads";
 

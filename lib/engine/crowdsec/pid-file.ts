@@ -1,3 +1,4 @@
+import "server-only";
 import { readFileSync, unlinkSync } from "node:fs";
 import { writeFileAtomic } from "../atomic-write";
 import { fileSize } from "./agent-log";

@@ -1,3 +1,4 @@
+import "server-only";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";

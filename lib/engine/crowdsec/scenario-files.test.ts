@@ -197,7 +197,15 @@ name: "me/custom-bf_user-enum"   # quoted
     chmodSync(script, 0o644);
     const run = spawnSync(
       "setpriv",
-      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, path.resolve("node_modules/tsx/dist/cli.mjs"), script],
+      [
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        process.execPath,
+        path.resolve("node_modules/tsx/dist/cli.mjs"),
+        "--conditions=react-server",
+        script,
+      ],
       { env: { ...process.env, HOME: tmpdir() }, encoding: "utf8" },
     );
     expect(run.stderr).toBe("");

@@ -18,7 +18,8 @@
 // (cached by directory mtimes) answers whether the target exists, no path.resolve for an absolute
 // normalized target, local files parsed once per (path, mtimeMs, size), no async fs per file; and
 // the directory's listing (entries + link targets) is reused while its mtime has not moved, since
-// links cannot change in place. Measure: `npx tsx lib/engine/crowdsec/__fixtures__/bench-scenarios.ts`.
+// links cannot change in place. Measure: `npx tsx --conditions=react-server lib/engine/crowdsec/__fixtures__/bench-scenarios.ts`.
+import "server-only";
 import { readlinkSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { plural } from "../../plural";

@@ -1,3 +1,4 @@
+import "server-only";
 import { existsSync, lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "../../db";

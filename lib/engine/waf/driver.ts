@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import type { SurfaceCheck } from "../../drift/drift-report";
 import type { SecurityIntent } from "../../security/intent";

@@ -7,6 +7,7 @@
 // `SecRuleEngine Off` (a writer may switch the engine off for a disabled WAF); an on intent
 // accepts only the mode's own value. A missing file is cannot_verify whatever the switch says:
 // nothing was observed, and nothing observed is never shown as green.
+import "server-only";
 import { readFileSync } from "node:fs";
 import type { Difference, SurfaceCheck } from "../../drift/drift-report";
 import { ENGINE_FOR_MODE, MODE_FOR_ENGINE, parseTuningFile, type TuningSettings, type WafEngineMode } from "./tuning-file";

@@ -308,7 +308,14 @@ describe.each(["sqlite", "postgresql"] as const)("backups on %s", (provider) => 
     cpSync(migrations, join(rootDir, "prisma", provider === "sqlite" ? "sqlite" : "postgres", "migrations"), { recursive: true });
     const migrate = spawnSync(
       "prlimit",
-      [`--fsize=${48 * 1024}`, process.execPath, join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "lib/cli/main.ts"), "migrate"],
+      [
+        `--fsize=${48 * 1024}`,
+        process.execPath,
+        join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+        "--conditions=react-server",
+        join(ROOT, "lib/cli/main.ts"),
+        "migrate",
+      ],
       {
         cwd: ROOT,
         env: { ...process.env, DATABASE_URL: url, WARDEN_DATA_DIR: dataDir, WARDEN_ROOT: rootDir, TSX_DISABLE_CACHE: "1", WARDEN_LOG_LEVEL: "error" },

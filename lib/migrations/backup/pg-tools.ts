@@ -1,3 +1,4 @@
+import "server-only";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";

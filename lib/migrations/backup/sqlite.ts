@@ -1,3 +1,4 @@
+import "server-only";
 import { closeSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { SQLITE_BUSY_TIMEOUT_MS } from "../../db";

@@ -1,4 +1,4 @@
-// Perf sanity for the scenarios surface (not a unit test): `npx tsx lib/engine/crowdsec/__fixtures__/bench-scenarios.ts`.
+// Perf sanity for the scenarios surface (not a unit test): `npx tsx --conditions=react-server lib/engine/crowdsec/__fixtures__/bench-scenarios.ts`.
 // Builds an instance in /tmp with a hub of N scenario files (50 authors) and N symlinks to them in
 // etc/scenarios (plus 3 local files and a README), then times one full check,
 // readRuntimeScenarios + compareScenarios, RUNS times each (default 20), and prints medians:
