@@ -134,9 +134,9 @@ async function refuseTakenHosts(tx: Tx, hosts: string[], ownId: number | null): 
   const taken = await tx.siteHost.findMany({ where: { host: { in: hosts }, ...(ownId === null ? {} : { siteId: { not: ownId } }) } });
   if (taken.length === 0) return;
   const other = await readSite(tx, taken[0]!.siteId);
-  throw new ValidationError(`${taken[0]!.host} is already served by the site for ${other?.hosts.join(", ") ?? `#${taken[0]!.siteId}`}`, {
-    hosts: `${taken.map((t) => t.host).join(", ")} already belong to another site`,
-  });
+  const names = taken.map((t) => t.host).join(", ");
+  const message = `${names} ${taken.length === 1 ? "is" : "are"} already served by the site for ${other?.hosts.join(", ") ?? `#${taken[0]!.siteId}`}`;
+  throw new ValidationError(message, { hosts: message });
 }
 
 type Body = (tx: Tx, now: Date) => Promise<{ siteId: number | null; before: SiteRecord | null }>;
