@@ -1,6 +1,7 @@
 // The panel's navigation, plain data (the shell renders it, tests read it).
 export const NAV = [
   ["/security", "Security"],
+  ["/sites", "Sites"],
   ["/security?tab=audit", "Audit"],
   ["/migrations", "Migrations"],
   ["/account", "Account"],

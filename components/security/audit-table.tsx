@@ -19,12 +19,33 @@ const ACTION_WORDS: Record<string, string> = {
   recover: "recovered from settings mirror",
   rollback: "rollback",
   repair_mirror: "mirror rewritten from the config",
+  site_add: "site added",
+  site_update: "site changed",
+  site_remove: "site removed",
+  waf_exclusion_add: "WAF rule excluded for a site",
+  waf_exclusion_remove: "WAF rule exclusion removed",
 };
+
+/** A site change: the site's first host name and what changed, in the site's own words. */
+function siteSummary(entry: AuditEntry): string {
+  const before = (entry.before ?? {}) as Record<string, unknown>;
+  const after = (entry.after ?? {}) as Record<string, unknown>;
+  const hosts = (after.hosts ?? before.hosts) as string[] | undefined;
+  const name = hosts?.[0] ?? (typeof after.siteId === "number" ? `site #${after.siteId}` : "a site");
+  if (entry.action === "waf_exclusion_add" || entry.action === "waf_exclusion_remove") {
+    const rule = "ruleId" in after ? after.ruleId : null;
+    return rule === null ? name : `${name}: rule ${show(rule)}`;
+  }
+  if (entry.action !== "site_update" || entry.before === null) return `${name} → ${show(after.upstream ?? before.upstream)}`;
+  const keys = Object.keys(after).filter((k) => k !== "id" && show(before[k]) !== show(after[k]));
+  return keys.length ? `${name}: ${keys.map((k) => `${k}: ${show(before[k])} → ${show(after[k])}`).join("; ")}` : `${name}: no change`;
+}
 
 const show = fieldValue;
 
 /** Only the fields that changed, as "field: before → after". */
 function changeSummary(entry: AuditEntry): string {
+  if (entry.action.startsWith("site_") || entry.action.startsWith("waf_exclusion_")) return siteSummary(entry);
   const before = (entry.before ?? {}) as Record<string, unknown>;
   const after = (entry.after ?? {}) as Record<string, unknown>;
   if (entry.before === null && entry.protection === null) {

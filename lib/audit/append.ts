@@ -9,7 +9,21 @@ import { log } from "../log";
 // version" is untouched by rejections, applies and runtime results.
 
 export type AuditAction =
-  "toggle" | "update" | "initialize" | "recover" | "rollback" | "repair_mirror" | "scenario" | "adopt_scenarios" | "apply_runtime" | "runtime_result";
+  | "toggle"
+  | "update"
+  | "initialize"
+  | "recover"
+  | "rollback"
+  | "repair_mirror"
+  | "scenario"
+  | "adopt_scenarios"
+  | "apply_runtime"
+  | "runtime_result"
+  | "site_add"
+  | "site_update"
+  | "site_remove"
+  | "waf_exclusion_add"
+  | "waf_exclusion_remove";
 
 /** Commits and refusals; then what the runtime did (an Apply to runtime, or one change's result). */
 export type AuditOutcome = "committed" | "rejected" | "rolled_back" | "applied" | "failed" | "superseded" | "not_managed";

@@ -81,6 +81,17 @@ export interface StoreInvariants {
   configMatchesLatestCommit: Record<Protection, boolean>;
 }
 
+const NOT_PROTECTION_INTENT = new Set([
+  "scenario",
+  "adopt_scenarios",
+  "repair_mirror",
+  "site_add",
+  "site_update",
+  "site_remove",
+  "waf_exclusion_add",
+  "waf_exclusion_remove",
+]);
+
 /**
  * The invariants after any sequence of changes, kills or races. "Latest committed audit row of a
  * protection" counts `initialize`/`recover` rows (protection null, `after` holds every protection).
@@ -95,8 +106,8 @@ export async function storeInvariants(db: Db): Promise<StoreInvariants> {
   const versions = audits.map((a) => a.configVersion);
   const latest: Partial<Record<Protection, unknown>> = {};
   for (const audit of audits) {
-    // Scenario switches, their adoption and mirror repairs take a version but are not a protection's intent.
-    if (audit.action === "scenario" || audit.action === "adopt_scenarios" || audit.action === "repair_mirror") continue;
+    // Scenario switches, their adoption, mirror repairs and site changes take a version but are not a protection's intent.
+    if (NOT_PROTECTION_INTENT.has(audit.action)) continue;
     const after = JSON.parse(audit.after ?? "null") as Record<string, unknown>;
     if (audit.protection === null) for (const p of PROTECTIONS) latest[p] = after[p];
     else latest[audit.protection as Protection] = after;
