@@ -23,6 +23,7 @@ const LAYERS = {
   drift: ["lib/drift/**"],
   engine: ["lib/engine/**"],
   security: ["lib/security/**"],
+  sites: ["lib/sites/**"],
   migrations: ["lib/migrations/**"],
   audit: ["lib/audit/**"],
   auth: ["lib/auth/**"],
@@ -55,6 +56,7 @@ const MARKERS = {
     "lib/security/spec/*.ts",
     "lib/security/input-schema.ts",
     "lib/auth/credentials-schema.ts",
+    "lib/sites/grammar.ts",
     "lib/drift/drift-report.ts",
     "lib/drift/surfaces/store-surface.ts",
   ],
@@ -89,9 +91,9 @@ const ALLOW = {
   components: ["actions", "client", "browser-safe"],
   client: ["browser-safe"],
   // Use cases and read queries: the domain below them.
-  actions: ["auth", "security", "engine", "drift", "migrations", "audit", ...FOUNDATION],
+  actions: ["auth", "security", "sites", "engine", "drift", "migrations", "audit", ...FOUNDATION],
   // The CLI drives the same domain as the panel, from a terminal.
-  cli: ["auth", "security", "engine", "drift", "migrations", "audit", "reconcile", ...FOUNDATION, "db-url", "plural"],
+  cli: ["auth", "security", "sites", "engine", "drift", "migrations", "audit", "reconcile", ...FOUNDATION, "db-url", "plural"],
   // The boot reconciler: make the runtime match the intent, then start drift.
   reconcile: [
     "engine",
@@ -130,6 +132,9 @@ const ALLOW = {
     "advisory-locks",
     "db-url",
   ],
+  // Sites and WAF exclusions: security intent like the protections, committed through the same
+  // version bump, mirror key and audit writer as lib/security's commits.
+  sites: ["security", "audit", ...FOUNDATION],
   // The one writer and the list of audit rows.
   audit: [
     // The audit query's protection filter takes its names from the protections' field spec.

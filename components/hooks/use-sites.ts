@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ActionResult } from "@/lib/actions/action";
-import type { SitesView } from "@/lib/actions/sites/list";
+import type { SitesView } from "@/lib/actions/sites/sites-queries";
 import { fetchJson } from "@/lib/client/fetch-json";
 import { securityKeys } from "@/lib/client/security-keys";
 import { siteKeys } from "@/lib/client/site-keys";

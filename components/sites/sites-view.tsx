@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { createSiteAction, removeSiteAction, updateSiteAction } from "@/lib/actions/sites";
-import type { SitesView as SitesData } from "@/lib/actions/sites/list";
+import type { SitesView as SitesData } from "@/lib/actions/sites/sites-queries";
 import type { SiteRecord } from "@/lib/sites/site-read";
 import { useSiteMutation, useSites } from "../hooks/use-sites";
 import { ActionFailure } from "../hooks/use-protection-mutation";

@@ -3,7 +3,7 @@ import { createDb, type Db } from "../db";
 import type { Provider } from "../db-url";
 import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
 import { openRawConnection } from "../migrations/connection";
-import { readIntent } from "../security/store";
+import { readIntent } from "../security/intent-store";
 import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "../../test/support/databases";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { listSites } from "./site-read";

@@ -6,10 +6,10 @@ import type { Db, Tx } from "../db";
 import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
 import { log } from "../log";
 import { bumpGlobalVersion } from "../security/config-sql";
-import { announceCommit } from "../security/events";
+import { announceCommit } from "../security/intent-events";
 import { GLOBAL_VERSION_KEY } from "../security/mirror";
 import { writeMirror } from "../security/mirror-write";
-import { readIntent, type ChangeContext } from "../security/store";
+import { readIntent, type ChangeContext } from "../security/intent-store";
 import { parseRuleId, ZSiteFields, type SiteFields } from "./grammar";
 import { readSite, type SiteRecord } from "./site-read";
 

@@ -1,4 +1,4 @@
-import { sitesView } from "@/lib/actions/sites/list";
+import { sitesView } from "@/lib/actions/sites/sites-queries";
 import { jsonRoute } from "@/lib/http";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { db } from "../../db";
 import { addExclusion, removeExclusion, type SiteCommit } from "../../sites/site-store";
 import { runAction, type ActionResult } from "../action";

@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { db } from "../../db";
 import { createSite, removeSite, updateSite, type SiteCommit } from "../../sites/site-store";
 import { runAction, type ActionResult } from "../action";

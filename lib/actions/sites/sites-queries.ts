@@ -1,5 +1,6 @@
 import "server-only";
 import { db } from "../../db";
+import { pageData } from "../page-data";
 import { listSites, type SiteRecord } from "../../sites/site-read";
 
 // The Sites page's read query (the page's first paint and GET /api/sites share it).
@@ -12,4 +13,9 @@ export interface SitesView {
 
 export async function sitesView(): Promise<SitesView> {
   return { sites: await listSites(db()), readAt: new Date().toISOString() };
+}
+
+/** The Sites page's first paint, or the schema-degraded notice if the schema broke since the guard looked. */
+export async function sitesPageData() {
+  return pageData(async () => ({ view: await sitesView() }));
 }
