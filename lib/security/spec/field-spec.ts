@@ -68,21 +68,14 @@ export type SettingsOf<P extends ProtectionSpec> = { -readonly [K in keyof P["fi
 /** Every protection's settings, typed field by field from the spec. */
 export type SpecSettings<S extends SecuritySpec> = { [P in keyof S]: SettingsOf<S[P]> };
 
-type MetaRowKey<P extends ProtectionSpec> = `${P["row"]}${"Enabled" | "Version" | "ChangedBy" | "ChangedAt"}`;
+/** A protection's columns on the row: its settings, then its switch, version and who changed it when. */
+type ProtectionRow<P extends ProtectionSpec> = { [K in keyof P["fields"] & string as `${P["row"]}${Capitalize<K>}`]: FieldValue<P["fields"][K]> } & {
+  [K in `${P["row"]}Enabled`]: boolean;
+} & { [K in `${P["row"]}Version`]: number } & { [K in `${P["row"]}ChangedBy`]: string | null } & { [K in `${P["row"]}ChangedAt`]: Date | null };
 
 /** The config row as the spec describes it (the Prisma model must have exactly these fields). */
 export type SpecRow<S extends SecuritySpec> = { id: number; version: number; createdAt: Date; updatedAt: Date } & UnionToIntersection<
-  {
-    [P in keyof S]: { [K in keyof S[P]["fields"] & string as `${S[P]["row"]}${Capitalize<K>}`]: FieldValue<S[P]["fields"][K]> } & {
-      [K in MetaRowKey<S[P]> as K]: K extends `${string}Enabled`
-        ? boolean
-        : K extends `${string}Version`
-          ? number
-          : K extends `${string}ChangedBy`
-            ? string | null
-            : Date | null;
-    };
-  }[keyof S]
+  { [P in keyof S]: ProtectionRow<S[P]> }[keyof S]
 >;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
