@@ -64,7 +64,7 @@ export class EdgeDriver implements EdgeRuntimeDriver {
     return this.runtime.observe();
   }
 
-  diff(desired: EdgeDesired, observed: EdgeObservation): EdgeSurfaceCheck {
+  diff(desired: EdgeDesired, observed: EdgeObservation, _intent?: SecurityIntent): EdgeSurfaceCheck {
     return compareEdge(desired, observed);
   }
 

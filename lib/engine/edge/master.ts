@@ -5,7 +5,7 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
-import { portHolder } from "../crowdsec/proc";
+import { isAlive, portHolder } from "../crowdsec/proc";
 import { waitForGeneration, type Served } from "./control";
 import { emergReason, linesSince, logOffsets, readFrom } from "./logs";
 import {
@@ -21,7 +21,6 @@ import {
   writePidFile,
 } from "./process";
 import { edgePaths, formatListen, type EdgeRuntimeSettings, type ListenAddress } from "./settings";
-import { isAlive } from "../crowdsec/proc";
 
 // Starting, reloading and stopping the edge's nginx master, as the CrowdSec agent is run: spawned
 // detached (`daemon off`: the spawned pid is the master, leading its own process group), stdout and

@@ -127,6 +127,17 @@ describe("WafEventReader", () => {
     expect(rotateAuditLog(file, 1_000_000)).toBe(false);
   });
 
+  it("rotates the file itself once read to its end past the size limit, losing nothing appended after its read", () => {
+    const file = path.join(dir, "self-rotated.log");
+    writeFileSync(file, entry() + entry());
+    const reader = new WafEventReader(file, { rotateAtBytes: 100 });
+    expect(reader.poll()).toHaveLength(2);
+    expect(statSync(file).size).toBe(0);
+    expect(statSync(`${file}.1`).size).toBeGreaterThan(100);
+    appendFileSync(file, entry({ uri: "/next" }));
+    expect(reader.poll().map((e) => e.path)).toEqual(["/next"]);
+  });
+
   it("a missing file is no events, and skipToEnd ignores what is already there", () => {
     expect(new WafEventReader(path.join(dir, "absent.log")).poll()).toEqual([]);
     const file = path.join(dir, "existing.log");

@@ -116,6 +116,8 @@ export interface WafEventReaderOptions {
   keep?: number;
   /** Bytes read per poll at most (a backlog is read over several polls). */
   maxReadBytes?: number;
+  /** Rotate the file (copy + truncate) once the reader has read it to its end and it is larger than this. */
+  rotateAtBytes?: number;
 }
 
 export class WafEventReader {
@@ -123,6 +125,7 @@ export class WafEventReader {
   private events: WafEvent[] = [];
   private readonly keep: number;
   private readonly maxReadBytes: number;
+  private readonly rotateAtBytes: number | null;
 
   constructor(
     readonly file: string,
@@ -130,6 +133,7 @@ export class WafEventReader {
   ) {
     this.keep = options.keep ?? 1_000;
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
+    this.rotateAtBytes = options.rotateAtBytes ?? null;
   }
 
   /** Where the next poll starts (bytes into the live file). */
@@ -166,6 +170,9 @@ export class WafEventReader {
       } // else: an incomplete last line waits for the next poll
     }
     if (found.length > 0) this.events = [...this.events, ...found].slice(-this.keep);
+    // Rotated only once read to its end: the offset stays, so the next poll sees the file shrink and
+    // reads from the copy whatever was appended between this read and the copy.
+    if (this.rotateAtBytes !== null && this.offset === now && now > this.rotateAtBytes) rotateAuditLog(this.file, this.rotateAtBytes);
     return found;
   }
 

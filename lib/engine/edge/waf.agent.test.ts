@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../../test/support/crowdsec";
 import {
@@ -42,6 +43,17 @@ const sites = (extra: Partial<EdgeIntent["sites"][number]> = {}) => [
   site("blog", ["blog.example"], upstream.url),
   site("legacy", ["legacy.example"], upstream.url, { waf: "off" }),
 ];
+
+/** A request written by hand (an absolute-form request line), answered with the raw status line and headers. */
+function rawRequest(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(f.settings.listen.port, "127.0.0.1", () => socket.end(text));
+    let answer = "";
+    socket.on("data", (d) => (answer += d.toString()));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}
 
 let sentinels = 0;
 /** The events logged by the requests made so far (see above). */
@@ -123,6 +135,9 @@ describe("the WAF at the edge", () => {
     expect((await logged()).map((e) => [e.host, e.action])).toEqual([["blog.example", "blocked"]]);
     // The host of the excluded site, named with another case and a port, is the same site.
     expect((await viaEdge(f.settings, "SHOP.example:80", SQLI)).status).toBe(200);
+    // A request routed to another site by its request line cannot borrow the exclusion with its Host header.
+    const borrowed = await rawRequest(`GET http://blog.example${SQLI} HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n`);
+    expect(borrowed).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it("detect: the attack passes to the upstream and is an event with its rule ids, marked detected", async () => {
