@@ -38,6 +38,17 @@ export class EdgeRuntimeError extends DomainError {
   }
 }
 
+/** A reload that failed: nginx refused the configuration or exited (the previous one was live until then), or it was not confirmed in time. */
+export class EdgeReloadError extends EdgeRuntimeError {
+  constructor(
+    readonly kind: "refused" | "exited" | "timeout",
+    message: string,
+    logTail: string[] = [],
+  ) {
+    super(message, logTail);
+  }
+}
+
 function portFree(a: ListenAddress): Promise<boolean> {
   const host = a.host.replace(/^\[(.*)\]$/, "$1");
   return new Promise((resolve) => {
@@ -157,13 +168,19 @@ export async function reloadMaster(s: EdgeRuntimeSettings, pid: number, want: Se
   const t0 = performance.now();
   const since = () => Math.round(performance.now() - t0);
   const oldWorkers = acceptingWorkers(pid);
+  let kind: EdgeReloadError["kind"] = "timeout";
   signal(pid, "SIGHUP");
   const waited = await waitForGeneration(s, want, {
     timeoutMs: s.reloadTimeoutMs,
     abortReason: () => {
-      if (!isAlive(pid)) return "nginx exited during the reload";
+      if (!isAlive(pid)) {
+        kind = "exited";
+        return "nginx exited during the reload";
+      }
       const emerg = emergReason(readFrom(errorLog, offsets.error));
-      return emerg ? `nginx refused the new configuration and keeps serving the previous one: ${emerg}` : null;
+      if (emerg === null) return null;
+      kind = "refused";
+      return `nginx refused the new configuration and keeps serving the previous one: ${emerg}`;
     },
   });
   // The new workers answer before the old ones have stopped accepting: until each old worker is
@@ -176,7 +193,7 @@ export async function reloadMaster(s: EdgeRuntimeSettings, pid: number, want: Se
   if (!waited.ok || left.length > 0) {
     const reason = waited.ok ? `the previous workers (pid ${left.join(", ")}) still accepted connections after ${s.reloadTimeoutMs} ms` : waited.reason;
     log.warn({ event: "edge.reload_failed", pid, ms: since(), error: reason }, "the edge's reload was not confirmed");
-    throw new EdgeRuntimeError(`The edge's reload failed: ${reason}.`, linesSince(s, offsets));
+    throw new EdgeReloadError(waited.ok ? "timeout" : kind, `The edge's reload failed: ${reason}.`, linesSince(s, offsets));
   }
   return { ms: since() };
 }

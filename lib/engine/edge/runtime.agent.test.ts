@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holdPort, waitFor } from "../../../test/support/crowdsec";
+import { freePort, holdPort, waitFor } from "../../../test/support/crowdsec";
 import {
   cleanupAllEdgeFixtures,
   edgeFixture,
@@ -159,6 +159,26 @@ describe("the edge's lifecycle (one instance)", () => {
     expect(existsSync(path.join(p.confD, "site-gone.conf"))).toBe(false);
     expect(await probeControl(f.settings)).toMatchObject({ ok: true, generation: 2 });
     expect((await viaEdge(f.settings, "app.example", "/still")).status).toBe(200);
+  });
+
+  it("a reload nginx refuses although nginx -t passed (the new listen port is taken): old configuration live, files put back", async () => {
+    const taken = await holdPort(await freePort());
+    try {
+      const moved = new EdgeRuntime({ ...f.settings, listen: { host: "127.0.0.1", port: taken.port } });
+      const nginxConf = readFileSync(edgePaths(f.settings).config, "utf8");
+      const error = await moved.apply(intent).catch((e: Error) => e);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^The edge's reload failed: nginx refused the new configuration and keeps serving the previous one: bind\\(\\) to 127\\.0\\.0\\.1:${taken.port} failed \\(98: Address already in use\\)\\.$`,
+        ),
+      );
+      expect(readFileSync(edgePaths(f.settings).config, "utf8")).toBe(nginxConf);
+      expect(await probeControl(f.settings)).toMatchObject({ ok: true, generation: 2 });
+      expect((await viaEdge(f.settings, "app.example", "/after-refusal")).status).toBe(200);
+      expect(compareEdge(desired(runtime, intent), await runtime.observe()).verdict).toBe("in_sync");
+    } finally {
+      await taken.close();
+    }
   });
 
   it("a rendered file edited on disk is a diff line; apply writes it back and reloads", async () => {

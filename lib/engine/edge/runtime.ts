@@ -1,5 +1,4 @@
 import "server-only";
-import { isDomainError } from "../../errors";
 import { log } from "../../log";
 import { writeFileAtomic } from "../files";
 import type { RuntimeEvent } from "../types";
@@ -7,7 +6,7 @@ import { probeControl } from "./control";
 import { EdgeNotInstalledError, ensureInstanceDirs, missingEdgePackage, testConfig, writeFiles } from "./instance";
 import { edgeWanted, validateEdgeIntent, type EdgeIntent } from "./intent";
 import { withEdgeLock } from "./lock";
-import { EdgeRuntimeError, reloadMaster, startMaster, stopMaster, type StopHow } from "./master";
+import { EdgeReloadError, EdgeRuntimeError, reloadMaster, startMaster, stopMaster, type StopHow } from "./master";
 import { observeEdge, type EdgeObservation } from "./observe";
 import { findMaster, writePidFile } from "./process";
 import { GENERATION_FILE, NO_EXTENSIONS, type EdgeExtensions } from "./render-nginx";
@@ -123,7 +122,7 @@ export class EdgeRuntime {
       } catch (error) {
         // A reload nginx refused left the previous configuration live: put its files back too, so
         // what is on disk is what is served. A reload still pending (timeout) is left as written.
-        if (isDomainError(error) && /refused the new configuration|exited during the reload/.test(error.message)) {
+        if (error instanceof EdgeReloadError && error.kind !== "timeout") {
           restore();
           if (previousManifest) writeFileAtomic(edgePaths(s).manifest, previousManifest);
         }
