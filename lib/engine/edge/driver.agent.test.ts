@@ -63,7 +63,7 @@ describe("EdgeDriver", () => {
     const r = await check(intent);
     expect(r.differences).toEqual([expect.objectContaining({ item: "edge configuration", expected: expect.stringMatching(/^the intent's \(hash /) })]);
     await driver.apply(intent, never);
-    expect((await check(intent)).verdict).toBe("in_sync");
+    expect(await check(intent)).toMatchObject({ verdict: "in_sync", differences: [] });
     expect((await viaEdge(f.settings, "blog.example", "/")).status).toBe(200);
   });
 
@@ -76,7 +76,7 @@ describe("EdgeDriver", () => {
       { item: "file modsec/tuning.conf", expected: "as Warden wrote it", actual: "edited on disk" },
     ]);
     await driver.apply(security({ enabled: true }), never);
-    expect((await check(security({ enabled: true }))).verdict).toBe("in_sync");
+    expect(await check(security({ enabled: true }))).toMatchObject({ verdict: "in_sync", differences: [] });
   });
 
   it("a reload not confirmed within its bound: a clear failure; once nginx serves it, in sync", async () => {
@@ -96,6 +96,6 @@ describe("EdgeDriver", () => {
     stored = { ...stored, sites: stored.sites.map((s) => ({ ...s, enabled: false })) };
     const report = await driver.apply(security({ enabled: true }), never);
     expect(report).toMatchObject({ action: "stopped" });
-    expect((await check(security({ enabled: true }))).verdict).toBe("in_sync");
+    expect(await check(security({ enabled: true }))).toMatchObject({ verdict: "in_sync", differences: [] });
   });
 });

@@ -60,12 +60,28 @@ export function errorLogTail(s: EdgeRuntimeSettings, n = TAIL_LINES): string[] {
   return lines(readFrom(file, Math.max(0, fileSize(file) - 64 * 1024))).slice(-n);
 }
 
+const reasonOf = (line: string) => line.replace(/^.*?\[(emerg|alert)\]\s*(\d+#\d+:\s*)?/, "").trim();
+
 /** nginx's reason from an [emerg] (or [alert]) line, without its timestamp and pid: null if none. */
 export function emergReason(text: string): string | null {
+  const last = lines(text)
+    .filter((l) => /\[(emerg|alert)\]/.test(l))
+    .at(-1);
+  return last ? reasonOf(last) : null;
+}
+
+/**
+ * The reason a reload failed, once it has: null while nginx may still succeed. A listening port that
+ * is busy is not final: nginx tries to bind it 5 times, 500 ms apart ("bind() … failed" each time),
+ * and gives up with "still could not bind()"; any other [emerg] ends the reload at once.
+ */
+export function reloadFailure(text: string): string | null {
   const found = lines(text).filter((l) => /\[(emerg|alert)\]/.test(l));
-  const last = found.at(-1);
-  if (!last) return null;
-  return last.replace(/^.*?\[(emerg|alert)\]\s*(\d+#\d+:\s*)?/, "").trim();
+  if (found.length === 0) return null;
+  const binds = found.filter((l) => /bind\(\) to .* failed/.test(l));
+  if (found.some((l) => /still could not bind\(\)/.test(l))) return binds.length > 0 ? reasonOf(binds.at(-1)!) : "nginx could not bind its ports";
+  const other = found.filter((l) => !/bind\(\) to .* failed/.test(l));
+  return other.length > 0 ? reasonOf(other.at(-1)!) : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { DomainError } from "../../errors";
 import { log } from "../../log";
 import { isAlive, portHolder } from "../crowdsec/proc";
 import { waitForGeneration, type Served } from "./control";
-import { emergReason, linesSince, logOffsets, readFrom } from "./logs";
+import { emergReason, linesSince, logOffsets, readFrom, reloadFailure } from "./logs";
 import {
   acceptingWorkers,
   findMaster,
@@ -177,7 +177,7 @@ export async function reloadMaster(s: EdgeRuntimeSettings, pid: number, want: Se
         kind = "exited";
         return "nginx exited during the reload";
       }
-      const emerg = emergReason(readFrom(errorLog, offsets.error));
+      const emerg = reloadFailure(readFrom(errorLog, offsets.error));
       if (emerg === null) return null;
       kind = "refused";
       return `nginx refused the new configuration and keeps serving the previous one: ${emerg}`;

@@ -66,6 +66,16 @@ export function readManifest(s: EdgeRuntimeSettings): EdgeManifest | null {
   }
 }
 
+/** The highest generation ever written to this instance (0 when none). */
+export function readHighestGeneration(s: EdgeRuntimeSettings): number {
+  try {
+    const n = Number(readFileSync(edgePaths(s).highestGeneration, "utf8").trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** What is on disk at one rendered path. */
 export type FileOnDisk = { kind: "missing" } | { kind: "unreadable"; reason: string } | { kind: "text"; text: string };
 

@@ -10,7 +10,7 @@ import { EdgeReloadError, EdgeRuntimeError, reloadMaster, startMaster, stopMaste
 import { observeEdge, type EdgeObservation } from "./observe";
 import { findMaster, writePidFile } from "./process";
 import { GENERATION_FILE, NO_EXTENSIONS, type EdgeExtensions } from "./render-nginx";
-import { generationOnDisk, manifestFor, readManifest, readRendered, renderSet, staleSiteFiles, withGeneration } from "./rendered-set";
+import { generationOnDisk, manifestFor, readHighestGeneration, readManifest, readRendered, renderSet, staleSiteFiles, withGeneration } from "./rendered-set";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
 
 // The edge as one runtime: apply an intent (validate → render → write → `nginx -t` → start or HUP →
@@ -101,7 +101,9 @@ export class EdgeRuntime {
       if (intact) return { action: "unchanged", generation: manifest.generation, hash: set.hash, ms: ms(), pid: running.pid };
     }
 
-    const previous = Math.max(manifest?.generation ?? 0, served?.ok ? served.generation : 0, generationOnDisk(s)?.generation ?? 0);
+    // Generations only grow, even past one that was written and then put back (a refused reload):
+    // a number always names one configuration.
+    const previous = Math.max(manifest?.generation ?? 0, served?.ok ? served.generation : 0, generationOnDisk(s)?.generation ?? 0, readHighestGeneration(s));
     const generation = previous + 1;
     const files = withGeneration(set, generation);
     const restore = writeFiles(s, files, staleSiteFiles(s, files), GENERATION_FILE);
@@ -111,6 +113,7 @@ export class EdgeRuntime {
       const live = served?.ok ? `the edge keeps serving generation ${served.generation}` : "the edge was not started";
       throw new EdgeRuntimeError(`nginx refused the new configuration, so nothing changed (${live}): ${test.reason}`, test.output);
     }
+    writeFileAtomic(edgePaths(s).highestGeneration, `${generation}\n`);
     const previousManifest = manifest ? JSON.stringify(manifest) : null;
     writeFileAtomic(edgePaths(s).manifest, JSON.stringify(manifestFor(set, generation, intent)));
     const want = { generation, hash: set.hash };

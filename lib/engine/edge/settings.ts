@@ -127,6 +127,8 @@ export function edgePaths(s: EdgeRuntimeSettings) {
     lockFile: path.join(d, "warden.lock"),
     /** What Warden last wrote: generation, hash, each file's sha256, and the intent it came from. */
     manifest: path.join(d, "state", "manifest.json"),
+    /** The highest generation ever written (generations never repeat, even after a refused reload). */
+    highestGeneration: path.join(d, "state", "generation"),
     state: path.join(d, "state"),
   };
 }
