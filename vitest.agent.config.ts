@@ -3,9 +3,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Tests against a REAL crowdsec agent (Debian's package, installed by `pretest:agent`): each test
-// creates its own instance in a temp dir on free ports. One file at a time: agents are CPU-heavy for
-// ~1.5 s while they load, and timings (grace periods, probes) must not be starved on 2 cores.
+// Tests against a REAL crowdsec agent and a REAL nginx with ModSecurity and the OWASP CRS (Debian's
+// packages, installed by `pretest:agent`): each test file creates its own instances in temp dirs on
+// free ports. One file at a time: agents and the CRS are CPU-heavy while they load, and timings
+// (grace periods, probes, reload bounds) must not be starved on 2 cores.
 export default defineConfig({
   resolve: {
     alias: {

@@ -15,6 +15,18 @@ const int = (min, max) => z.coerce.number().int().min(min).max(max);
 const port = int(1, 65535);
 const flag = z.enum(["true", "false", "1", "0"], { message: "must be true, false, 1 or 0" }).transform((v) => v === "true" || v === "1");
 
+/** An address nginx listens on: an IPv4 address or a bracketed IPv6 one, then a port (no host names: nginx would resolve them). */
+const listenAddress = z
+  .string()
+  .trim()
+  .regex(/^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}$/, {
+    message: "must be an IPv4 address or a bracketed IPv6 address with a port, e.g. 127.0.0.1:8080 or [::1]:8080",
+  })
+  .refine((v) => {
+    const port = Number(v.slice(v.lastIndexOf(":") + 1));
+    return port >= 1 && port <= 65535;
+  }, "the port must be 1–65535");
+
 export const ZEnv = z.object({
   // Database and process
   DATABASE_URL: text.default("file:./data/warden.db").refine((url) => url.startsWith("file:") || /^postgres(ql)?:\/\//.test(url), {
@@ -77,6 +89,14 @@ export const ZEnv = z.object({
   // An external CrowdSec: where its scenarios and hub are, so drift can read them.
   CROWDSEC_EXTERNAL_CONFIG_DIR: text.optional(),
   CROWDSEC_EXTERNAL_HUB_DIR: text.optional(),
+
+  // The managed edge (nginx + ModSecurity + OWASP CRS, an isolated instance)
+  WARDEN_EDGE_DIR: text.optional(),
+  WARDEN_EDGE_LISTEN: listenAddress.default("127.0.0.1:8080"),
+  WARDEN_EDGE_CONTROL_LISTEN: listenAddress
+    .refine((v) => /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):/.test(v), { message: "must be a loopback address (127.x.x.x or [::1]) with a port" })
+    .default("127.0.0.1:8081"),
+  WARDEN_EDGE_RELOAD_TIMEOUT_MS: int(100, 600_000).default(5_000),
 
   // Drift detection and the WAF tuning file
   WARDEN_DRIFT_INTERVAL_MS: int(100, 86_400_000).default(60_000),

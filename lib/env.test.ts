@@ -88,6 +88,26 @@ describe("the environment schema", () => {
     expect(both).toThrow(/PORT: .*; WARDEN_LOG_LEVEL: /);
   });
 
+  it("the edge's listeners: an address and a port; the control listener on loopback only", () => {
+    expect(parseEnv({})).toMatchObject({
+      WARDEN_EDGE_LISTEN: "127.0.0.1:8080",
+      WARDEN_EDGE_CONTROL_LISTEN: "127.0.0.1:8081",
+      WARDEN_EDGE_RELOAD_TIMEOUT_MS: 5000,
+    });
+    expect(parseEnv({ WARDEN_EDGE_LISTEN: "0.0.0.0:80", WARDEN_EDGE_CONTROL_LISTEN: "[::1]:9081" })).toMatchObject({
+      WARDEN_EDGE_LISTEN: "0.0.0.0:80",
+      WARDEN_EDGE_CONTROL_LISTEN: "[::1]:9081",
+    });
+    expect(() => parseEnv({ WARDEN_EDGE_LISTEN: "localhost:8080" })).toThrow(
+      /WARDEN_EDGE_LISTEN: must be an IPv4 address or a bracketed IPv6 address with a port/,
+    );
+    expect(() => parseEnv({ WARDEN_EDGE_LISTEN: "127.0.0.1:8080; include /etc/passwd" })).toThrow(/WARDEN_EDGE_LISTEN: /);
+    expect(() => parseEnv({ WARDEN_EDGE_LISTEN: "127.0.0.1:70000" })).toThrow("WARDEN_EDGE_LISTEN: the port must be 1–65535");
+    expect(() => parseEnv({ WARDEN_EDGE_CONTROL_LISTEN: "0.0.0.0:8081" })).toThrow(
+      "WARDEN_EDGE_CONTROL_LISTEN: must be a loopback address (127.x.x.x or [::1]) with a port",
+    );
+  });
+
   it("env() parses once and again only when one of its variables changes", () => {
     const first = env();
     expect(env()).toBe(first);

@@ -2,8 +2,9 @@
 # Installs the Debian packages Warden's tests need and a fresh machine may lack: Chromium for
 # Playwright (which cannot download its own browser here), PostgreSQL's client programs (pg_dump,
 # pg_restore, psql: backups, restores and dry runs of a PostgreSQL database), then CrowdSec for the managed agent and
-# its tests (scripts/install-crowdsec.sh: offline setup, no system service). Idempotent; needs root
-# (or sudo).
+# its tests (scripts/install-crowdsec.sh: offline setup, no system service), then nginx with ModSecurity
+# and the OWASP CRS for the managed edge (scripts/install-edge.sh: never starts or stops a system nginx
+# that was there before). Idempotent; needs root (or sudo).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SUDO=""
@@ -23,3 +24,4 @@ else
 fi
 
 bash "$here/install-crowdsec.sh"
+bash "$here/install-edge.sh"

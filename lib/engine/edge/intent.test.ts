@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../errors";
+import { checkHostname, checkRuleId, checkUpstream, nginxToken, quotedPath, regexLiteral } from "./grammar";
+import { DEFAULT_MAX_BODY_BYTES, validateEdgeIntent } from "./intent";
+
+// The grammar every admin-typed edge value passes before it is rendered: config-injection payloads
+// are refused with a sentence naming the offending character, and the renderer's own quoting
+// helpers refuse them again.
+
+const WAF = { enabled: true, mode: "block", paranoia: 1, inboundThreshold: 5, outboundThreshold: 4 };
+const siteWith = (extra: Record<string, unknown>) => ({ id: "app", hostnames: ["app.example"], upstream: "http://127.0.0.1:3000", ...extra });
+const refusal = (input: unknown): ValidationError => {
+  try {
+    validateEdgeIntent(input);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error("expected the intent to be refused");
+};
+
+describe("host names", () => {
+  it.each([
+    ["app.example;", '";"'],
+    ["app.example}", '"}"'],
+    ["app.example{", '"{"'],
+    ['app.example"', "a double quote"],
+    ["app.example'", "a single quote"],
+    ["app example", "a space"],
+    ["app.example\nserver { listen 80; }", "a line break"],
+    ["app.$host", '"$"'],
+    ["app.example#", '"#"'],
+    ["exämple.com", "a non-ASCII character (U+00E4)"],
+    ["app\\.example", "a backslash"],
+    ["app.example\r", "a carriage return"],
+    ["app\u0000.example", "a control character (U+0000)"],
+  ])("refuses %j: it contains %s", (name, what) => {
+    const r = checkHostname(name);
+    expect(r).toEqual({ ok: false, reason: expect.stringContaining(`contains ${what}; only letters a–z, digits, "-" and "." are allowed`) });
+  });
+
+  it("accepts exact names and leading wildcards, lower-cased", () => {
+    expect(checkHostname("Shop.Example.COM")).toEqual({ ok: true, value: "shop.example.com" });
+    expect(checkHostname("*.example.com")).toEqual({ ok: true, value: "*.example.com" });
+    expect(checkHostname("xn--exmple-cua.com")).toEqual({ ok: true, value: "xn--exmple-cua.com" });
+  });
+
+  it("refuses malformed names with a reason", () => {
+    expect(checkHostname("")).toMatchObject({ ok: false, reason: "a host name cannot be empty" });
+    expect(checkHostname("a..b")).toMatchObject({ ok: false, reason: expect.stringContaining("empty label") });
+    expect(checkHostname("-a.b")).toMatchObject({ ok: false, reason: expect.stringContaining('the label "-a"') });
+    expect(checkHostname("app.*.example")).toMatchObject({ ok: false, reason: expect.stringContaining('a "*" that is not a leading "*."') });
+    expect(checkHostname("*.com")).toMatchObject({ ok: false, reason: expect.stringContaining("whole top-level domain") });
+    expect(checkHostname(`${"a".repeat(64)}.com`)).toMatchObject({ ok: false });
+    expect(checkHostname(42)).toMatchObject({ ok: false, reason: "a host name must be text" });
+  });
+});
+
+describe("upstreams", () => {
+  it.each([
+    "http://app:80;}",
+    "http://app:80 ",
+    'http://"app":80',
+    "http://app:80\nproxy_pass http://evil",
+    "http://$host:80",
+    "http://app:80#",
+    "http://äpp:80",
+    "http://app:80/path",
+    "ftp://app:21",
+    "http://user@app:80",
+    "http://app:99999",
+    "http://[::1:80",
+    "http://[zz::1]:80",
+  ])("refuses %j", (upstream) => {
+    expect(checkUpstream(upstream).ok).toBe(false);
+  });
+
+  it("names the first refused character", () => {
+    expect(checkUpstream("http://app:80;}")).toEqual({ ok: false, reason: 'the upstream "http://app:80;}" contains ";"' });
+    expect(checkUpstream("http://app:80\nx")).toEqual({ ok: false, reason: 'the upstream "http://app:80\\nx" contains a line break' });
+  });
+
+  it("accepts http(s) with a host name, IPv4 or bracketed IPv6, the port made explicit", () => {
+    expect(checkUpstream("http://App.Internal:8080")).toEqual({ ok: true, value: { scheme: "http", host: "app.internal", port: 8080 } });
+    expect(checkUpstream("https://10.0.0.5")).toEqual({ ok: true, value: { scheme: "https", host: "10.0.0.5", port: 443 } });
+    expect(checkUpstream("http://[::1]:3000/")).toEqual({ ok: true, value: { scheme: "http", host: "[::1]", port: 3000 } });
+  });
+});
+
+describe("rule ids", () => {
+  it("accepts a number or digits only", () => {
+    expect(checkRuleId(941100)).toEqual({ ok: true, value: 941100 });
+    expect(checkRuleId("942100")).toEqual({ ok: true, value: 942100 });
+  });
+  it.each(["941100;", "94 1100", "id:941100", "-1", "1e5", "", "9411000000", 1.5, null, "941100,ctl:ruleEngine=Off"])("refuses %j", (id) => {
+    expect(checkRuleId(id)).toMatchObject({ ok: false, reason: expect.stringMatching(/is not a number \(digits only, e\.g\. 941100\)$/) });
+  });
+  it("refuses 0", () => expect(checkRuleId(0)).toEqual({ ok: false, reason: "a rule id is at least 1" }));
+});
+
+describe("validateEdgeIntent", () => {
+  it("normalises a valid intent and fills in the defaults", () => {
+    const intent = validateEdgeIntent({
+      sites: [siteWith({ hostnames: ["App.Example", "*.Example.org"] })],
+      waf: WAF,
+      exclusions: [{ siteId: "app", ruleId: "942100" }],
+    });
+    expect(intent).toEqual({
+      sites: [
+        {
+          id: "app",
+          hostnames: ["app.example", "*.example.org"],
+          upstream: "http://127.0.0.1:3000",
+          tlsVerify: true,
+          enabled: true,
+          maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+          waf: "inherit",
+        },
+      ],
+      waf: WAF,
+      exclusions: [{ siteId: "app", ruleId: 942100 }],
+    });
+  });
+
+  it("refuses a config-injection payload with a clear message and the field it came from", () => {
+    const e = refusal({ sites: [siteWith({ hostnames: ["app.example; } server { listen 80; location / { return 200; }"] })], waf: WAF });
+    expect(e.message).toBe(
+      'The edge configuration was refused, nothing was written: site "app": the host name "app.example; } server { listen 80; location / { return 200; }" contains ";"; only letters a–z, digits, "-" and "." are allowed.',
+    );
+    expect(Object.keys(e.fields)).toEqual(["sites[0].hostnames[0]"]);
+  });
+
+  it("refuses a host name served by two sites, whatever its case", () => {
+    const e = refusal({ sites: [siteWith({}), siteWith({ id: "other", hostnames: ["APP.example"] })], waf: WAF });
+    expect(e.fields["sites[1].hostnames[0]"]).toBe('site "other": the host name app.example is already served by site "app"');
+    const twice = refusal({ sites: [siteWith({ hostnames: ["a.example", "a.example"] })], waf: WAF });
+    expect(twice.fields["sites[0].hostnames[1]"]).toBe('site "app": the host name a.example is listed twice');
+  });
+
+  it("refuses an exclusion whose rule id is not a number or whose site does not exist", () => {
+    const e = refusal({
+      sites: [siteWith({})],
+      waf: WAF,
+      exclusions: [
+        { siteId: "app", ruleId: "942100 ctl:ruleEngine=Off" },
+        { siteId: "nope", ruleId: 1 },
+      ],
+    });
+    expect(e.fields).toEqual({
+      "exclusions[0].ruleId": 'the rule id "942100 ctl:ruleEngine=Off" is not a number (digits only, e.g. 941100)',
+      "exclusions[1].siteId": 'the rule exclusion names the site "nope", which does not exist',
+    });
+    expect(e.message).toMatch(/\(and 1 more problem\)\.$/);
+  });
+
+  it("refuses bad site ids, body sizes, WAF settings and shapes", () => {
+    const e = refusal({ sites: [siteWith({ id: "../etc", maxBodyBytes: 0, waf: "maybe", tlsVerify: "yes" })], waf: { ...WAF, paranoia: 5, mode: "loud" } });
+    expect(Object.keys(e.fields).sort()).toEqual(["sites[0].id", "sites[0].maxBodyBytes", "sites[0].tlsVerify", "sites[0].waf", "waf.mode", "waf.paranoia"]);
+    expect(refusal(null).fields.sites).toBe("the sites must be a list");
+    expect(refusal({ sites: [siteWith({ hostnames: [] })], waf: WAF }).fields["sites[0].hostnames"]).toBe('site "app": at least one host name is needed');
+  });
+});
+
+describe("the renderer's quoting helpers refuse what the grammar refuses", () => {
+  it.each(["a;b", "a b", "a{", "a}", 'a"', "$x", "a#", "ä", "a\nb"])("%j", (value) => {
+    expect(() => nginxToken(value)).toThrow(/^refusing to render/);
+    expect(() => quotedPath(`/srv/${value}`)).toThrow(/^refusing to render the path/);
+    expect(() => regexLiteral(value)).toThrow(/^refusing to render/);
+  });
+});

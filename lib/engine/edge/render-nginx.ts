@@ -1,0 +1,194 @@
+import { nginxToken, quotedPath } from "./grammar";
+import { servedSites, type EdgeIntent, type ResolvedSite } from "./intent";
+import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
+
+// The nginx files of the edge: nginx.conf (process, http level, the control listener, the
+// unknown-host server) and one conf.d/site-<id>.conf per enabled site. All paths are inside the
+// instance (`-p <instance>/`): relative ones resolve against it, `include` against nginx.conf's
+// directory. Every admin-typed value was validated (intent.ts) and is rendered through grammar.ts.
+
+/** The file nginx's control listener includes: it answers the generation and hash of the loaded set. */
+export const GENERATION_FILE = "conf.d/generation.conf";
+export const GENERATION_PATH = "/__warden/generation";
+/**
+ * Hooks for what later layers add to the edge (rate-limit zones and `limit_req` → 429, a probe
+ * location carrying each site's WAF and rate settings, a `geo` blocklist with its server-level deny,
+ * which runs before ModSecurity). Each returns finished, already-escaped nginx lines.
+ */
+export interface EdgeExtensions {
+  /** http-level lines: `limit_req_zone`, `limit_req_status 429`, `geo $warden_blocked { … }`. */
+  http: () => string[];
+  /** Lines in a site's server block: a blocklist `if (…) { return 403; }`, `limit_req`. */
+  server: (site: ResolvedSite) => string[];
+  /** Extra locations in a site's server block (a probe location). */
+  locations: (site: ResolvedSite) => string[];
+}
+
+export const NO_EXTENSIONS: EdgeExtensions = { http: () => [], server: () => [], locations: () => [] };
+
+function listen(s: EdgeRuntimeSettings, extra = ""): string {
+  return `listen ${nginxToken(formatListen(s.listen))}${extra};`;
+}
+
+function indent(lines: string[], depth: number): string[] {
+  const pad = "    ".repeat(depth);
+  return lines.map((l) => (l === "" ? l : pad + l));
+}
+
+export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeExtensions = NO_EXTENSIONS): string {
+  const sites = servedSites(intent);
+  const waf = intent.waf.enabled;
+  const main = [
+    "# Written by Warden from the edge's intent; edits are overwritten (and reported as drift).",
+    `worker_processes ${s.workerProcesses === "auto" ? "auto" : String(Math.max(1, Math.trunc(s.workerProcesses)))};`,
+    // A reload keeps old workers alive while their connections last (WebSockets): bound it.
+    "worker_shutdown_timeout 30s;",
+    ...(s.workerUser ? [`user ${nginxToken(s.workerUser.user)} ${nginxToken(s.workerUser.group)};`] : []),
+    "error_log logs/error.log notice;",
+    "pid nginx.pid;",
+    "pcre_jit on;",
+    `load_module ${quotedPath(s.modsecModule)};`,
+    "",
+    "events {",
+    "    worker_connections 1024;",
+    "}",
+    "",
+  ];
+  const http = [
+    "default_type application/octet-stream;",
+    // "combined": CrowdSec's nginx parser reads this log.
+    "access_log logs/access.log combined;",
+    ...TEMP_DIRS.map((d) => `${d}_temp_path tmp/${d};`),
+    "server_tokens off;",
+    "",
+    "# WebSocket upgrades pass through; other requests keep the upstream connection alive.",
+    "map $http_upgrade $warden_connection_upgrade {",
+    "    default upgrade;",
+    '    ""      "";',
+    "}",
+    "# 1 when the Host header names another host than the one nginx routed by (an absolute-form",
+    "# request line): refused, so the WAF's per-site exclusions, keyed on Host, match the routed site.",
+    'map "$http_host|$host" $warden_host_mismatch {',
+    '    "~*^([^|:]+?)\\.?(:[0-9]+)?\\|\\1$" 0;',
+    "    default 1;",
+    "}",
+    "",
+    ...(waf
+      ? [
+          "# The WAF: rules loaded once here; the control listener, unknown hosts and sites with the WAF off turn it off.",
+          "modsecurity on;",
+          `modsecurity_rules_file ${quotedPath(`${s.instanceDir}/modsec/main.conf`)};`,
+          'modsecurity_transaction_id "$request_id";',
+        ]
+      : ["# The WAF is off.", "modsecurity off;"]),
+    ...ext.http(),
+    "",
+    "# The control listener (loopback only): the generation and hash of the configuration loaded.",
+    "server {",
+    `    listen ${nginxToken(formatListen(s.control))};`,
+    "    server_name _;",
+    "    access_log off;",
+    "    modsecurity off;",
+    `    location = ${GENERATION_PATH} {`,
+    "        default_type application/json;",
+    `        include ${GENERATION_FILE};`,
+    "    }",
+    "    location / {",
+    "        return 404;",
+    "    }",
+    "}",
+    "",
+    "# Unknown host names: a plain 404.",
+    "server {",
+    `    ${listen(s, " default_server")}`,
+    "    server_name _;",
+    "    modsecurity off;",
+    "    return 404;",
+    "}",
+    "",
+    ...sites.map((site) => `include ${siteFile(site.id)};`),
+  ];
+  return [...main, "http {", ...indent(http, 1), "}", ""].join("\n");
+}
+
+export function siteFile(id: string): string {
+  return `conf.d/site-${nginxToken(id)}.conf`;
+}
+
+function upstreamName(site: ResolvedSite): string {
+  return `warden_site_${nginxToken(site.id.replace(/-/g, "_"))}`;
+}
+
+function tlsLines(site: ResolvedSite, s: EdgeRuntimeSettings): string[] {
+  if (site.target.scheme !== "https") return [];
+  const host = site.target.host.replace(/^\[(.*)\]$/, "$1");
+  return [
+    // SNI and the name verified: the upstream's host, not the upstream block's name (nginx sends
+    // no SNI for an IP address).
+    "proxy_ssl_server_name on;",
+    `proxy_ssl_name ${nginxToken(host)};`,
+    ...(site.tlsVerify
+      ? ["proxy_ssl_verify on;", "proxy_ssl_verify_depth 4;", `proxy_ssl_trusted_certificate ${quotedPath(s.caBundle)};`]
+      : ["# Certificate verification is off for this site (the admin's choice).", "proxy_ssl_verify off;"]),
+  ];
+}
+
+export function renderSiteConf(site: ResolvedSite, intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeExtensions = NO_EXTENSIONS): string {
+  const t = site.target;
+  const wafOff = intent.waf.enabled && site.waf === "off";
+  const body = [
+    listen(s),
+    `server_name ${site.hostnames.map(nginxToken).join(" ")};`,
+    `client_max_body_size ${site.maxBodyBytes};`,
+    "if ($warden_host_mismatch) {",
+    "    return 400;",
+    "}",
+    ...(wafOff ? ["# The WAF is off for this site.", "modsecurity off;"] : []),
+    // Every answer carries the request id, the WAF's 403 included: it is the audit log's unique_id,
+    // so an admin finds the event a visitor reports. No custom error page: ModSecurity-nginx 1.0.3
+    // drops the audit entry of a request blocked in phase 2 (where the CRS blocks) when error_page
+    // redirects it, so a block page would cost the event.
+    "add_header X-Request-Id $request_id always;",
+    ...ext.server(site),
+    ...ext.locations(site),
+    "",
+    "location / {",
+    ...indent(
+      [
+        `proxy_pass ${t.scheme}://${upstreamName(site)};`,
+        "proxy_http_version 1.1;",
+        "proxy_set_header Host $host;",
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $warden_connection_upgrade;",
+        "proxy_set_header X-Real-IP $remote_addr;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Forwarded-Host $host;",
+        "proxy_set_header X-Request-Id $request_id;",
+        ...tlsLines(site, s),
+      ],
+      1,
+    ),
+    "}",
+  ];
+  return [
+    `# Written by Warden: site ${site.id} → ${t.scheme}://${t.host}:${t.port}; edits are overwritten.`,
+    `upstream ${upstreamName(site)} {`,
+    `    server ${nginxToken(`${t.host}:${t.port}`)};`,
+    "    keepalive 16;",
+    "}",
+    "",
+    "server {",
+    ...indent(body, 1),
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** The generation file: what the control listener answers (JSON, one line). */
+export function renderGenerationFile(generation: number, hash: string): string {
+  if (!Number.isSafeInteger(generation) || generation < 1 || !/^[0-9a-f]{64}$/.test(hash)) {
+    throw new Error(`refusing to render generation ${generation} / hash ${hash}`);
+  }
+  return `return 200 '{"generation":${generation},"hash":"${hash}"}\\n';\n`;
+}
