@@ -1,7 +1,7 @@
 import "server-only";
 import { isDomainError } from "../../errors";
 import type { SecurityIntent } from "../../security/intent";
-import type { RuntimeDriver, RuntimeObservation } from "../types";
+import type { RuntimeDriver, RuntimeObservation } from "../drivers";
 import { compareEdge, type EdgeDesired, type EdgeSurfaceCheck } from "./diff";
 import { edgeNotInstalledSentence } from "./instance";
 import { edgeWanted, validateEdgeIntent, type EdgeIntent } from "./intent";

@@ -4,7 +4,7 @@ import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, rea
 import path from "node:path";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
-import { writeFileAtomic } from "../files";
+import { writeFileAtomic } from "../atomic-write";
 import { emergReason } from "./logs";
 import { edgePaths, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
 

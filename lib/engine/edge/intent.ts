@@ -1,10 +1,14 @@
 import { ValidationError } from "../../errors";
-import { BOUNDS, WAF_MODES } from "../../security/spec";
+import { SECURITY_SPEC } from "../../security/spec";
 import { checkHostname, checkRuleId, checkSiteId, checkUpstream, printable, type Checked, type Upstream } from "./grammar";
 
 // What the edge must serve: the sites, the WAF, and the WAF's rule exclusions. The edge renders
 // exactly this (render-nginx.ts, render-modsec.ts). validateEdgeIntent is the gate every intent
 // passes before anything is written: a refused intent changes nothing on disk.
+
+/** The WAF's modes and bounds are the panel's protection spec: what the form accepts, the edge renders. */
+const WAF_FIELDS = SECURITY_SPEC.waf.fields;
+const WAF_MODES = WAF_FIELDS.mode.options;
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** nginx accepts more, but a single request body above 10 GiB is not a reverse proxy's job. */
@@ -143,7 +147,7 @@ function validateWaf(raw: unknown, fields: Fields): EdgeWaf | null {
   if (typeof r.enabled !== "boolean") fields["waf.enabled"] = "the WAF is on or off";
   if (!WAF_MODES.includes(r.mode as EdgeWaf["mode"])) fields["waf.mode"] = `the WAF mode is ${WAF_MODES.join(" or ")}`;
   for (const key of ["paranoia", "inboundThreshold", "outboundThreshold"] as const) {
-    const b = BOUNDS.waf[key];
+    const b = WAF_FIELDS[key];
     if (!boundedInt(r[key], b.min, b.max)) fields[`waf.${key}`] = `${b.label} must be a whole number from ${b.min} to ${b.max}`;
   }
   if (Object.keys(fields).some((f) => f.startsWith("waf"))) return null;

@@ -2,7 +2,7 @@ import "server-only";
 import { readdirSync, readFileSync, readlinkSync, realpathSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { isAlive, processStartedAt, readStat } from "../crowdsec/proc";
-import { writeFileAtomic } from "../files";
+import { writeFileAtomic } from "../atomic-write";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
 
 // What /proc says about the edge's nginx processes; nothing here spawns. The master runs with

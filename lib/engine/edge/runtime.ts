@@ -1,7 +1,7 @@
 import "server-only";
 import { log } from "../../log";
-import { writeFileAtomic } from "../files";
-import type { RuntimeEvent } from "../types";
+import { writeFileAtomic } from "../atomic-write";
+import type { RuntimeEvent } from "../drivers";
 import { probeControl } from "./control";
 import { EdgeNotInstalledError, ensureInstanceDirs, missingEdgePackage, testConfig, writeFiles } from "./instance";
 import { edgeWanted, validateEdgeIntent, type EdgeIntent } from "./intent";
