@@ -60,6 +60,9 @@ const MARKERS = {
     "lib/drift/drift-report.ts",
     "lib/drift/surfaces/store-surface.ts",
   ],
+  // The sites' strict grammar (host names, upstreams, rule ids): the edge's renderer checks with it too,
+  // so that the form, the sites store and the runtime files follow one grammar.
+  "site-grammar": ["lib/sites/grammar.ts"],
   // The session guards pages and route handlers call (a redirect, a 401, a cross-site refusal).
   "auth-guard": ["lib/auth/guard.ts", "lib/auth/page-guard.ts", "lib/auth/origin.ts"],
   // The schema gate: is the database fit to serve? Asked before anything touches data.
@@ -120,6 +123,9 @@ const ALLOW = {
     // A change's runtime result and an "Apply to runtime" are audited where they happen, through the
     // one writer (lib/audit/append.ts), once the runtime has answered.
     "audit",
+    // The edge validates the sites it renders by the sites grammar, the rules the form and the store
+    // apply (one grammar); nothing else of lib/sites: the engine is handed its intent, it reads no store.
+    "site-grammar",
     ...FOUNDATION,
     "plural",
   ],

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { edgeProcessPids } from "../../lib/engine/edge/process";
 import { edgeSettingsFrom, type EdgeRuntimeSettings } from "../../lib/engine/edge/settings";
-import type { EdgeIntent, EdgeSite, EdgeWaf } from "../../lib/engine/edge/intent";
+import type { EdgeIntent, EdgeSite, EdgeWaf } from "../../lib/engine/edge/edge-intent";
 import { isAlive, readStat } from "../../lib/engine/crowdsec/proc";
 import { freePort, waitFor } from "./crowdsec";
 

@@ -1,5 +1,5 @@
 import type { Difference, SurfaceCheck } from "../../drift/drift-report";
-import type { EdgeIntent } from "./intent";
+import type { EdgeIntent } from "./edge-intent";
 import type { EdgeObservation } from "./observe";
 
 // The edge as a drift surface: what the intent needs (the edge running with the set rendered from

@@ -5,7 +5,7 @@ import { crowdsecIntent } from "../../../test/support/crowdsec";
 import { cleanupAllEdgeFixtures, edgeFixture, site, testUpstream, untilEdge, viaEdge, type EdgeFixture, type TestUpstream } from "../../../test/support/edge";
 import type { SecurityIntent } from "../../security/intent";
 import { EdgeDriver, edgeCardObservation } from "./driver";
-import type { EdgeIntent } from "./intent";
+import type { EdgeIntent } from "./edge-intent";
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
 

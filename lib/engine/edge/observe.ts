@@ -1,7 +1,7 @@
 import "server-only";
 import { probeControl } from "./control";
-import { missingEdgePackage } from "./instance";
-import type { EdgeIntent } from "./intent";
+import { missingEdgePackage } from "./instance-dir";
+import type { EdgeIntent } from "./edge-intent";
 import { errorLogTail, lastLoadedAt } from "./logs";
 import { orphanedEdgeProcesses, pidFileStatus, type PidFileState } from "./process";
 import { readManifest, readRendered, sha256, type EdgeManifest } from "./rendered-set";

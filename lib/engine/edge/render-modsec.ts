@@ -1,6 +1,6 @@
 import path from "node:path";
-import { barePath, regexLiteral } from "./grammar";
-import type { EdgeIntent, EdgeSite, EdgeWaf } from "./intent";
+import { barePath, regexLiteral } from "./edge-grammar";
+import type { EdgeIntent, EdgeSite, EdgeWaf } from "./edge-intent";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
 
 // ModSecurity v3 + OWASP CRS 3.3.4 files of the edge (modsec/*.conf). The instance reads neither

@@ -1,11 +1,11 @@
-import { nginxToken, quotedPath } from "./grammar";
-import { servedSites, type EdgeIntent, type ResolvedSite } from "./intent";
+import { nginxToken, quotedPath } from "./edge-grammar";
+import { servedSites, type EdgeIntent, type ResolvedSite } from "./edge-intent";
 import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
 
 // The nginx files of the edge: nginx.conf (process, http level, the control listener, the
 // unknown-host server) and one conf.d/site-<id>.conf per enabled site. All paths are inside the
 // instance (`-p <instance>/`): relative ones resolve against it, `include` against nginx.conf's
-// directory. Every admin-typed value was validated (intent.ts) and is rendered through grammar.ts.
+// directory. Every admin-typed value was validated (edge-intent.ts, by the sites grammar) and is rendered through edge-grammar.ts.
 
 /** The file nginx's control listener includes: it answers the generation and hash of the loaded set. */
 export const GENERATION_FILE = "conf.d/generation.conf";

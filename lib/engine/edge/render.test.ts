@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateEdgeIntent, type EdgeIntent } from "./intent";
+import { validateEdgeIntent, type EdgeIntent } from "./edge-intent";
 import { renderSet, withGeneration } from "./rendered-set";
 import { edgeSettingsFrom } from "./settings";
 

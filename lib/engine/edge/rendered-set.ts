@@ -2,10 +2,10 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { EdgeIntent } from "./intent";
+import type { EdgeIntent } from "./edge-intent";
 import { GENERATION_FILE, NO_EXTENSIONS, renderGenerationFile, renderNginxConf, renderSiteConf, siteFile, type EdgeExtensions } from "./render-nginx";
 import { renderModsecFiles } from "./render-modsec";
-import { servedSites } from "./intent";
+import { servedSites } from "./edge-intent";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
 
 // The edge's rendered set: every file Warden writes into the instance, as one value with one hash.

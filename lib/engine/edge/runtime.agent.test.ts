@@ -18,14 +18,14 @@ import {
 } from "../../../test/support/edge";
 import { probeControl } from "./control";
 import { compareEdge } from "./diff";
-import { EdgeNotInstalledError } from "./instance";
+import { EdgeNotInstalledError } from "./instance-dir";
 import { acceptingWorkers, edgeMasterPids, edgeProcessPids, readPidFile } from "./process";
 import { renderSet } from "./rendered-set";
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
 import { isAlive, readStat } from "../crowdsec/proc";
 import { ValidationError } from "../../errors";
-import type { EdgeIntent } from "./intent";
+import type { EdgeIntent } from "./edge-intent";
 
 // The edge runtime against Debian's real nginx + ModSecurity + OWASP CRS and a real upstream: one
 // instance is reused through the lifecycle describe (start, serve, reload, refuse, edit, kill,

@@ -19,7 +19,7 @@ import {
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
 import { WafEventReader } from "./waf-events";
-import type { EdgeIntent } from "./intent";
+import type { EdgeIntent } from "./edge-intent";
 
 // The WAF at the edge against Debian's real ModSecurity v3 + OWASP CRS 3.3.4: block, detect, off,
 // off for one site, and a rule excluded for one site, each seen from the outside (status, what the

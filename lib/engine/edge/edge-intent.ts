@@ -1,6 +1,7 @@
 import { ValidationError } from "../../errors";
 import { SECURITY_SPEC } from "../../security/spec";
-import { checkHostname, checkRuleId, checkSiteId, checkUpstream, printable, type Checked, type Upstream } from "./grammar";
+import { HOSTS_PER_SITE_MAX, MAX_BODY_BYTES, SITE_WAF_MODES, type SiteWafMode } from "../../sites/grammar";
+import { checkHostname, checkRuleId, checkSiteId, checkUpstream, printable, type Checked, type Upstream } from "./edge-grammar";
 
 // What the edge must serve: the sites, the WAF, and the WAF's rule exclusions. The edge renders
 // exactly this (render-nginx.ts, render-modsec.ts). validateEdgeIntent is the gate every intent
@@ -10,11 +11,9 @@ import { checkHostname, checkRuleId, checkSiteId, checkUpstream, printable, type
 const WAF_FIELDS = SECURITY_SPEC.waf.fields;
 const WAF_MODES = WAF_FIELDS.mode.options;
 
-export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-/** nginx accepts more, but a single request body above 10 GiB is not a reverse proxy's job. */
-export const MAX_BODY_BYTES_LIMIT = 10 * 1024 * 1024 * 1024;
+// A site's bounds are the sites grammar's (lib/sites/grammar.ts), the ones the form and the store apply.
+export const DEFAULT_MAX_BODY_BYTES = MAX_BODY_BYTES.default;
 export const MAX_SITES = 1000;
-export const MAX_HOSTNAMES_PER_SITE = 100;
 export const MAX_EXCLUSIONS = 10_000;
 
 export interface EdgeSite {
@@ -99,8 +98,8 @@ function validateSite(raw: unknown, index: number, fields: Fields, owners: Map<s
   const hostnames: string[] = [];
   if (!Array.isArray(r.hostnames) || r.hostnames.length === 0) {
     fields[`${at}.hostnames`] = `${label}: at least one host name is needed`;
-  } else if (r.hostnames.length > MAX_HOSTNAMES_PER_SITE) {
-    fields[`${at}.hostnames`] = `${label}: at most ${MAX_HOSTNAMES_PER_SITE} host names per site`;
+  } else if (r.hostnames.length > HOSTS_PER_SITE_MAX) {
+    fields[`${at}.hostnames`] = `${label}: at most ${HOSTS_PER_SITE_MAX} host names per site`;
   } else {
     r.hostnames.forEach((h, i) => {
       const name = note(`hostnames[${i}]`, checkHostname(h));
@@ -121,11 +120,12 @@ function validateSite(raw: unknown, index: number, fields: Fields, owners: Map<s
   const enabled = r.enabled === undefined ? true : r.enabled;
   if (typeof enabled !== "boolean") fields[`${at}.enabled`] = `${label}: enabled is on or off`;
   const maxBodyBytes = r.maxBodyBytes === undefined ? DEFAULT_MAX_BODY_BYTES : r.maxBodyBytes;
-  if (!boundedInt(maxBodyBytes, 1, MAX_BODY_BYTES_LIMIT)) {
-    fields[`${at}.maxBodyBytes`] = `${label}: the maximum body size must be a whole number of bytes from 1 to ${MAX_BODY_BYTES_LIMIT} (10 GiB)`;
+  if (!boundedInt(maxBodyBytes, MAX_BODY_BYTES.min, MAX_BODY_BYTES.max)) {
+    fields[`${at}.maxBodyBytes`] =
+      `${label}: the maximum body size must be a whole number of bytes from ${MAX_BODY_BYTES.min} to ${MAX_BODY_BYTES.max} (1 GiB)`;
   }
   const waf = r.waf === undefined ? "inherit" : r.waf;
-  if (waf !== "inherit" && waf !== "off") fields[`${at}.waf`] = `${label}: the WAF setting is "inherit" or "off"`;
+  if (!SITE_WAF_MODES.includes(waf as SiteWafMode)) fields[`${at}.waf`] = `${label}: the WAF setting is "inherit" or "off"`;
   if (!id.ok || upstream === null || hostnames.length === 0) return null;
   return {
     id: id.value,
