@@ -52,6 +52,12 @@ describe("the layer rule refuses", () => {
       /"engine" to file of category "actions"/,
     ],
     [
+      "the engine reading the sites store (it may use only the sites grammar)",
+      "lib/engine/edge/x.ts",
+      `import { listSites } from "../../sites/site-read";\nexport const l = listSites;`,
+      /"engine" to file of category "sites"/,
+    ],
+    [
       "drift importing a component",
       "lib/drift/x.ts",
       `import { AppShell } from "@/components/app-shell";\nexport const a = AppShell;`,
@@ -103,6 +109,11 @@ describe("the layer rule allows", () => {
       "a use case driving the engine and the store",
       "lib/actions/security/x.ts",
       `import { changeAndApply } from "../../engine/changes";\nimport { readIntent } from "../../security/intent-store";\nexport const a = [changeAndApply, readIntent];`,
+    ],
+    [
+      "the edge checking what it renders with the sites grammar",
+      "lib/engine/edge/x.ts",
+      `import { parseHostName } from "../../sites/grammar";\nexport const p = parseHostName;`,
     ],
     ["drift observing through the engine's registry", "lib/drift/x.ts", `import { engine } from "../engine/engine";\nexport const e = engine;`],
   ])("%s", async (_what, file, code) => {
