@@ -273,7 +273,7 @@ describe("the edge refuses and fails clearly", () => {
     const runtime = new EdgeRuntime(f.settings);
     const error = await runtime.apply(edgeIntent([site("app", ["app.example;} server { listen 80"], upstream.url)])).catch((e: Error) => e);
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toMatch(/^The edge configuration was refused, nothing was written: site "app": the host name .* contains ";"/);
+    expect((error as Error).message).toMatch(/^The edge configuration was refused, nothing was written: site "app": Host name .* contains the character ;/);
     expect(readdirSync(f.dir)).toEqual([]);
     expect(edgeProcessPids(f.settings)).toEqual([]);
     await f.cleanup();
