@@ -99,7 +99,11 @@ describe("the layer rule allows", () => {
       "components/security/x.tsx",
       `import { toggleProtectionAction } from "@/lib/actions/security";\nimport { fetchJson } from "@/lib/client/fetch-json";\nexport const a = [toggleProtectionAction, fetchJson];`,
     ],
-    ["a component using the protections' field spec", "components/security/x.tsx", `import { BOUNDS } from "@/lib/security/spec";\nexport const b = BOUNDS;`],
+    [
+      "a component using the protections' field spec",
+      "components/security/x.tsx",
+      `import { SECURITY_SPEC } from "@/lib/security/spec";\nexport const b = SECURITY_SPEC;`,
+    ],
     [
       "a page using a read query and the page guard",
       "app/(panel)/x/page.tsx",
