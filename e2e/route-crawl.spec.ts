@@ -27,6 +27,7 @@ const PAGES: Record<string, { why: string; expect: Record<State, PageExpectation
   "/page": { why: "redirects to /security", expect: { noAdmin: { to: "/setup" }, anonymous: { to: "/login?next=%2Fsecurity" }, admin: { to: "/security" } } },
   "/(panel)/security/page": { why: "guarded", expect: guardedPage("/security") },
   "/(panel)/account/page": { why: "guarded", expect: guardedPage("/account") },
+  "/(panel)/sites/page": { why: "guarded", expect: guardedPage("/sites") },
   // With a healthy schema, guarded like the others (its reduced view without login exists only while degraded).
   "/(panel)/migrations/page": { why: "guarded while healthy", expect: guardedPage("/migrations") },
   "/(auth)/login/page": { why: "open (after setup)", expect: { noAdmin: { to: "/setup" }, anonymous: { status: 200 }, admin: { to: "/security" } } },
@@ -52,6 +53,8 @@ const ROUTES: Record<string, RouteRule> = {
   // The scenarios the runtime offers, intent beside what is enabled on disk (reads the instance's files).
   "/api/security/scenarios/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/session/route": { access: "admin", methods: ["GET", "HEAD"] },
+  // The sites behind the edge (the Sites page polls it).
+  "/api/sites/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/health/live/route": { access: "open", why: "liveness, no database", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/health/route": { access: "open", why: "readiness for load balancers: no secrets in it", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/migrations/route": { access: "admin", methods: ["GET", "HEAD"] },
@@ -70,6 +73,10 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   "lib/actions/security/set-scenario.ts#setScenarioAction": "admin",
   "lib/actions/security/apply-runtime.ts#applyRuntimeAction": "admin",
   "lib/actions/security/repair-mirror.ts#repairMirrorAction": "admin",
+  // Sites: the crawl sends no input, so each is refused as malformed after the guard (nothing written).
+  "lib/actions/sites/save.ts#createSiteAction": "admin",
+  "lib/actions/sites/save.ts#updateSiteAction": "admin",
+  "lib/actions/sites/save.ts#removeSiteAction": "admin",
   "lib/actions/auth/change-password.ts#changePasswordAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeSessionAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeOtherSessionsAction": "admin",
