@@ -215,6 +215,8 @@ test.describe("security toggles", () => {
     crowdsec = { state: "stopped", reconciling: true, summary: "CrowdSec agent is stopped." };
     await expect(runtime.getByTestId("runtime-state")).toHaveText("Reconciling…");
     await expect(runtime).toContainText("last observed: Stopped");
+    // A status poll still in the handler when the test ends would see its response disposed with the page.
+    await page.unrouteAll({ behavior: "wait" });
   });
 
   test("the audit tab lists the change, newest first, with before → after and outcome", async ({ page }, testInfo) => {
