@@ -63,6 +63,8 @@ const MARKERS = {
   // The sites' strict grammar (host names, upstreams, rule ids): the edge's renderer checks with it too,
   // so that the form, the sites store and the runtime files follow one grammar.
   "site-grammar": ["lib/sites/grammar.ts"],
+  // The sites as stored (read only): the edge's driver reads them with the latest intent when it applies.
+  "site-read": ["lib/sites/site-read.ts"],
   // The session guards pages and route handlers call (a redirect, a 401, a cross-site refusal).
   "auth-guard": ["lib/auth/guard.ts", "lib/auth/page-guard.ts", "lib/auth/origin.ts"],
   // The schema gate: is the database fit to serve? Asked before anything touches data.
@@ -124,8 +126,11 @@ const ALLOW = {
     // one writer (lib/audit/append.ts), once the runtime has answered.
     "audit",
     // The edge validates the sites it renders by the sites grammar, the rules the form and the store
-    // apply (one grammar); nothing else of lib/sites: the engine is handed its intent, it reads no store.
+    // apply (one grammar).
     "site-grammar",
+    // An applier drives the runtime to the latest intent, which it reads itself (ADR 005): for the edge
+    // that includes the sites. Reading only: sites are written by lib/sites, never by the engine.
+    "site-read",
     ...FOUNDATION,
     "plural",
   ],

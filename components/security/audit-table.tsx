@@ -22,6 +22,7 @@ const ACTION_WORDS: Record<string, string> = {
   site_add: "site added",
   site_update: "site changed",
   site_remove: "site removed",
+  site_rollback: "site change rolled back",
   waf_exclusion_add: "WAF rule excluded for a site",
   waf_exclusion_remove: "WAF rule exclusion removed",
 };

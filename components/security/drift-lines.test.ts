@@ -22,6 +22,7 @@ const report = (over: Partial<Record<Surface, Partial<SurfaceSnapshot>>> = {}): 
     engine: snap("engine", over.engine),
     scenarios: snap("scenarios", over.scenarios),
     appsec: snap("appsec", over.appsec),
+    edge: snap("edge", over.edge),
     store: snap("store", over.store),
   },
 });
@@ -92,6 +93,7 @@ describe("applySummary", () => {
   const base: ApplyReport = {
     mode: "managed",
     tuningFile: { path: "/d/waf/crs-tuning.conf", written: true },
+    edge: null,
     scenarios: { enabled: [], disabled: ["crowdsecurity/ssh-bf"], missingFromHub: [] },
     reload: { reloaded: true, ms: 312, scenariosLoaded: 34 },
     commands: [],

@@ -9,6 +9,7 @@ export const SURFACE_LABELS: Record<Surface, string> = {
   engine: "CrowdSec engine",
   scenarios: "Scenarios",
   appsec: "WAF tuning file",
+  edge: "Edge (nginx)",
   store: "Stored configuration",
 };
 
@@ -33,6 +34,8 @@ export function differenceLine(surface: Surface, d: Difference): string {
       return `${d.item} — panel ${d.expected}, runtime ${d.actual}`;
     case "engine":
       return `${d.item} — ${d.expected}, ${d.actual}`;
+    case "edge":
+      return `${d.item} — expected ${d.expected}, found ${d.actual}`;
     case "store":
       return `${d.item} — config: ${d.expected}, mirror: ${d.actual}`;
   }
@@ -68,6 +71,19 @@ function names(list: readonly string[], max = 5): string {
   return list.length > max ? `${shown} and ${list.length - max} more` : shown;
 }
 
+const EDGE_ACTIONS: Record<NonNullable<ApplyReport["edge"]>["action"], string> = {
+  started: "Edge started",
+  reloaded: "Edge reloaded",
+  unchanged: "Edge already served the intent",
+  stopped: "Edge stopped (no site is enabled)",
+  not_running: "Edge not needed (no site is enabled)",
+};
+
+function edgeSentence(edge: NonNullable<ApplyReport["edge"]>): string {
+  const generation = edge.generation === null ? "" : `: generation ${edge.generation}`;
+  return `${EDGE_ACTIONS[edge.action]}${generation}.`;
+}
+
 /** What an Apply did, one sentence per part, for the banner's result line. */
 export function applySummary(report: ApplyReport): string[] {
   const lines: string[] = [];
@@ -78,6 +94,7 @@ export function applySummary(report: ApplyReport): string[] {
       report.tuningFile.written ? `WAF tuning file written: ${report.tuningFile.path}.` : `WAF tuning file already matched: ${report.tuningFile.path}.`,
     );
   }
+  if (report.edge) lines.push(edgeSentence(report.edge));
   if (report.mode === "external") {
     lines.push("CrowdSec runs externally: Warden changed nothing there. Run the commands below on its host.");
     return lines;
@@ -107,13 +124,15 @@ export function tabVerdict(report: Pick<DriftReport, "surfaces"> | undefined, ta
 }
 
 /**
- * Whether Apply to runtime can help: it drives the CrowdSec agent to the intent and rewrites the scenario
- * links and the tuning file. It does not rewrite the settings mirror (store: the banner has its own remedy).
+ * Whether Apply to runtime can help: it drives the CrowdSec agent to the intent, rewrites the scenario
+ * links and the tuning file, and re-renders and reloads the edge. It does not rewrite the settings mirror
+ * (store: the banner has its own remedy).
  */
 export function applyCanHelp(report: Pick<DriftReport, "surfaces"> | undefined): boolean {
   if (!report) return false;
   const engine = report.surfaces.engine?.verdict;
   const scenarios = report.surfaces.scenarios?.verdict;
   const appsec = report.surfaces.appsec?.verdict;
-  return engine === "drift" || scenarios === "drift" || (appsec !== undefined && appsec !== "in_sync");
+  const edge = report.surfaces.edge?.verdict;
+  return engine === "drift" || scenarios === "drift" || edge === "drift" || (appsec !== undefined && appsec !== "in_sync");
 }

@@ -66,7 +66,7 @@ export function ProtectionCard({ protection, intent, runtime }: { protection: Pr
         // A managed runtime has been driven there when the action returns; otherwise only the intent changed.
         onSuccess: () =>
           toast(
-            `${label} turned ${next ? "on" : "off"}${runtime.state === "unmanaged" ? " (intent saved)" : runtime.state === "rendered" ? " (tuning file rendered; no proxy loads it yet)" : ""}.`,
+            `${label} turned ${next ? "on" : "off"}${runtime.state === "unmanaged" ? " (intent saved)" : runtime.state === "rendered" ? " (file rendered; nothing loads it yet)" : ""}.`,
             "success",
           ),
         onError: (error) => onFailure(error, "toggle"),

@@ -44,6 +44,8 @@ export function runtimeBadge(runtime: Pick<RuntimeObservation, "state" | "reconc
   // The process can be up while its API is not: say so in the colour as well as in the facts.
   if (runtime.state === "external" && lapi === "unreachable") return { ...observed, tone: "red" };
   if (runtime.state === "running" && lapi === "not answering") return { ...observed, tone: "amber" };
+  // The edge runs, but the WAF the admin switched on is not what it serves: never green.
+  if (runtime.state === "running" && runtime.details?.enforcement === "not enforcing") return { word: "Not enforcing", tone: "amber", observed: observed.word };
   return observed;
 }
 
@@ -98,6 +100,10 @@ export function runtimeFacts(runtime: RuntimeObservation, now: number | null): R
     const release = /^v?(\d+\.\d+(?:\.\d+)?)/i.exec(version)?.[1];
     text(release ? `v${release}` : version, release && `v${release}` !== version && release !== version ? version : undefined);
   }
+  const enforcement = str("enforcement");
+  if (enforcement && runtime.state === "running") text(enforcement);
+  const generation = str("generation");
+  if (generation && runtime.state === "running") text(`generation ${generation}`, str("loadedAt") ? `loaded at ${str("loadedAt")}` : undefined);
   const selfHeal = str("selfHeal");
   if (selfHeal) text(`self-heal ${selfHeal}`);
   const stopHow = str("stopHow");

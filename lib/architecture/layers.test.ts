@@ -52,9 +52,9 @@ describe("the layer rule refuses", () => {
       /"engine" to file of category "actions"/,
     ],
     [
-      "the engine reading the sites store (it may use only the sites grammar)",
+      "the engine writing sites (it may only read them, and use their grammar)",
       "lib/engine/edge/x.ts",
-      `import { listSites } from "../../sites/site-read";\nexport const l = listSites;`,
+      `import { createSite } from "../../sites/site-store";\nexport const c = createSite;`,
       /"engine" to file of category "sites"/,
     ],
     [

@@ -22,6 +22,8 @@ export type AuditAction =
   | "site_add"
   | "site_update"
   | "site_remove"
+  /** A site change the edge could not apply, undone (a compensating commit, like a protection's rollback). */
+  | "site_rollback"
   | "waf_exclusion_add"
   | "waf_exclusion_remove";
 
@@ -82,7 +84,8 @@ export async function appendAuditOrLog(db: Db, r: AuditRecord, what: string): Pr
 /** The change a runtime result reports on: its audit row, protection and request. */
 export interface AuditedChange {
   auditId: number;
-  protection: string;
+  /** null for a change that is not one protection's (a site, a rule exclusion). */
+  protection: string | null;
   requestId: string;
 }
 

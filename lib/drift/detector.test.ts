@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
 import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
 import { createEngine, type Engine } from "../engine/engine";
+import { edgeSettingsFrom } from "../engine/edge/settings";
 import { log } from "../log";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
@@ -33,7 +34,9 @@ async function setup(
   const db = createDb(await freshSqliteUrl());
   const dir = tempDir("warden-drift-");
   const crowdsec = { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), readyTimeoutMs };
-  const engine = createEngine(db, { drivers: { crowdsec: driver }, crowdsec, waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") } });
+  // The edge's packages are named missing (a path that does not exist): its surface must hold without them.
+  const edge = edgeSettingsFrom({ instanceDir: path.join(dir, "edge"), bin: path.join(dir, "no-nginx") });
+  const engine = createEngine(db, { drivers: { crowdsec: driver }, crowdsec, edge, waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") } });
   const settings: DriftSettings = { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: false, debounceMs: 50 };
   const detector = new DriftDetector({ db, engine, settings, schemaOk });
   open.push({ detector, engine, db });
@@ -48,22 +51,23 @@ async function wantCrowdsec(db: Db): Promise<void> {
 }
 
 describe("drift detector", () => {
-  it("a fresh install (CrowdSec never enabled, no instance) is in sync on every surface once the boot reconcile rendered the tuning file", async () => {
+  it("a fresh install (CrowdSec never enabled, no instance, no edge packages) is in sync on every surface once the boot reconcile rendered the tuning file", async () => {
     const { detector, db, engine } = await setup();
     const tally = await reconcile(db, engine, "boot");
-    expect(tally.decisions.find((d) => d.protection === "waf")).toMatchObject({ observed: "rendered", action: "render", result: "ok" });
+    expect(tally.decisions.find((d) => d.protection === "waf")).toMatchObject({ observed: "not_installed", action: "render", result: "ok" });
     await detector.start();
     const report = detector.report();
     expect(Object.fromEntries(Object.entries(report.surfaces).map(([k, v]) => [k, v.verdict]))).toEqual({
       engine: "in_sync",
       scenarios: "in_sync",
       appsec: "in_sync",
+      edge: "in_sync",
       store: "in_sync",
     });
     expect(report.surfaces.scenarios.actual).toEqual({ instance: "not created" });
     expect(report.drift).toBe(false);
     expect(report.ageMs).toBeGreaterThanOrEqual(0);
-    expect((await db.driftSnapshot.findMany()).length).toBe(4);
+    expect((await db.driftSnapshot.findMany()).length).toBe(5);
   });
 
   it("once CrowdSec is wanted, a missing instance is 'cannot verify' with the reason", async () => {

@@ -63,13 +63,17 @@ export class DriftDetector {
     await this.load();
     const s = this.deps.settings;
     this.timers.push(setInterval(() => void this.request(SURFACES), s.intervalMs));
-    this.timers.push(setInterval(() => void this.request(["engine"]), s.engineIntervalMs));
+    // The processes (the agent, the edge's nginx) on the short interval: a death is seen within it even
+    // when no exit event reaches this process (a runtime adopted from an earlier panel).
+    this.timers.push(setInterval(() => void this.request(["engine", "edge"]), s.engineIntervalMs));
     for (const t of this.timers) t.unref?.();
     const onCommit = () => void this.request(SURFACES);
     intentEvents.on("committed", onCommit);
     this.unsubscribers.push(() => intentEvents.off("committed", onCommit));
     const off = this.deps.engine.drivers.crowdsec.onEvent?.(() => void this.request(["engine"]));
     if (off) this.unsubscribers.push(off);
+    const offEdge = this.deps.engine.drivers.waf.onEvent?.(() => void this.request(["edge"]));
+    if (offEdge) this.unsubscribers.push(offEdge);
     await this.request(SURFACES);
   }
 

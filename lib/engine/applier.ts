@@ -21,6 +21,8 @@ export type ApplyOutcome =
 interface Waiter {
   /** The protection version the caller committed (0 = whatever is latest). */
   version: number;
+  /** The global intent version the apply must include (a site commit moves only the global version). */
+  minGlobal: number;
   resolve: (outcome: ApplyOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -47,10 +49,11 @@ export class Applier {
 
   /**
    * Asks the runtime to match the latest intent; resolves once a version ≥ `version` has been
-   * applied (or failed). Never rejects for a runtime failure: that is a result.
+   * applied (or failed), from an intent whose global version is ≥ `minGlobal`. Never rejects for a
+   * runtime failure: that is a result.
    */
-  request(version = 0): Promise<ApplyOutcome> {
-    const promise = new Promise<ApplyOutcome>((resolve, reject) => this.waiters.push({ version, resolve, reject }));
+  request(version = 0, minGlobal = 0): Promise<ApplyOutcome> {
+    const promise = new Promise<ApplyOutcome>((resolve, reject) => this.waiters.push({ version, minGlobal, resolve, reject }));
     this.again = true;
     this.running ??= this.loop().finally(() => {
       this.running = null;
@@ -138,8 +141,9 @@ export class Applier {
       );
       // Waiters for this version or older are answered; newer ones (committed during the apply) wait
       // for the next turn of the loop.
-      const answered = this.waiters.filter((w) => w.version <= target.version);
-      this.waiters = this.waiters.filter((w) => w.version > target.version);
+      const covers = (w: Waiter) => w.version <= target.version && w.minGlobal <= intent.version;
+      const answered = this.waiters.filter(covers);
+      this.waiters = this.waiters.filter((w) => !covers(w));
       for (const w of answered) {
         w.resolve(
           w.version === 0 || w.version === target.version ? { kind: "done", result, intent } : { kind: "superseded", by: target.version, result, intent },

@@ -12,6 +12,7 @@ import type { ApplyResult, RuntimeDriver } from "./drivers";
 import { PROTECTIONS, type Protection } from "../security/spec/protections";
 import { readIntent, type ChangeContext } from "../security/intent-store";
 import type { TuningFileReport } from "./waf/driver";
+import type { EdgeApplyReport } from "./edge/runtime";
 
 // "Apply to runtime" (the drift banner's button, `npm run cli -- apply`): the engine drives every
 // runtime driver to the latest intent, each protection in its own applier queue (so a toggle and an
@@ -24,6 +25,8 @@ export interface ApplyReport {
   tuningFile: TuningFileReport | null;
   scenarios: { enabled: string[]; disabled: string[]; missingFromHub: string[]; collisions?: string[] };
   reload: ReloadResult;
+  /** What became of the edge (started, reloaded, unchanged, stopped), or null when it was not driven. */
+  edge: EdgeApplyReport | null;
   /** What became of the CrowdSec agent (started, adopted, stopped, or why not). */
   agent?: { status: ApplyResult["status"]; summary: string };
   /** External runtime: what to run instead. */
@@ -99,6 +102,7 @@ function summarise(intent: SecurityIntent, outcomes: PartOutcome[]): ApplyReport
   const report: ApplyReport = {
     mode: external ? "external" : "managed",
     tuningFile: null,
+    edge: null,
     scenarios: { enabled: [], disabled: [], missingFromHub: [], collisions: [] },
     reload: { reloaded: false },
     commands: [],
@@ -127,6 +131,9 @@ function summarise(intent: SecurityIntent, outcomes: PartOutcome[]): ApplyReport
       case "appsec":
         report.tuningFile = o.report as TuningFileReport;
         break;
+      case "edge":
+        report.edge = o.report as EdgeApplyReport;
+        break;
     }
   }
   if (external && report.tuningFile) {
@@ -145,7 +152,14 @@ async function audit(db: Db, actor: string, requestId: string, report: ApplyRepo
       actor,
       action: "apply_runtime",
       protection: null,
-      after: { mode: report.mode, tuningFile: report.tuningFile, scenarios: report.scenarios, reload: report.reload, agent: report.agent ?? null },
+      after: {
+        mode: report.mode,
+        tuningFile: report.tuningFile,
+        edge: report.edge,
+        scenarios: report.scenarios,
+        reload: report.reload,
+        agent: report.agent ?? null,
+      },
       // Not an intent commit (no config version): the runtime was changed to match the intent.
       outcome: error ? "failed" : "applied",
       error,

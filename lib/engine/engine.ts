@@ -7,10 +7,17 @@ import { compareEngine, type EngineIntent } from "./crowdsec/agent-diff";
 import { CrowdsecDriver } from "./crowdsec/driver";
 import { CrowdsecScenarios } from "./crowdsec/scenario-links";
 import { crowdsecSettings, type CrowdsecRuntimeSettings } from "./crowdsec/settings";
-import { Supervisor } from "./supervisor";
+import { Supervisor, type SupervisedRuntime } from "./supervisor";
+import { EdgeDriver, edgeIntentFrom } from "./edge/driver";
+import { edgeWanted } from "./edge/edge-intent";
+import { EdgeRuntime } from "./edge/runtime";
+import { edgeSettings, type EdgeRuntimeSettings } from "./edge/settings";
+import { storedSites } from "./edge/site-source";
+import { EdgeWafDriver } from "./edge/waf-protection";
+import { readIntent } from "../security/intent-store";
 import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation } from "./drivers";
 import { unmanagedDriver } from "./unmanaged-driver";
-import { WafDriver, WafTuningFile } from "./waf/driver";
+import { WafTuningFile } from "./waf/driver";
 import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
 
@@ -19,12 +26,16 @@ import { singleton } from "../process-registry";
 // and "Apply to runtime" drives, and the supervisor that restarts a dead agent. Exactly one per
 // process (in the process registry, which survives Next.js hot reload and double loading), created on
 // first use; the CLI creates its own.
-// A new runtime (the edge, its blocklist) is one more entry in `runtimes`.
+// A new runtime (the edge's blocklist) is one more entry in `runtimes`.
 
 export interface Engine {
   drivers: Record<Protection, ProtectionDriver>;
   appliers: Record<Protection, Applier>;
   supervisor: Supervisor;
+  /** Restarts the edge's nginx when it dies while a site is enabled (as the supervisor does the agent). */
+  edgeSupervisor: Supervisor;
+  /** The edge runtime (nginx + ModSecurity + CRS) and its driver (the "edge" drift surface). */
+  edge: EdgeDriver;
   /** The managed CrowdSec instance's settings (on the object: `instanceof` fails across bundle copies). */
   crowdsec: CrowdsecRuntimeSettings;
   /** True until the boot reconciler has run once (the status says "reconciling"). */
@@ -37,15 +48,18 @@ export interface Engine {
 export interface EngineOptions {
   crowdsec?: CrowdsecRuntimeSettings;
   waf?: WafRuntimeSettings;
+  edge?: EdgeRuntimeSettings;
   /** Replace a driver (tests; named fakes only where a runtime cannot exist). */
   drivers?: Partial<Record<Protection, ProtectionDriver>>;
 }
 
 export function createEngine(database: Db, options: EngineOptions = {}): Engine {
   const tuning = new WafTuningFile(options.waf ?? wafSettings());
+  const edgeSites = storedSites(database);
+  const edge = new EdgeDriver(new EdgeRuntime(options.edge ?? edgeSettings()), edgeSites);
   const defaults: Record<Protection, () => ProtectionDriver> = {
     crowdsec: () => new CrowdsecDriver(options.crowdsec ?? crowdsecSettings()),
-    waf: () => new WafDriver(tuning),
+    waf: () => new EdgeWafDriver(tuning, edge, () => readIntent(database)),
     rate_limit: () => unmanagedDriver("rate_limit"),
   };
   const drivers = Object.fromEntries(PROTECTIONS.map((p) => [p, options.drivers?.[p] ?? defaults[p]()])) as Record<Protection, ProtectionDriver>;
@@ -53,22 +67,32 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
   const driverSettings = (drivers.crowdsec as { settings?: CrowdsecRuntimeSettings }).settings;
   const settings = options.crowdsec ?? driverSettings ?? crowdsecSettings();
   const supervisor = new Supervisor(database, drivers.crowdsec, appliers.crowdsec, settings);
+  // The edge runs while a site is enabled, whatever the WAF says: it is the sites' proxy.
+  const edgeProcess: SupervisedRuntime = {
+    name: "edge",
+    retryHint: "Apply to runtime, or disable and enable a site, to try again.",
+    wanted: async (intent) => edgeWanted(edgeIntentFrom(intent, await edgeSites(intent))),
+  };
+  const edgeSupervisor = new Supervisor(database, drivers.waf, appliers.waf, settings, edgeProcess);
   const engine: Engine = {
     drivers,
     appliers,
     supervisor,
+    edgeSupervisor,
+    edge,
     crowdsec: settings,
     reconciling: false,
     runtimes: [],
     close() {
       supervisor.close();
+      edgeSupervisor.close();
       for (const p of PROTECTIONS) {
         appliers[p].close();
         drivers[p].close?.();
       }
     },
   };
-  engine.runtimes = [agentRuntime(engine), new CrowdsecScenarios(database, settings), tuning];
+  engine.runtimes = [agentRuntime(engine), new CrowdsecScenarios(database, settings), tuning, edge];
   return engine;
 }
 
@@ -110,6 +134,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
     };
   }
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
+  if (p === "waf") observation = eng.edgeSupervisor.decorate(observation);
   if (eng.reconciling) observation = { ...observation, reconciling: true };
   return observation;
 }
@@ -119,6 +144,7 @@ export function engine(): Engine {
   return singleton("engine", () => {
     const created = createEngine(defaultDb());
     created.supervisor.start();
+    created.edgeSupervisor.start();
     return created;
   });
 }

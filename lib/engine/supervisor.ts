@@ -5,6 +5,7 @@ import { readIntent } from "../security/intent-store";
 import type { Applier } from "./applier";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import type { ProtectionDriver, RuntimeEvent, RuntimeObservation } from "./drivers";
+import type { SecurityIntent } from "../security/intent";
 import { plural } from "../plural";
 
 // Self-heal (ADR 006): when the agent dies while the intent says on,
@@ -25,6 +26,22 @@ export interface SelfHealState {
   lastError: string | null;
 }
 
+/** The process a supervisor keeps alive: its name in logs and on the card, and when the intent wants it running. */
+export interface SupervisedRuntime {
+  /** "agent", "edge": the subject of its log lines. */
+  name: string;
+  /** What an admin does after a give-up, e.g. "Turn CrowdSec off and on to try again." */
+  retryHint: string;
+  wanted(intent: SecurityIntent): boolean | Promise<boolean>;
+}
+
+/** The CrowdSec agent: wanted while CrowdSec is on in local mode. */
+export const CROWDSEC_AGENT: SupervisedRuntime = {
+  name: "agent",
+  retryHint: "Turn CrowdSec off and on to try again.",
+  wanted: (intent) => intent.crowdsec.enabled && intent.crowdsec.settings.mode === "local",
+};
+
 export class Supervisor {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -37,6 +54,7 @@ export class Supervisor {
     private readonly driver: ProtectionDriver,
     private readonly applier: Applier,
     private readonly settings: Pick<CrowdsecRuntimeSettings, "selfHeal" | "selfHealMaxAttempts" | "selfHealBackoffMs">,
+    private readonly subject: SupervisedRuntime = CROWDSEC_AGENT,
   ) {
     this.state = { enabled: settings.selfHeal, attempts: 0, gaveUp: false, lastExitAt: null, nextAttemptAt: null, lastError: null };
   }
@@ -58,10 +76,9 @@ export class Supervisor {
   decorate(observation: RuntimeObservation): RuntimeObservation {
     const s = this.state;
     let selfHeal: string | null = null;
-    if (s.gaveUp)
-      selfHeal = `gave up after ${plural(s.attempts, "failed restart attempt")}${s.lastError ? `: ${s.lastError}` : ""}. Turn CrowdSec off and on to try again.`;
+    if (s.gaveUp) selfHeal = `gave up after ${plural(s.attempts, "failed restart attempt")}${s.lastError ? `: ${s.lastError}` : ""}. ${this.subject.retryHint}`;
     else if (s.nextAttemptAt) selfHeal = `restarting (attempt ${s.attempts + 1} of ${this.settings.selfHealMaxAttempts})`;
-    else if (!s.enabled && s.lastExitAt && observation.state !== "running") selfHeal = "off: the agent stays stopped until someone acts";
+    else if (!s.enabled && s.lastExitAt && observation.state !== "running") selfHeal = `off: the ${this.subject.name} stays stopped until someone acts`;
     if (!selfHeal) return observation;
     return { ...observation, details: { ...observation.details, selfHeal } };
   }
@@ -69,7 +86,11 @@ export class Supervisor {
   private onEvent(event: RuntimeEvent): void {
     if (event.type === "started") {
       // A start by anyone (a click, the reconciler, a restart) ends a give-up.
-      if (this.state.gaveUp) log.info({ event: "self_heal_reset", source: "lib/engine/supervisor", pid: event.pid }, "agent started again: self-heal re-armed");
+      if (this.state.gaveUp)
+        log.info(
+          { event: "self_heal_reset", source: "lib/engine/supervisor", runtime: this.subject.name, pid: event.pid },
+          `${this.subject.name} started again: self-heal re-armed`,
+        );
       this.state.gaveUp = false;
       this.state.lastError = null;
       if (Date.now() - this.lastRestartAt > STABLE_AFTER_MS) this.state.attempts = 0;
@@ -84,24 +105,30 @@ export class Supervisor {
   private async afterUnexpectedExit(event: Extract<RuntimeEvent, { type: "exit" }>): Promise<void> {
     let wanted: boolean;
     try {
-      const intent = await readIntent(this.db);
-      wanted = intent.crowdsec.enabled && intent.crowdsec.settings.mode === "local";
+      wanted = await this.subject.wanted(await readIntent(this.db));
     } catch (error) {
       log.error(
-        { event: "self_heal_skipped", source: "lib/engine/supervisor", pid: event.pid, reason: (error as Error).message },
-        "agent exited; could not read the intent, so it was not restarted",
+        { event: "self_heal_skipped", source: "lib/engine/supervisor", runtime: this.subject.name, pid: event.pid, reason: (error as Error).message },
+        `${this.subject.name} exited; could not read the intent, so it was not restarted`,
       );
       return;
     }
-    const fields = { source: "lib/engine/supervisor", pid: event.pid, code: event.code, signal: event.signal, desired: wanted ? "running" : "stopped" };
+    const fields = {
+      source: "lib/engine/supervisor",
+      runtime: this.subject.name,
+      pid: event.pid,
+      code: event.code,
+      signal: event.signal,
+      desired: wanted ? "running" : "stopped",
+    };
     if (!wanted) {
-      log.info({ event: "agent_exited", ...fields, action: "none" }, "agent exited while the intent is off: nothing to do");
+      log.info({ event: "agent_exited", ...fields, action: "none" }, `${this.subject.name} exited while the intent is off: nothing to do`);
       return;
     }
     if (!this.settings.selfHeal) {
       log.warn(
         { event: "agent_exited", ...fields, action: "none", selfHeal: false },
-        "agent exited while the intent is on; self-heal is off, so it stays stopped (engine drift)",
+        `${this.subject.name} exited while the intent is on; self-heal is off, so it stays stopped (drift)`,
       );
       return;
     }
@@ -115,8 +142,8 @@ export class Supervisor {
       s.gaveUp = true;
       s.nextAttemptAt = null;
       log.error(
-        { event: "self_heal_gave_up", source: "lib/engine/supervisor", attempts: s.attempts, lastError: s.lastError },
-        "agent keeps failing: self-heal stopped retrying",
+        { event: "self_heal_gave_up", source: "lib/engine/supervisor", runtime: this.subject.name, attempts: s.attempts, lastError: s.lastError },
+        `${this.subject.name} keeps failing: self-heal stopped retrying`,
       );
       return;
     }
@@ -126,11 +153,12 @@ export class Supervisor {
       {
         event: "self_heal_scheduled",
         source: "lib/engine/supervisor",
+        runtime: this.subject.name,
         attempt: s.attempts + 1,
         maxAttempts: this.settings.selfHealMaxAttempts,
         delayMs: delay,
       },
-      "agent exited while the intent is on: restarting it",
+      `${this.subject.name} exited while the intent is on: restarting it`,
     );
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -147,8 +175,11 @@ export class Supervisor {
     let outcome;
     try {
       const intent = await readIntent(this.db);
-      if (!intent.crowdsec.enabled || intent.crowdsec.settings.mode !== "local") {
-        log.info({ event: "self_heal_cancelled", source: "lib/engine/supervisor", attempt: s.attempts }, "intent changed before the restart: not restarting");
+      if (!(await this.subject.wanted(intent))) {
+        log.info(
+          { event: "self_heal_cancelled", source: "lib/engine/supervisor", runtime: this.subject.name, attempt: s.attempts },
+          "intent changed before the restart: not restarting",
+        );
         s.attempts = 0;
         return;
       }
@@ -156,20 +187,33 @@ export class Supervisor {
     } catch (error) {
       // Not a runtime answer (the database could not be read): retry like a failed restart.
       s.lastError = (error as Error).message;
-      log.warn({ event: "self_heal_failed", source: "lib/engine/supervisor", attempt: s.attempts, reason: s.lastError }, "self-heal could not run: retrying");
+      log.warn(
+        { event: "self_heal_failed", source: "lib/engine/supervisor", runtime: this.subject.name, attempt: s.attempts, reason: s.lastError },
+        "self-heal could not run: retrying",
+      );
       this.schedule();
       return;
     }
     const result = outcome.result;
     if (result.status === "applied") {
       log.info(
-        { event: "self_heal_restarted", source: "lib/engine/supervisor", attempt: s.attempts, ms: result.ms, pid: result.observation.pid },
-        "agent restarted by self-heal",
+        {
+          event: "self_heal_restarted",
+          source: "lib/engine/supervisor",
+          runtime: this.subject.name,
+          attempt: s.attempts,
+          ms: result.ms,
+          pid: result.observation.pid,
+        },
+        `${this.subject.name} restarted by self-heal`,
       );
       return;
     }
     s.lastError = result.status === "failed" ? result.error : result.reason;
-    log.warn({ event: "self_heal_failed", source: "lib/engine/supervisor", attempt: s.attempts, reason: s.lastError }, "self-heal restart failed");
+    log.warn(
+      { event: "self_heal_failed", source: "lib/engine/supervisor", runtime: this.subject.name, attempt: s.attempts, reason: s.lastError },
+      "self-heal restart failed",
+    );
     this.schedule();
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { appendAudit, appendAuditOrLog, type AuditAction } from "../audit/append";
 import type { Db, Tx } from "../db";
-import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
+import { ConflictError, isDomainError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
 import { log } from "../log";
 import { bumpGlobalVersion } from "../security/config-sql";
 import { announceCommit } from "../security/intent-events";
@@ -45,6 +45,18 @@ export interface SiteCommit {
   configVersion: number;
   auditId: number;
   requestId: string;
+  /** What was committed and what it replaced: enough to undo it (site-revert.ts). */
+  action: SiteAction;
+  before: SiteRecord | null;
+  /** The rule of an exclusion change. */
+  ruleId?: number;
+}
+
+export type SiteAction = "site_add" | "site_update" | "site_remove" | "waf_exclusion_add" | "waf_exclusion_remove";
+
+/** Checks the runtime can serve a site before anything is written (e.g. the edge is installed). */
+export interface SiteHooks {
+  preflight?: (fields: SiteFields) => void;
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -55,9 +67,9 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new MalformedRequestError(result.error.issues[0]?.message ?? "The request is malformed", fields);
 }
 
-export async function createSite(db: Db, input: unknown, ctx: ChangeContext): Promise<SiteCommit> {
+export async function createSite(db: Db, input: unknown, ctx: ChangeContext, hooks: SiteHooks = {}): Promise<SiteCommit> {
   const fields = parse(ZCreateSite, input);
-  return commit(db, ctx, "site_add", { after: fields }, async (tx, now) => {
+  return commit(db, ctx, "site_add", { after: fields, preflight: () => hooks.preflight?.(fields) }, async (tx, now) => {
     await refuseTakenHosts(tx, fields.hosts, null);
     const site = await tx.site.create({ data: { ...siteColumns(fields), changedBy: ctx.actor, changedAt: now } });
     await tx.siteHost.createMany({ data: fields.hosts.map((host) => ({ host, siteId: site.id })) });
@@ -65,9 +77,9 @@ export async function createSite(db: Db, input: unknown, ctx: ChangeContext): Pr
   });
 }
 
-export async function updateSite(db: Db, input: unknown, ctx: ChangeContext): Promise<SiteCommit> {
+export async function updateSite(db: Db, input: unknown, ctx: ChangeContext, hooks: SiteHooks = {}): Promise<SiteCommit> {
   const { id, expectedVersion, fields } = parse(ZUpdateSite, input);
-  return commit(db, ctx, "site_update", { after: { id, ...fields } }, async (tx, now) => {
+  return commit(db, ctx, "site_update", { after: { id, ...fields }, preflight: () => hooks.preflight?.(fields) }, async (tx, now) => {
     const before = await lockedSite(tx, id, expectedVersion);
     await refuseTakenHosts(tx, fields.hosts, id);
     await tx.site.update({ where: { id }, data: { ...siteColumns(fields), version: { increment: 1 }, changedBy: ctx.actor, changedAt: now } });
@@ -89,7 +101,7 @@ export async function removeSite(db: Db, input: unknown, ctx: ChangeContext): Pr
 /** "Exclude this rule for this site": the WAF stops applying one rule to the site's host names. */
 export async function addExclusion(db: Db, input: unknown, ctx: ChangeContext): Promise<SiteCommit> {
   const { siteId, ruleId, reason } = parse(ZExclusion, input);
-  return commit(db, ctx, "waf_exclusion_add", { after: { siteId, ruleId, reason: reason ?? null } }, async (tx, now) => {
+  return commit(db, ctx, "waf_exclusion_add", { after: { siteId, ruleId, reason: reason ?? null }, ruleId }, async (tx, now) => {
     const before = await existingSite(tx, siteId);
     if (before.exclusions.some((e) => e.ruleId === ruleId)) throw new ValidationError(`Rule ${ruleId} is already excluded for ${before.hosts[0]}`);
     await tx.wafExclusion.create({ data: { siteId, ruleId, reason: reason ?? null, createdBy: ctx.actor, createdAt: now } });
@@ -100,7 +112,7 @@ export async function addExclusion(db: Db, input: unknown, ctx: ChangeContext): 
 
 export async function removeExclusion(db: Db, input: unknown, ctx: ChangeContext): Promise<SiteCommit> {
   const { siteId, ruleId } = parse(ZRemoveExclusion, input);
-  return commit(db, ctx, "waf_exclusion_remove", { after: { siteId, ruleId } }, async (tx, now) => {
+  return commit(db, ctx, "waf_exclusion_remove", { after: { siteId, ruleId }, ruleId }, async (tx, now) => {
     const before = await existingSite(tx, siteId);
     const removed = await tx.wafExclusion.deleteMany({ where: { siteId, ruleId } });
     if (removed.count === 0) throw new NotFoundError(`Rule ${ruleId} is not excluded for ${before.hosts[0]}`);
@@ -109,7 +121,7 @@ export async function removeExclusion(db: Db, input: unknown, ctx: ChangeContext
   });
 }
 
-function siteColumns(fields: SiteFields) {
+export function siteColumns(fields: Pick<SiteFields, "tlsVerify" | "enabled" | "maxBodyBytes" | "waf"> & { upstream: { url: string } }) {
   return { upstream: fields.upstream.url, tlsVerify: fields.tlsVerify, enabled: fields.enabled, maxBodyBytes: fields.maxBodyBytes, waf: fields.waf };
 }
 
@@ -141,15 +153,25 @@ async function refuseTakenHosts(tx: Tx, hosts: string[], ownId: number | null): 
 
 type Body = (tx: Tx, now: Date) => Promise<{ siteId: number | null; before: SiteRecord | null }>;
 
-async function commit(db: Db, ctx: ChangeContext, action: AuditAction, requested: { after: unknown }, body: Body): Promise<SiteCommit> {
+interface Requested {
+  after: unknown;
+  ruleId?: number;
+  preflight?: () => void;
+}
+
+async function commit(db: Db, ctx: ChangeContext, action: SiteAction, requested: Requested, body: Body): Promise<SiteCommit> {
   const requestId = ctx.requestId ?? randomUUID();
   await readIntent(db, requestId); // recreates a missing config row before the transaction needs it
+  let before: SiteRecord | null = null;
   try {
+    requested.preflight?.();
     const outcome = await db.$transaction(async (tx) => {
       const now = new Date();
       const row = await bumpGlobalVersion(tx, now); // first statement: the intent lock (see above)
       if (!row) throw new Error("security config row missing inside the site transaction");
-      const { siteId, before } = await body(tx, now);
+      const done = await body(tx, now);
+      const siteId = done.siteId;
+      before = done.before;
       const site = siteId === null ? null : await readSite(tx, siteId);
       await writeMirror(tx, [{ key: GLOBAL_VERSION_KEY, value: String(row.version), type: "number" }], now);
       const auditId = await appendAudit(tx, {
@@ -167,9 +189,10 @@ async function commit(db: Db, ctx: ChangeContext, action: AuditAction, requested
     }, TX_OPTIONS);
     announceCommit({ kind: "site", version: outcome.configVersion });
     log.info({ event: "site_committed", source: "lib/sites", action, actor: ctx.actor, version: outcome.configVersion, requestId }, "site intent committed");
-    return { ...outcome, requestId };
+    return { ...outcome, requestId, action, before, ...(requested.ruleId === undefined ? {} : { ruleId: requested.ruleId }) };
   } catch (error) {
-    if (error instanceof ConflictError || error instanceof ValidationError || error instanceof NotFoundError) {
+    const refused = error instanceof ConflictError || error instanceof ValidationError || error instanceof NotFoundError;
+    if (refused || (isDomainError(error) && error.code === "NOT_INSTALLED")) {
       await appendAuditOrLog(
         db,
         {
@@ -202,7 +225,7 @@ function auditBeforeAfter(action: AuditAction, before: SiteRecord | null, site: 
 }
 
 /** What an audit row records of a site: everything the admin set, no timestamps. */
-function auditView(site: SiteRecord) {
+export function auditView(site: SiteRecord) {
   return {
     id: site.id,
     hosts: site.hosts,

@@ -88,6 +88,7 @@ const NOT_PROTECTION_INTENT = new Set([
   "site_add",
   "site_update",
   "site_remove",
+  "site_rollback",
   "waf_exclusion_add",
   "waf_exclusion_remove",
 ]);

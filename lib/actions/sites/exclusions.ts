@@ -2,15 +2,17 @@
 
 import "server-only";
 import { db } from "../../db";
-import { addExclusion, removeExclusion, type SiteCommit } from "../../sites/site-store";
+import { engine } from "../../engine/engine";
+import { addExclusion, removeExclusion } from "../../sites/site-store";
 import { runAction, type ActionResult } from "../action";
+import { changeSiteAndApply, type SiteChange } from "./apply-site";
 
-/** "Exclude this rule for this site" ({siteId, ruleId, reason?}): one commit, audited. */
-export async function excludeRuleAction(input: unknown): Promise<ActionResult<SiteCommit>> {
-  return runAction("excludeRule", (ctx) => addExclusion(db(), input, ctx));
+/** "Exclude this rule for this site" ({siteId, ruleId, reason?}): one commit, audited, applied to the edge. */
+export async function excludeRuleAction(input: unknown): Promise<ActionResult<SiteChange>> {
+  return runAction("excludeRule", (ctx) => changeSiteAndApply(engine(), db(), addExclusion, input, ctx));
 }
 
 /** Applies the rule to the site again ({siteId, ruleId}). */
-export async function removeExclusionAction(input: unknown): Promise<ActionResult<SiteCommit>> {
-  return runAction("removeExclusion", (ctx) => removeExclusion(db(), input, ctx));
+export async function removeExclusionAction(input: unknown): Promise<ActionResult<SiteChange>> {
+  return runAction("removeExclusion", (ctx) => changeSiteAndApply(engine(), db(), removeExclusion, input, ctx));
 }

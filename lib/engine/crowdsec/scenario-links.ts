@@ -152,6 +152,11 @@ export class CrowdsecScenarios implements RuntimeDriver<ScenariosDesired, Scenar
   private async applyLinks(intent: SecurityIntent, report: ScenariosReport): Promise<void> {
     const s = this.settings;
     const dirs = scenarioDirs(s, intent);
+    if ("reason" in dirs && dirs.notCreated && !intent.crowdsec.enabled) {
+      // CrowdSec was never switched on: no instance, no links to write (drift calls this in sync too).
+      report.reload = { reloaded: false, reason: "CrowdSec has never been enabled: there is no managed instance to change" };
+      return;
+    }
     if ("reason" in dirs) throw new DomainError("ENGINE", `Cannot apply scenarios: ${dirs.reason}`);
     const runtime = readRuntimeScenarios(dirs.scenarios, dirs.hub);
     if (!runtime.ok) throw new DomainError("ENGINE", `Cannot apply scenarios: ${runtime.reason}`);

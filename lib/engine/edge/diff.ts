@@ -10,8 +10,8 @@ import type { EdgeObservation } from "./observe";
 /** What the intent needs of the edge; `ok: false` when the stored intent cannot be rendered. */
 export type EdgeDesired = { ok: true; intent: EdgeIntent; wanted: boolean; hash: string; sites: number } | { ok: false; reason: string };
 
-/** A drift check of the edge's surface (its name joins the drift surfaces when the edge is registered). */
-export type EdgeSurfaceCheck = Omit<SurfaceCheck, "surface"> & { surface: "edge" };
+/** A drift check of the edge's surface. */
+export type EdgeSurfaceCheck = SurfaceCheck & { surface: "edge" };
 
 const short = (hash: string) => hash.slice(0, 12);
 
