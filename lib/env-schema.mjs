@@ -1,4 +1,5 @@
 // @ts-check
+import { isIP } from "node:net";
 import { z } from "zod";
 
 // Warden's configuration: every WARDEN_*, CROWDSEC_*, DATABASE_URL and PORT variable, in one schema,
@@ -26,6 +27,44 @@ const listenAddress = z
     const port = Number(v.slice(v.lastIndexOf(":") + 1));
     return port >= 1 && port <= 65535;
   }, "the port must be 1–65535");
+
+/**
+ * One entry of a list of trusted proxies (the panel's WARDEN_TRUSTED_PROXIES, read by
+ * lib/server/request-trust.mjs, and the edge's WARDEN_EDGE_TRUSTED_PROXIES share this grammar): an IPv4
+ * or IPv6 address, or a CIDR range; `::ffff:192.0.2.1` is the IPv4 address it maps. Returns the entry
+ * as written normalised, or why it is refused.
+ * @param {string} entry
+ * @returns {{ address: string; family: 4 | 6; prefix: number | null; text: string } | { error: string }}
+ */
+export function parseProxyEntry(entry) {
+  const [rawAddress, prefix, ...rest] = entry.split("/");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(rawAddress ?? "");
+  const address = mapped ? /** @type {string} */ (mapped[1]) : (rawAddress ?? "");
+  const family = isIP(address);
+  // A zone id (fe80::1%eth0) names an interface of this machine, not an address a proxy connects from.
+  if ((family !== 4 && family !== 6) || address.includes("%") || rest.length) return { error: "is not an IP address or CIDR range" };
+  if (prefix === undefined) return { address, family, prefix: null, text: address };
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return { error: "has an invalid prefix length" };
+  return { address, family, prefix: Number(prefix), text: `${address}/${Number(prefix)}` };
+}
+
+/** The hint that ends every refusal of a proxy list. */
+export const PROXY_LIST_HINT = "expected comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1";
+
+/** A comma-separated list of proxy addresses and ranges (see parseProxyEntry) → the entries, normalised; empty → none. */
+const proxyList = z.string().transform((value, ctx) => {
+  /** @type {string[]} */
+  const entries = [];
+  for (const entry of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const parsed = parseProxyEntry(entry);
+    if ("error" in parsed) ctx.addIssue({ code: "custom", message: `"${entry}" ${parsed.error} (${PROXY_LIST_HINT})` });
+    else entries.push(parsed.text);
+  }
+  return entries;
+});
 
 export const ZEnv = z.object({
   // Database and process
@@ -97,6 +136,10 @@ export const ZEnv = z.object({
     .refine((v) => /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):/.test(v), { message: "must be a loopback address (127.x.x.x or [::1]) with a port" })
     .default("127.0.0.1:8081"),
   WARDEN_EDGE_RELOAD_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  // The proxies (a CDN, a load balancer) whose X-Forwarded-For the edge believes: nginx's real_ip.
+  WARDEN_EDGE_TRUSTED_PROXIES: proxyList.default([]),
+  // How often each enabled site's upstream is probed (a TCP connect, and a TLS handshake for https).
+  WARDEN_UPSTREAM_PROBE_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
 
   // Drift detection and the WAF tuning file
   WARDEN_DRIFT_INTERVAL_MS: int(100, 86_400_000).default(60_000),

@@ -10,6 +10,7 @@ import { Badge } from "../ui/badge";
 import { StaleNotice, StaleProvider, useStaleReport } from "../ui/stale-notice";
 import { useToast } from "../ui/toast";
 import { SiteForm, toInput, type SiteFormValues } from "./site-form";
+import { UpstreamStatus } from "./upstream-status";
 
 type Editing = { kind: "new" } | { kind: "edit"; site: SiteRecord } | null;
 
@@ -44,7 +45,8 @@ function SitesContent({ initial }: { initial: SitesData }) {
   const update = useSiteMutation(updateSiteAction);
   const remove = useSiteMutation(removeSiteAction);
   const pending = create.isPending || update.isPending || remove.isPending;
-  const list = sites.data?.sites ?? [];
+  const view = sites.data ?? initial;
+  const list = view.sites;
 
   function save(values: SiteFormValues) {
     setServerErrors({});
@@ -82,6 +84,16 @@ function SitesContent({ initial }: { initial: SitesData }) {
       <p className="text-sm text-slate-600 dark:text-slate-300">
         The sites the edge proxies. Each change is a commit of security intent, audited and applied to the edge.
       </p>
+      {!view.edgeInstalled && (
+        <p
+          role="status"
+          data-testid="edge-not-installed"
+          className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+        >
+          The edge is not installed ({view.edgeMissing}): run <code className="font-mono">bash scripts/install-edge.sh</code> (as root). Sites are kept, but
+          nothing serves them until then.
+        </p>
+      )}
       {editing ? (
         <section aria-label={editing.kind === "edit" ? "Edit site" : "New site"} className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
           <SiteForm
@@ -137,6 +149,9 @@ function SitesContent({ initial }: { initial: SitesData }) {
                       <Badge tone="amber">TLS not verified</Badge>
                     </div>
                   )}
+                  <div className="mt-1 font-sans">
+                    <UpstreamStatus site={site} health={view.health[site.id]} />
+                  </div>
                 </td>
                 <td className="py-2 pr-3">
                   {site.waf === "off" ? <Badge tone="amber">off for this site</Badge> : "inherit"}

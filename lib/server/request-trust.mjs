@@ -5,6 +5,7 @@
 // the first address not in the trusted set is the client. Plain JavaScript: server.mjs loads it
 // before Next.js, without a TypeScript loader.
 import { BlockList, isIP } from "node:net";
+import { parseProxyEntry, PROXY_LIST_HINT } from "../env-schema.mjs";
 
 /** Headers a client could use to claim another address, scheme or host; removed from every request. */
 export const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip"];
@@ -24,7 +25,8 @@ export function normalizeAddress(address) {
 }
 
 /**
- * Parses WARDEN_TRUSTED_PROXIES: comma-separated IPv4/IPv6 addresses or CIDR ranges; empty → none.
+ * Parses WARDEN_TRUSTED_PROXIES: comma-separated IPv4/IPv6 addresses or CIDR ranges (the grammar the
+ * edge's WARDEN_EDGE_TRUSTED_PROXIES shares: lib/env-schema.mjs), empty → none.
  * Throws one message naming the variable and the bad entry.
  * @param {string | undefined} value
  * @returns {TrustedProxies}
@@ -36,19 +38,11 @@ export function parseTrustedProxies(value) {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const entry of entries) {
-    const [rawAddress, prefix, ...rest] = entry.split("/");
-    const address = normalizeAddress(rawAddress ?? "");
-    const family = isIP(address);
-    const bad = (/** @type {string} */ why) =>
-      new Error(`WARDEN_TRUSTED_PROXIES: "${entry}" ${why} (expected comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1)`);
-    if (!family || rest.length) throw bad("is not an IP address or CIDR range");
-    const type = family === 4 ? "ipv4" : "ipv6";
-    if (prefix === undefined) {
-      blockList.addAddress(address, type);
-      continue;
-    }
-    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) throw bad("has an invalid prefix length");
-    blockList.addSubnet(address, Number(prefix), type);
+    const parsed = parseProxyEntry(entry);
+    if ("error" in parsed) throw new Error(`WARDEN_TRUSTED_PROXIES: "${entry}" ${parsed.error} (${PROXY_LIST_HINT})`);
+    const type = parsed.family === 4 ? "ipv4" : "ipv6";
+    if (parsed.prefix === null) blockList.addAddress(parsed.address, type);
+    else blockList.addSubnet(parsed.address, parsed.prefix, type);
   }
   return { blockList, entries };
 }

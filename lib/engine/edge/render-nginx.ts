@@ -35,6 +35,23 @@ function indent(lines: string[], depth: number): string[] {
   return lines.map((l) => (l === "" ? l : pad + l));
 }
 
+/**
+ * The proxies in front of the edge (WARDEN_EDGE_TRUSTED_PROXIES): a connection from one of them names
+ * its client in X-Forwarded-For, walked from the right past the trusted hops, so $remote_addr (the
+ * access log CrowdSec reads, the WAF's client, the blocklist, the rate limits) is the client, not the
+ * proxy. Without the list no header is believed. The control listener answers no one by address.
+ */
+function realIpLines(s: EdgeRuntimeSettings): string[] {
+  if (s.trustedProxies.length === 0) return [];
+  return [
+    "# The proxies whose X-Forwarded-For names the client (WARDEN_EDGE_TRUSTED_PROXIES).",
+    ...s.trustedProxies.map((p) => `set_real_ip_from ${nginxToken(p)};`),
+    "real_ip_header X-Forwarded-For;",
+    "real_ip_recursive on;",
+    "",
+  ];
+}
+
 export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeExtensions = NO_EXTENSIONS): string {
   const sites = servedSites(intent);
   const waf = intent.waf.enabled;
@@ -56,11 +73,12 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
   ];
   const http = [
     "default_type application/octet-stream;",
-    // "combined": CrowdSec's nginx parser reads this log.
+    // "combined": CrowdSec's nginx parser reads this log. Its client is $remote_addr (after real_ip).
     "access_log logs/access.log combined;",
     ...TEMP_DIRS.map((d) => `${d}_temp_path tmp/${d};`),
     "server_tokens off;",
     "",
+    ...realIpLines(s),
     "# WebSocket upgrades pass through; other requests keep the upstream connection alive.",
     "map $http_upgrade $warden_connection_upgrade {",
     "    default upgrade;",

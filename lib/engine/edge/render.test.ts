@@ -131,4 +131,20 @@ describe("renderSet", () => {
     expect(extended.files["conf.d/site-shop.conf"]).toContain("    location = /__warden/probe {\n        return 204;\n    }\n");
     expect(extended.hash).not.toBe(set.hash);
   });
+
+  it("trusted proxies: real_ip at http level from exactly the listed addresses; none listed, no forwarded header is believed", () => {
+    expect(nginx).not.toMatch(/real_ip|set_real_ip_from/);
+    expect(nginx).toContain("access_log logs/access.log combined;");
+    const behindProxies = renderSet(intent(), { ...s, trustedProxies: ["10.0.0.0/8", "2001:db8::/32", "127.0.0.1"] });
+    const conf = behindProxies.files["nginx.conf"]!;
+    expect(conf).toContain(
+      "\n    set_real_ip_from 10.0.0.0/8;\n    set_real_ip_from 2001:db8::/32;\n    set_real_ip_from 127.0.0.1;\n" +
+        "    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;\n",
+    );
+    // At http level, before any server block: every site and the unknown-host server see the client.
+    expect(conf.indexOf("real_ip_header")).toBeLessThan(conf.indexOf("server {"));
+    expect(conf.match(/real_ip_header/g)).toHaveLength(1);
+    expect(behindProxies.hash).not.toBe(set.hash);
+    expect(() => renderSet(intent(), { ...s, trustedProxies: ["10.0.0.1;include /etc/passwd"] })).toThrow(/refusing to render/);
+  });
 });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { env } from "../../env";
+import { parseProxyEntry } from "../../env-schema.mjs";
 
 // Runtime settings of the edge Warden manages: one isolated nginx instance (its own directory, pid
 // file, logs and temp files; loopback or configured ports), loading Debian's ModSecurity module and
@@ -42,6 +43,12 @@ export interface EdgeRuntimeSettings {
   stopGraceMs: number;
   /** The JSON audit log is rotated (copy + truncate) past this size. */
   auditLogMaxBytes: number;
+  /**
+   * Addresses and CIDR ranges of the proxies in front of the edge whose X-Forwarded-For it believes
+   * (nginx's real_ip): the client address of the access log, the WAF, the blocklist and the rate limits.
+   * Empty: the client is the connection's address.
+   */
+  trustedProxies: string[];
 }
 
 export const DEFAULT_EDGE_SETTINGS: Omit<EdgeRuntimeSettings, "instanceDir"> = {
@@ -60,6 +67,7 @@ export const DEFAULT_EDGE_SETTINGS: Omit<EdgeRuntimeSettings, "instanceDir"> = {
   testTimeoutMs: 15_000,
   stopGraceMs: 5_000,
   auditLogMaxBytes: 64 * 1024 * 1024,
+  trustedProxies: [],
 };
 
 /** "127.0.0.1:8080" / "[::1]:8080" → host and port (the grammar is lib/env.ts's). */
@@ -85,7 +93,13 @@ function validate(s: EdgeRuntimeSettings): EdgeRuntimeSettings {
     // must never be reachable as a site.
     throw new Error(`Invalid edge settings: WARDEN_EDGE_LISTEN and WARDEN_EDGE_CONTROL_LISTEN both use port ${s.listen.port}`);
   }
-  return s;
+  // Rendered into nginx.conf: only what the environment's grammar accepts, written as it normalises it.
+  const trustedProxies = s.trustedProxies.map((entry) => {
+    const parsed = parseProxyEntry(entry);
+    if ("error" in parsed) throw new Error(`Invalid edge settings: the trusted proxy "${entry}" ${parsed.error}`);
+    return parsed.text;
+  });
+  return { ...s, trustedProxies };
 }
 
 /** Settings from the environment (lib/env.ts). */
@@ -97,6 +111,7 @@ export function edgeSettings(): EdgeRuntimeSettings {
     listen: parseListen(e.WARDEN_EDGE_LISTEN),
     control: parseListen(e.WARDEN_EDGE_CONTROL_LISTEN),
     reloadTimeoutMs: e.WARDEN_EDGE_RELOAD_TIMEOUT_MS,
+    trustedProxies: e.WARDEN_EDGE_TRUSTED_PROXIES,
   });
 }
 
