@@ -1,6 +1,7 @@
 import { defineConfig, devices } from "@playwright/test";
 import { E2E_SETUP_TOKEN } from "./e2e/fixtures";
 import { crowdsecPorts } from "./e2e/crowdsec-agents";
+import { edgePorts } from "./e2e/edge-instances";
 import { E2E_DB, databaseUrl } from "./e2e/database";
 
 // Playwright cannot download browsers here: Debian's Chromium is launched by path (.ci/run installs it).
@@ -46,7 +47,11 @@ const NOT_INSTALLED_URL = `http://127.0.0.1:${NOT_INSTALLED_PORT}`;
 // its spec occupies that port on purpose).
 function crowdsecEnv(name: string, serverIndex: number): Record<string, string> {
   const { lapiPort, prometheusPort } = crowdsecPorts(serverIndex);
+  const { listenPort, controlPort } = edgePorts(serverIndex);
   return {
+    // The edge (nginx) of each server: its own ports (e2e/edge-instances.ts); its instance is <data dir>/edge.
+    WARDEN_EDGE_LISTEN: `127.0.0.1:${listenPort}`,
+    WARDEN_EDGE_CONTROL_LISTEN: `127.0.0.1:${controlPort}`,
     CROWDSEC_INSTANCE_DIR: `./data/e2e-${name}/crowdsec`,
     CROWDSEC_LAPI_PORT: String(lapiPort),
     CROWDSEC_PROMETHEUS_PORT: String(prometheusPort),

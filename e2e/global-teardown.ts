@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
 import { e2eAgents, stopAgents } from "./crowdsec-agents";
+import { e2eEdges, killEdges } from "./edge-instances";
 
 // Runs after the last test, while the webServers are still up (Playwright tears its global teardown
 // down before its webServers). Every CrowdSec agent an e2e server started is detached (own process
@@ -9,6 +10,13 @@ import { e2eAgents, stopAgents } from "./crowdsec-agents";
 // WARDEN_SELF_HEAL=false, so none of them restarts its agent meanwhile.
 export default async function globalTeardown(config: FullConfig): Promise<void> {
   const repoRoot = config.configFile ? path.dirname(config.configFile) : process.cwd();
+  // The edges (nginx) the servers started are detached the same way.
+  const edges = e2eEdges(repoRoot);
+  if (edges.length) {
+    const left = await killEdges(edges);
+    console.log(`global teardown: stopped ${edges.length} nginx process(es) of the e2e servers' edges`);
+    if (left.length) throw new Error(`edge processes still running after the teardown: ${left.join(", ")}`);
+  }
   const agents = e2eAgents(repoRoot);
   if (agents.length === 0) return;
   const started = Date.now();

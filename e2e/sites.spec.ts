@@ -31,16 +31,16 @@ test.describe("sites", () => {
 
     // https without verification: the form warns before saving, the table marks it.
     await row.getByRole("button", { name: `Edit ${host}` }).click();
-    await page.getByLabel("Upstream", { exact: true }).fill("https://backend.internal:8443");
+    await page.getByLabel("Upstream", { exact: true }).fill("https://127.0.0.1:8443");
     await page.getByLabel("Verify the upstream's TLS certificate (https)").uncheck();
     await expect(page.getByTestId("tls-verify-warning")).toBeVisible();
     await page.getByLabel("WAF", { exact: true }).selectOption("off");
     await page.getByRole("button", { name: "Save site" }).click();
-    await expect(row).toContainText("https://backend.internal:8443");
+    await expect(row).toContainText("https://127.0.0.1:8443");
     await expect(row).toContainText("TLS not verified");
     await expect(row).toContainText("off for this site");
     const stored = (await readSites(page)).sites.find((s) => s.hosts.includes(host))!;
-    expect(stored).toMatchObject({ upstream: "https://backend.internal:8443", waf: "off", version: 2 });
+    expect(stored).toMatchObject({ upstream: "https://127.0.0.1:8443", waf: "off", version: 2 });
 
     page.once("dialog", (dialog) => void dialog.accept());
     await row.getByRole("button", { name: `Remove ${host}` }).click();
@@ -85,5 +85,21 @@ test.describe("sites", () => {
     await page.getByRole("button", { name: "Add site" }).click();
     await expect(page.locator("#site-hosts-error")).toContainText(`${host} is already served by the site for ${host}`);
     expect((await readSites(page)).sites).toEqual(before.sites);
+  });
+
+  test("a site the edge cannot serve (its upstream's name does not resolve) is refused by nginx, rolled back, and the reason shown", async ({ page }) => {
+    const host = `${unique()}.example.com`;
+    await page.goto("/sites");
+    await page.getByRole("button", { name: "Add a site" }).click();
+    await page.getByLabel("Host names").fill(host);
+    await page.getByLabel("Upstream", { exact: true }).fill("http://no-such-upstream.invalid:8080");
+    await page.getByRole("button", { name: "Add site" }).click();
+    const alert = page.locator("form [role=alert]").last();
+    await expect(alert).toContainText("The edge could not apply the change: nginx refused the new configuration", { timeout: 15_000 });
+    await expect(alert).toContainText("The change was rolled back.");
+    await expect(page.locator(`[data-testid=site-row][data-host="${host}"]`)).toHaveCount(0);
+    expect((await readSites(page)).sites.some((s) => s.hosts.includes(host))).toBe(false);
+    await page.goto("/security?tab=audit");
+    await expect(page.getByText("site change rolled back").first()).toBeVisible();
   });
 });

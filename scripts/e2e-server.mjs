@@ -28,6 +28,7 @@ if (dataDir && basename(dataDir).startsWith("e2e-")) {
   // A CrowdSec agent of a previous run may still be up: the panel starts it detached (own process
   // group) so it outlives the server. Stop it before its instance directory goes away.
   await stopAgentsUnder(dataDir);
+  await stopEdgesUnder(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }
 if (dataDir) mkdirSync(dataDir, { recursive: true });
@@ -149,6 +150,36 @@ async function waitGone(pids, ms) {
     alive = alive.filter(isRunning);
   }
   return alive;
+}
+
+/** SIGKILL every nginx whose working directory is under `dir` (the panel runs its edge in <dir>/edge). */
+async function stopEdgesUnder(dir) {
+  const link = (pid, what) => {
+    try {
+      return readlinkSync(`/proc/${pid}/${what}`);
+    } catch {
+      return "";
+    }
+  };
+  const prefix = dir + sep;
+  const pids = readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => isRunning(pid) && basename(link(pid, "exe")) === "nginx" && link(pid, "cwd").startsWith(prefix));
+  if (!pids.length) return;
+  console.log(`${name}: stopping the edge left by a previous run in ${dir}: pid ${pids.join(", ")}`);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  const left = await waitGone(pids, 5_000);
+  if (left.length) {
+    console.error(`${name}: edge process(es) ${left.join(", ")} would not die; not removing ${dir}`);
+    process.exit(1);
+  }
 }
 
 /** SIGTERM every `crowdsec -c <dir>/…` agent, SIGKILL after 8 s. */
