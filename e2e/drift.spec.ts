@@ -185,6 +185,7 @@ test.describe("drift: intent against the runtime", () => {
     await expect(inboundRow).toContainText("differs");
     await expect(page.getByText(TUNING_FILE)).toBeVisible();
     await expect(page.getByTestId("appsec-honesty")).toContainText("Warden checks the file, not a WAF process.");
+    await expect(page.getByTestId("edge-panel")).toContainText("in sync");
     await snapshot(page, testInfo, "drift-appsec-tab");
 
     // 5. Apply to runtime: the link goes, the file gets the threshold, the agent reloads, and the

@@ -136,6 +136,8 @@ test.describe("the edge", () => {
     await expect(banner).toContainText("Edge (nginx)", CHANGE_WAIT);
     await expect(banner).toContainText(`file conf.d/site-${site.id}.conf — expected as Warden wrote it, found edited on disk`);
     await expect(page.getByTestId("drift-dot-appsec")).toHaveCount(1);
+    await page.getByRole("tab", { name: "AppSec" }).click();
+    await expect(page.getByTestId("edge-differences")).toContainText(`file conf.d/site-${site.id}.conf: expected as Warden wrote it, found edited on disk`);
 
     await page.getByTestId("drift-apply").click();
     const result = page.getByTestId("drift-apply-result");

@@ -5,10 +5,11 @@ import { useSecurityStatus } from "../hooks/use-security-status";
 import { Badge } from "../ui/badge";
 import { RelativeTime } from "../ui/relative-time";
 import { appsecRows } from "./appsec-rows";
+import { EdgePanel } from "./edge-panel";
 
 /**
- * The WAF intent beside what the tuning file on disk says (the appsec drift surface's snapshot),
- * and plainly what that file is: not a running WAF.
+ * The edge that enforces the WAF (its drift surface), then the WAF intent beside what the tuning file
+ * on disk says (the appsec surface), and plainly what that file is: for a ModSecurity run elsewhere.
  */
 export function AppsecTab({ onEditIntent }: { onEditIntent: () => void }) {
   const status = useSecurityStatus();
@@ -22,8 +23,10 @@ export function AppsecTab({ onEditIntent }: { onEditIntent: () => void }) {
 
   return (
     <div className="space-y-4">
+      <EdgePanel snap={drift.data?.surfaces.edge} />
       <p className="rounded-md border border-slate-300 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900" data-testid="appsec-honesty">
-        This file is what a WAF (ModSecurity with the OWASP CRS) would load. No running WAF verifies it yet: Warden checks the file, not a WAF process.
+        The tuning file below is for a ModSecurity with the OWASP CRS that you run yourself; the edge above loads the same settings from its own files. For this
+        file Warden checks the file, not a WAF process.
       </p>
       <div className="text-sm">
         <span className="font-medium">Tuning file: </span>
