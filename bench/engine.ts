@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { createDb } from "../lib/db";
 import { changeAndApply } from "../lib/engine/changes";
 import { ensureInstance } from "../lib/engine/crowdsec/instance";
-import { instanceAgentPids } from "../lib/engine/crowdsec/proc";
+import { instanceAgentPids } from "../lib/engine/crowdsec/agent-pids";
 import { crowdsecSettingsFrom } from "../lib/engine/crowdsec/settings";
 import { createEngine, observeAll } from "../lib/engine/engine";
 import { migrateDatabase } from "../lib/migrations/run";

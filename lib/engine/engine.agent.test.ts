@@ -9,7 +9,7 @@ import { agentFixture, cleanupAllFixtures, holdPort, PROJECT_ROOT, waitFor, type
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { applyAll } from "./apply-all";
 import { changeAndApply, RuntimeFailedError } from "./changes";
-import { cmdline } from "./crowdsec/proc";
+import { cmdline } from "./proc";
 import type { CrowdsecRuntimeSettings } from "./crowdsec/settings";
 import { createEngine, observeAll, type Engine } from "./engine";
 

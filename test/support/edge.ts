@@ -6,7 +6,7 @@ import path from "node:path";
 import { edgeProcessPids } from "../../lib/engine/edge/process";
 import { edgeSettingsFrom, type EdgeRuntimeSettings } from "../../lib/engine/edge/settings";
 import type { EdgeIntent, EdgeSite, EdgeWaf } from "../../lib/engine/edge/edge-intent";
-import { isAlive, readStat } from "../../lib/engine/crowdsec/proc";
+import { isAlive, readStat } from "../../lib/engine/proc";
 import { freePort, waitFor } from "./crowdsec";
 
 // Fixtures for tests against a REAL nginx with ModSecurity and the OWASP CRS (Debian's packages):

@@ -1,8 +1,8 @@
 import "server-only";
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../atomic-write";
-import { readFrom } from "./agent-log";
-import { processStartedAt, readStat } from "./proc";
+import { readFrom } from "../log-tail";
+import { processStartedAt, readStat } from "../proc";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
 // "Loaded" (measured on Debian's 1.4.6, ADR 006): LAPI /health answers

@@ -1,47 +1,10 @@
 import "server-only";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { fileSize, lines, readFrom, TAIL_LINES } from "../log-tail";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
 // Reading the agent's logs: crowdsec.log (its own) and agent.out (its stdout and stderr), from an
 // offset (what this start wrote) or as a tail (what a card shows after a failure).
-
-export const TAIL_LINES = 12;
-
-export function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** Text of a file from `offset` (from 0 if the file shrank: rotated), at most the last maxBytes. */
-export function readFrom(file: string, offset: number, maxBytes = 256 * 1024): string {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch {
-    return "";
-  }
-  try {
-    const size = statSync(file).size;
-    let start = offset > size ? 0 : offset;
-    if (size - start > maxBytes) start = size - maxBytes;
-    const buf = Buffer.alloc(size - start);
-    const n = readSync(fd, buf, 0, buf.length, start);
-    return buf.subarray(0, n).toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Non-empty lines, each capped, without consecutive repeats (the agent prints a fatal line twice). */
-export function lines(text: string): string[] {
-  return text
-    .split("\n")
-    .map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l))
-    .filter((l, i, all) => l.trim() !== "" && l !== all[i - 1]);
-}
 
 function mtime(file: string): number {
   try {

@@ -6,7 +6,7 @@ import { knownAgentVersion } from "./agent-version";
 import { missingPackage, notInstalledSentence } from "./installed-package";
 import { probeLapi } from "./lapi-probe";
 import { findRunningAgent, pidFileStatus } from "./pid-file";
-import { processStartedAt } from "./proc";
+import { processStartedAt } from "../proc";
 import { localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
 import { formatDuration } from "./timing";
 

@@ -4,10 +4,11 @@ import { performance } from "node:perf_hooks";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import { writeFileAtomic } from "../atomic-write";
-import { fileSize, readFrom } from "./agent-log";
+import { fileSize, readFrom } from "../log-tail";
 import { agentLoaded, LOADED_SETTLE_MS } from "./agent-loaded";
 import { removePidFile } from "./pid-file";
-import { cmdline, isAlive, isInstanceAgent, readStat } from "./proc";
+import { cmdline, isAlive, readStat } from "../proc";
+import { isInstanceAgent } from "./agent-pids";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 import { formatDuration, POLL_MS, sleep } from "./timing";
 

@@ -5,7 +5,8 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
-import { failureReason, fileSize, lines, readFrom, TAIL_LINES } from "./agent-log";
+import { failureReason } from "./agent-log";
+import { fileSize, lines, readFrom, TAIL_LINES } from "../log-tail";
 import { LOADED_MARK, LOADED_SETTLE_MS, recordLoaded } from "./agent-loaded";
 import { KILL_WAIT_MS, killGroup, waitGone } from "./agent-signals";
 import { agentVersion } from "./agent-version";
@@ -13,7 +14,7 @@ import { instanceExists } from "./instance";
 import { missingPackage, NotInstalledError } from "./installed-package";
 import { probeLapi } from "./lapi-probe";
 import { findRunningAgent, removePidFile, writePidFile } from "./pid-file";
-import { portHolder } from "./proc";
+import { portHolder } from "../proc";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 import { formatDuration, POLL_MS, sleep } from "./timing";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { log } from "../../log";
 import type { RuntimeEvent } from "../drivers";
-import { isInstanceAgent } from "./proc";
+import { isInstanceAgent } from "./agent-pids";
 import type { CrowdsecRuntimeSettings } from "./settings";
 
 // Which agent the CrowdSec driver watches, and who hears what happens to it. An agent this process

@@ -8,7 +8,7 @@ import { probeLapi } from "./lapi-probe";
 import { findRunningAgent, pidFileState, pidFileStatus, writePidFile } from "./pid-file";
 import { NotInstalledError } from "./installed-package";
 import { ensureInstance } from "./instance";
-import { isAlive } from "./proc";
+import { isAlive } from "../proc";
 import { instancePaths } from "./settings";
 import { agentFixture, cleanupAllFixtures, holdPort, waitFor } from "../../../test/support/crowdsec";
 

@@ -9,7 +9,7 @@ import { probeLapi } from "./lapi-probe";
 import { pidFileState, writePidFile } from "./pid-file";
 import { CrowdsecDriver } from "./driver";
 import { ensureInstance } from "./instance";
-import { isAlive } from "./proc";
+import { isAlive } from "../proc";
 import { instancePaths } from "./settings";
 import { agentFixture, applyInOtherProcess, cleanupAllFixtures, crowdsecIntent, freePort, waitFor, type AgentFixture } from "../../../test/support/crowdsec";
 

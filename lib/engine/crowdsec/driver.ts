@@ -15,7 +15,7 @@ import { findRunningAgent, pidFileStatus, removePidFile, writePidFile } from "./
 import { missingPackage, NotInstalledError, notInstalledSentence } from "./installed-package";
 import { ensureInstance } from "./instance";
 import { withInstanceLock } from "./instance-lock";
-import { isInstanceAgent } from "./proc";
+import { isInstanceAgent } from "./agent-pids";
 import { crowdsecSettings, type CrowdsecRuntimeSettings } from "./settings";
 
 // The CrowdSec driver (ADR 006): drives the managed agent to the latest intent and

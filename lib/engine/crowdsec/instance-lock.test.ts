@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../log";
 import { lockHolder, withInstanceLock } from "./instance-lock";
-import { readStat } from "./proc";
+import { readStat } from "../proc";
 import { crowdsecSettingsFrom, instancePaths } from "./settings";
 import { PROJECT_ROOT } from "../../../test/support/crowdsec";
 import { deferred, waitFor } from "../../../test/support/wait";
@@ -86,7 +86,7 @@ describe("withInstanceLock", () => {
     writeFileSync(instancePaths(s).lockFile, JSON.stringify({ pid, holder: "crashed panel", at: new Date().toISOString(), start: null, nonce: "x" }));
     const got = await withInstanceLock(s, async () => "mine", { holder: "next", timeoutMs: 1000 });
     expect(got).toBe("mine");
-    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ event: "crowdsec.lock.stale" }), expect.any(String));
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ event: "lock.stale" }), expect.any(String));
     expect(JSON.stringify(warn.mock.calls[0]![0])).toContain(`pid ${pid}`);
   });
 
@@ -105,7 +105,7 @@ describe("withInstanceLock", () => {
     utimesSync(`${lockFile}.break`, old, old);
     const warn = vi.spyOn(log, "warn");
     expect(await withInstanceLock(s, async () => "mine", { holder: "next", timeoutMs: 1000 })).toBe("mine");
-    expect(warn.mock.calls.map(([f]) => (f as { event: string }).event)).toEqual(["crowdsec.lock.break_stale", "crowdsec.lock.stale"]);
+    expect(warn.mock.calls.map(([f]) => (f as { event: string }).event)).toEqual(["lock.break_stale", "lock.stale"]);
     expect(existsSync(`${lockFile}.break`)).toBe(false);
   });
 

@@ -9,7 +9,7 @@ import { defaultItems, enabledLinkPath } from "./enabled-items";
 import { renderAcquis, renderConfig } from "./instance-config";
 import { withInstanceLock } from "./instance-lock";
 import { missingPackage, NotInstalledError } from "./installed-package";
-import { instanceAgentPids } from "./proc";
+import { instanceAgentPids } from "./agent-pids";
 import { instancePaths, localLapiUrl, type CrowdsecRuntimeSettings } from "./settings";
 
 // The isolated CrowdSec instance Warden manages (ADR 006): everything under

@@ -1,8 +1,9 @@
 import "server-only";
 import { readFileSync, unlinkSync } from "node:fs";
 import { writeFileAtomic } from "../atomic-write";
-import { fileSize } from "./agent-log";
-import { instanceAgentPids, isAlive, isInstanceAgent, processStartedAt } from "./proc";
+import { fileSize } from "../log-tail";
+import { isAlive, processStartedAt } from "../proc";
+import { instanceAgentPids, isInstanceAgent } from "./agent-pids";
 import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
 // The agent runs detached in its own process group with its pid in <instanceDir>/crowdsec.pid, so it

@@ -8,7 +8,8 @@ import { formatDuration } from "./timing";
 import { collectionItems, enabledLinkPath } from "./enabled-items";
 import { INSTALL_HINT, missingPackage, notInstalledSentence } from "./installed-package";
 import { renderAcquis, renderConfig } from "./instance-config";
-import { cmdline, configArg, isAlive, isInstanceAgent, portHolder, processStartedAt } from "./proc";
+import { cmdline, isAlive, portHolder, processStartedAt } from "../proc";
+import { configArg, isInstanceAgent } from "./agent-pids";
 import { crowdsecSettingsFrom } from "./settings";
 import { holdPort, freePort } from "../../../test/support/crowdsec";
 

@@ -1,46 +1,9 @@
 import "server-only";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { fileSize, lines, readFrom, tailOf, TAIL_LINES } from "../log-tail";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
 
 // Reading the edge's own logs: nginx's error log (notice level: reloads, worker starts, [emerg]
 // failures) and the master's stdout/stderr (what nginx prints before its error log is open).
-
-const TAIL_LINES = 12;
-
-export function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** Text of a file from `offset` (from 0 if the file shrank), at most the last maxBytes of it. */
-export function readFrom(file: string, offset: number, maxBytes = 256 * 1024): string {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch {
-    return "";
-  }
-  try {
-    const size = statSync(file).size;
-    let start = offset > size ? 0 : offset;
-    if (size - start > maxBytes) start = size - maxBytes;
-    const buf = Buffer.alloc(size - start);
-    const n = readSync(fd, buf, 0, buf.length, start);
-    return buf.subarray(0, n).toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function lines(text: string): string[] {
-  return text
-    .split("\n")
-    .map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l))
-    .filter((l) => l.trim() !== "");
-}
 
 /** Where each log ends now: read what comes after with `since`. */
 export function logOffsets(s: EdgeRuntimeSettings): { error: number; out: number } {
@@ -56,8 +19,7 @@ export function linesSince(s: EdgeRuntimeSettings, offsets: { error: number; out
 
 /** The last lines of the error log, for a failure shown on the card. */
 export function errorLogTail(s: EdgeRuntimeSettings, n = TAIL_LINES): string[] {
-  const file = edgePaths(s).errorLog;
-  return lines(readFrom(file, Math.max(0, fileSize(file) - 64 * 1024))).slice(-n);
+  return tailOf(edgePaths(s).errorLog, n);
 }
 
 const reasonOf = (line: string) => line.replace(/^.*?\[(emerg|alert)\]\s*(\d+#\d+:\s*)?/, "").trim();

@@ -5,9 +5,10 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
-import { isAlive, portHolder } from "../crowdsec/proc";
+import { isAlive, portHolder } from "../proc";
 import { waitForGeneration, type Served } from "./control";
-import { emergReason, linesSince, logOffsets, readFrom, reloadFailure } from "./logs";
+import { emergReason, linesSince, logOffsets, reloadFailure } from "./logs";
+import { readFrom } from "../log-tail";
 import {
   acceptingWorkers,
   findMaster,

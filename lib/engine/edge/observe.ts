@@ -5,7 +5,7 @@ import type { EdgeIntent } from "./edge-intent";
 import { errorLogTail, lastLoadedAt } from "./logs";
 import { orphanedEdgeProcesses, pidFileStatus, type PidFileState } from "./process";
 import { readManifest, readRendered, sha256, type EdgeManifest } from "./rendered-set";
-import { processStartedAt } from "../crowdsec/proc";
+import { processStartedAt } from "../proc";
 import type { EdgeRuntimeSettings } from "./settings";
 
 // What the edge really is, read without changing anything (no spawn, no write): the master from

@@ -1,7 +1,7 @@
 import "server-only";
 import { readdirSync, readFileSync, readlinkSync, realpathSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { isAlive, processStartedAt, readStat } from "../crowdsec/proc";
+import { isAlive, processStartedAt, readStat } from "../proc";
 import { writeFileAtomic } from "../atomic-write";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
 

@@ -23,7 +23,7 @@ import { acceptingWorkers, edgeMasterPids, edgeProcessPids, readPidFile } from "
 import { renderSet } from "./rendered-set";
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
-import { isAlive, readStat } from "../crowdsec/proc";
+import { isAlive, readStat } from "../proc";
 import { ValidationError } from "../../errors";
 import type { EdgeIntent } from "./edge-intent";
 

@@ -1,15 +1,14 @@
 import "server-only";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
-import { instancePaths, type CrowdsecRuntimeSettings } from "./settings";
 
 // What the kernel says about a pid, read from /proc only: nothing here spawns a process, so status
-// polling can call it freely. Linux only (the agent is Debian's crowdsec).
+// polling can call it freely. Linux only (the runtimes are Debian's crowdsec and nginx).
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux architecture Debian ships). */
 const CLK_TCK = 100;
 
-interface ProcStat {
+export interface ProcStat {
   state: string;
   /** Process group id. */
   pgrp: number;
@@ -53,28 +52,6 @@ export function cmdline(pid: number): string[] | null {
   }
 }
 
-/** The value of the agent's `-c` flag (Go's flag package accepts -c X, --c X, -c=X, --c=X). */
-export function configArg(argv: readonly string[]): string | null {
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-c" || a === "--c") return argv[i + 1] ?? null;
-    if (a.startsWith("-c=")) return a.slice(3);
-    if (a.startsWith("--c=")) return a.slice(4);
-  }
-  return null;
-}
-
-/** Alive, runs a binary named `crowdsec`, and its `-c` is this instance's config.yaml. */
-export function isInstanceAgent(pid: number, s: CrowdsecRuntimeSettings): boolean {
-  if (!isAlive(pid)) return false;
-  const argv = cmdline(pid);
-  if (!argv || argv.length === 0) return false;
-  if (path.basename(argv[0]!) !== "crowdsec") return false;
-  const config = configArg(argv);
-  if (!config) return false;
-  return path.resolve(config) === instancePaths(s).config;
-}
-
 let bootTimeMs: number | undefined;
 function bootTime(): number | null {
   if (bootTimeMs !== undefined) return bootTimeMs;
@@ -96,20 +73,6 @@ export function processStartedAt(pid: number): Date | null {
   const boot = bootTime();
   if (!stat || boot === null || !Number.isFinite(stat.starttime)) return null;
   return new Date(boot + (stat.starttime * 1000) / CLK_TCK);
-}
-
-/** Pids whose command line is this instance's agent (tests count them: there must never be two). */
-export function instanceAgentPids(s: CrowdsecRuntimeSettings): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((pid) => isInstanceAgent(pid, s));
 }
 
 /** The process listening on a TCP port (IPv4 or IPv6), from /proc/net/tcp{,6} and /proc/<pid>/fd; best effort. */
