@@ -7,6 +7,17 @@ import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
 // instance (`-p <instance>/`): relative ones resolve against it, `include` against nginx.conf's
 // directory. Every admin-typed value was validated (edge-intent.ts, by the sites grammar) and is rendered through edge-grammar.ts.
 
+/**
+ * Warden's probe location in every site (Verify): answered in nginx's content phase from a static file,
+ * so a request to it passes the site's WAF and rate limit exactly as a request to a real path does,
+ * and never reaches the upstream. Its access log is off and its error log (where ModSecurity reports
+ * matches) is its own: probe traffic never lands in a log CrowdSec reads.
+ */
+export const PROBE_PATH = "/.well-known/warden-probe";
+/** The static file the probe location serves (part of the rendered set). */
+export const PROBE_FILE = "probe/ok.txt";
+export const PROBE_BODY = "warden probe ok\n";
+
 /** The file nginx's control listener includes: it answers the generation and hash of the loaded set. */
 export const GENERATION_FILE = "conf.d/generation.conf";
 export const GENERATION_PATH = "/__warden/generation";
@@ -169,6 +180,14 @@ export function renderSiteConf(site: ResolvedSite, intent: EdgeIntent, s: EdgeRu
     "add_header X-Request-Id $request_id always;",
     ...ext.server(site),
     ...ext.locations(site),
+    "",
+    "# Warden's probe (Verify): this site's WAF and rate limit, a static answer, no upstream, no CrowdSec log.",
+    `location = ${PROBE_PATH} {`,
+    "    access_log off;",
+    "    error_log logs/probe.log notice;",
+    "    default_type text/plain;",
+    `    alias ${quotedPath(`${s.instanceDir}/${PROBE_FILE}`)};`,
+    "}",
     "",
     "location / {",
     ...indent(

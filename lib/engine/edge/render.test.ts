@@ -33,7 +33,7 @@ describe("renderSet", () => {
   const set = renderSet(intent(), s);
   const nginx = set.files["nginx.conf"]!;
 
-  it("holds nginx.conf, one file per enabled site and the modsec files", () => {
+  it("holds nginx.conf, one file per enabled site, the modsec files and the probe's static answer", () => {
     expect(Object.keys(set.files).sort()).toEqual([
       "conf.d/site-api.conf",
       "conf.d/site-shop.conf",
@@ -42,6 +42,7 @@ describe("renderSet", () => {
       "modsec/main.conf",
       "modsec/tuning.conf",
       "nginx.conf",
+      "probe/ok.txt",
     ]);
     expect(nginx).toContain("include conf.d/site-shop.conf;\n    include conf.d/site-api.conf;");
     expect(nginx).not.toContain("site-old");

@@ -3,7 +3,17 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { EdgeIntent } from "./edge-intent";
-import { GENERATION_FILE, NO_EXTENSIONS, renderGenerationFile, renderNginxConf, renderSiteConf, siteFile, type EdgeExtensions } from "./render-nginx";
+import {
+  GENERATION_FILE,
+  NO_EXTENSIONS,
+  PROBE_BODY,
+  PROBE_FILE,
+  renderGenerationFile,
+  renderNginxConf,
+  renderSiteConf,
+  siteFile,
+  type EdgeExtensions,
+} from "./render-nginx";
 import { renderModsecFiles } from "./render-modsec";
 import { servedSites } from "./edge-intent";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
@@ -44,6 +54,7 @@ export function renderSet(intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeE
   const files: Record<string, string> = { "nginx.conf": renderNginxConf(intent, s, ext) };
   for (const site of servedSites(intent)) files[siteFile(site.id)] = renderSiteConf(site, intent, s, ext);
   Object.assign(files, renderModsecFiles(intent, s));
+  files[PROBE_FILE] = PROBE_BODY;
   return { files, hash: setHash(files) };
 }
 

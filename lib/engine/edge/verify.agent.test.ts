@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { crowdsecIntent } from "../../../test/support/crowdsec";
+import {
+  cleanupAllEdgeFixtures,
+  edgeFixture,
+  edgeIntent,
+  site,
+  testUpstream,
+  viaEdge,
+  WAF_BLOCK,
+  WAF_DETECT,
+  WAF_OFF,
+  type EdgeFixture,
+  type TestUpstream,
+} from "../../../test/support/edge";
+import type { SecurityIntent } from "../../security/intent";
+import type { EdgeIntent, EdgeWaf } from "./edge-intent";
+import { PROBE_PATH } from "./render-nginx";
+import { EdgeRuntime } from "./runtime";
+import { edgePaths } from "./settings";
+import { probeHost, verifyEdge } from "./verify";
+
+// Verify against a REAL nginx + ModSecurity + CRS: the probe location's verdict is the verdict a real
+// path of the site gets for the same request, and probe traffic stays out of the logs CrowdSec reads.
+
+let upstream: TestUpstream;
+let f: EdgeFixture;
+let runtime: EdgeRuntime;
+const ATTACK_QUERY = `?q=${encodeURIComponent("<script>alert(1)</script>")}&id=${encodeURIComponent("1' OR '1'='1")}`;
+
+function security(waf: EdgeWaf): SecurityIntent {
+  const base = crowdsecIntent(false, 2);
+  return { ...base, waf: { ...base.waf, enabled: waf.enabled, settings: { ...base.waf.settings, mode: waf.mode } } };
+}
+
+async function serve(waf: EdgeWaf, extra: Partial<EdgeIntent> = {}): Promise<EdgeIntent> {
+  const intent = { ...edgeIntent([site("app", ["app.example", "*.app.example"], upstream.url)], waf), ...extra };
+  await runtime.apply(intent);
+  return intent;
+}
+
+beforeAll(async () => {
+  upstream = await testUpstream();
+  f = await edgeFixture();
+  runtime = new EdgeRuntime(f.settings);
+});
+afterAll(async () => {
+  await cleanupAllEdgeFixtures();
+  await upstream.close();
+});
+
+describe("verifyEdge", () => {
+  it("WAF block: the probe sees 403 with rule ids, as a real path does; never reaches the upstream; stays out of the access and error logs", async () => {
+    const served = await serve(WAF_BLOCK);
+    const run = await verifyEdge(f.settings, security(WAF_BLOCK), served);
+    expect(run).toMatchObject({ problem: null, failures: [] });
+    const [probe] = run.sites;
+    expect(probe).toMatchObject({
+      host: "app.example",
+      benign: { ok: true },
+      waf: { verdict: "enforcing", expected: "enforcing", ok: true },
+      rate: { verdict: "off" },
+    });
+    expect(probe!.waf.ruleIds).toEqual(expect.arrayContaining([949110]));
+    expect(probe!.waf.summary).toMatch(/^an attack got 403 \(rules .*949110/);
+    // The same request to a real path of the site: the same verdict.
+    expect((await viaEdge(f.settings, "app.example", `/search${ATTACK_QUERY}`)).status).toBe(403);
+    expect(upstream.saw(PROBE_PATH)).toBe(false);
+    const logs = edgePaths(f.settings);
+    expect(readFileSync(logs.accessLog, "utf8")).not.toContain(PROBE_PATH);
+    expect(readFileSync(logs.errorLog, "utf8")).not.toContain(PROBE_PATH);
+    expect(readFileSync(`${logs.logs}/probe.log`, "utf8")).toContain("ModSecurity: Access denied");
+  });
+
+  it("WAF detect: the attack passes and is logged with its rules (detecting), as on a real path; a block intent reads that as a failure", async () => {
+    const served = await serve(WAF_DETECT);
+    const run = await verifyEdge(f.settings, security(WAF_DETECT), served);
+    expect(run.failures).toEqual([]);
+    expect(run.sites[0]!.waf).toMatchObject({ verdict: "detecting", ok: true });
+    expect((await viaEdge(f.settings, "app.example", `/search${ATTACK_QUERY}`)).status).toBe(200);
+    // The admin asked for block; the edge only detects (an older generation): not enforcing.
+    const strict = await verifyEdge(f.settings, security(WAF_BLOCK), served);
+    expect(strict.failures).toEqual([expect.stringMatching(/^app\.example: WAF not enforcing: an attack passed \(200\) and was logged/)]);
+  });
+
+  it("WAF off: nothing is sent and nothing is claimed; a wildcard-only site is probed under a name of its own", async () => {
+    const served = await serve(WAF_OFF, { sites: [site("wild", ["*.wild.example"], upstream.url)] });
+    const run = await verifyEdge(f.settings, security(WAF_OFF), served);
+    expect(run.sites[0]).toMatchObject({ host: "warden-probe.wild.example", benign: { ok: true }, waf: { verdict: "off", ok: true } });
+    expect(probeHost({ hostnames: ["*.wild.example"] })).toBe("warden-probe.wild.example");
+    expect(run.failures).toEqual([]);
+  });
+
+  it("the edge stopped: no verdict is enforcing, and the failure says why", async () => {
+    const served = await serve(WAF_BLOCK);
+    await runtime.stopNow();
+    const run = await verifyEdge(f.settings, security(WAF_BLOCK), served);
+    expect(run.sites).toEqual([]);
+    expect(run.problem).toMatch(/^the edge is not serving: /);
+    expect(run.failures).toEqual([expect.stringMatching(/^Nothing could be verified: the edge is not serving/)]);
+  });
+});
