@@ -73,6 +73,8 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   "lib/actions/security/set-scenario.ts#setScenarioAction": "admin",
   "lib/actions/security/apply-runtime.ts#applyRuntimeAction": "admin",
   "lib/actions/security/repair-mirror.ts#repairMirrorAction": "admin",
+  // Verify protection: without input it would probe; the crawl's "crawl" is refused as malformed.
+  "lib/actions/security/verify.ts#verifyProtectionAction": "admin",
   // Sites: the crawl sends no input, so each is refused as malformed after the guard (nothing written).
   "lib/actions/sites/save.ts#createSiteAction": "admin",
   "lib/actions/sites/save.ts#updateSiteAction": "admin",
@@ -300,9 +302,9 @@ async function checkActions(request: APIRequestContext, baseURL: string, build: 
       continue;
     }
     // Without arguments most actions answer a validation error; "Apply to runtime", "Rewrite the
-    // mirror" and "Test on a copy" take none and would really run, so the crawl gives them one they
-    // must refuse (MALFORMED) after the guard.
-    const args = /#(applyRuntimeAction|repairMirrorAction|testMigrationsAction)$/.test(action.key) ? ["crawl"] : [];
+    // mirror", "Test on a copy" and "Verify" take none and would really run, so the crawl gives them
+    // one they must refuse (MALFORMED) after the guard.
+    const args = /#(applyRuntimeAction|repairMirrorAction|testMigrationsAction|verifyProtectionAction)$/.test(action.key) ? ["crawl"] : [];
     const reply = await invokeAction(request, baseURL, action, args);
     if (state !== "admin") {
       expect(reply.error?.code, what).toBe("UNAUTHENTICATED");

@@ -140,6 +140,8 @@ export const ZEnv = z.object({
   WARDEN_EDGE_TRUSTED_PROXIES: proxyList.default([]),
   // How often each enabled site's upstream is probed (a TCP connect, and a TLS handshake for https).
   WARDEN_UPSTREAM_PROBE_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
+  // Verify protection on the leader: probes through the edge this often; 0 turns the schedule off.
+  WARDEN_VERIFY_INTERVAL_MS: int(0, 86_400_000).default(600_000),
 
   // Drift detection and the WAF tuning file
   WARDEN_DRIFT_INTERVAL_MS: int(100, 86_400_000).default(60_000),

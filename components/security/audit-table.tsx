@@ -23,6 +23,7 @@ const ACTION_WORDS: Record<string, string> = {
   site_update: "site changed",
   site_remove: "site removed",
   site_rollback: "site change rolled back",
+  verify: "protection verified",
   waf_exclusion_add: "WAF rule excluded for a site",
   waf_exclusion_remove: "WAF rule exclusion removed",
 };

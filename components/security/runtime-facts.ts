@@ -44,6 +44,8 @@ export function runtimeBadge(runtime: Pick<RuntimeObservation, "state" | "reconc
   // The process can be up while its API is not: say so in the colour as well as in the facts.
   if (runtime.state === "external" && lapi === "unreachable") return { ...observed, tone: "red" };
   if (runtime.state === "running" && lapi === "not answering") return { ...observed, tone: "amber" };
+  // The last Verify saw the protection not enforced (or could not probe it): amber, whatever runs.
+  if (runtime.details?.verified === "failed" || runtime.details?.verified === "not verified") return { ...observed, tone: "amber" };
   // The edge runs, but the WAF the admin switched on is not what it serves: never green.
   if (runtime.state === "running" && runtime.details?.enforcement === "not enforcing") return { word: "Not enforcing", tone: "amber", observed: observed.word };
   return observed;
@@ -104,6 +106,17 @@ export function runtimeFacts(runtime: RuntimeObservation, now: number | null): R
   if (enforcement && runtime.state === "running") text(enforcement);
   const generation = str("generation");
   if (generation && runtime.state === "running") text(`generation ${generation}`, str("loadedAt") ? `loaded at ${str("loadedAt")}` : undefined);
+  const verified = str("verified");
+  const verifiedAt = str("verifiedAt");
+  if (verified && verifiedAt) {
+    const reference = now ?? Date.parse(runtime.observedAt);
+    const ago = Number.isFinite(reference) ? ` ${formatUptime(reference - Date.parse(verifiedAt))} ago` : "";
+    const finding = str("verifyFinding");
+    text(
+      verified === "failed" ? `verify failed${ago}: ${finding ?? "see the audit log"}` : `verified ${verified}${ago}${finding ? `: ${finding}` : ""}`,
+      verifiedAt,
+    );
+  }
   const selfHeal = str("selfHeal");
   if (selfHeal) text(`self-heal ${selfHeal}`);
   const stopHow = str("stopHow");

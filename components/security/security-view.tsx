@@ -14,6 +14,7 @@ import { DriftBanner } from "./drift-banner";
 import { DriftDot } from "./drift-dot";
 import { ProtectionCard } from "./protection-card";
 import { ScenariosTab } from "./scenarios-tab";
+import { VerifyPanel } from "./verify-panel";
 import { parseSecurityTab, SECURITY_TABS, tabForKey, type SecurityTab } from "./security-tabs";
 import { StaleNotice, StaleProvider, useStaleReport } from "../ui/stale-notice";
 
@@ -95,11 +96,14 @@ function SecurityViewContent({ initialStatus, initialDrift }: { initialStatus?: 
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === "overview" &&
           (data ? (
-            <div className="grid gap-4 xl:grid-cols-3 lg:grid-cols-2">
-              {PROTECTIONS.map((p) => (
-                <ProtectionCard key={p} protection={p} intent={data.intent[p]} runtime={data.runtime[p]} />
-              ))}
-            </div>
+            <>
+              <VerifyPanel />
+              <div className="grid gap-4 xl:grid-cols-3 lg:grid-cols-2">
+                {PROTECTIONS.map((p) => (
+                  <ProtectionCard key={p} protection={p} intent={data.intent[p]} runtime={data.runtime[p]} />
+                ))}
+              </div>
+            </>
           ) : status.isError ? (
             <p role="alert" className="text-red-700">
               Could not load the security status: {status.error.message}

@@ -24,6 +24,8 @@ export type AuditAction =
   | "site_remove"
   /** A site change the edge could not apply, undone (a compensating commit, like a protection's rollback). */
   | "site_rollback"
+  /** Verify protection: what the probes through the edge saw (not a commit). */
+  | "verify"
   | "waf_exclusion_add"
   | "waf_exclusion_remove";
 

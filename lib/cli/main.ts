@@ -9,6 +9,7 @@ import { reconcileCommand } from "./commands/reconcile";
 import { resetPasswordCommand } from "./commands/reset-password";
 import { restoreCommand } from "./commands/restore";
 import { statusCommand } from "./commands/status";
+import { verifyCommand } from "./commands/verify";
 
 // `npm run cli -- <command>`. Exit 0 only on success; never a success line after a failure.
 
@@ -29,6 +30,9 @@ commands:
                                              panel does at boot; exit 0 only when everything matches
   apply [--json]                             make the runtime match the intent (WAF tuning file, scenario links, agent
                                              reload); for an external CrowdSec, print the commands to run
+  verify [--site <host>] [--json]            Verify protection now: a benign request, an attack (from 127.0.0.3) and a
+                                             burst (from 127.0.0.4) through the edge to each enabled site; exit 0 only
+                                             when every enabled protection was seen enforced
   crowdsec:init                              create the managed CrowdSec instance (offline, from the Debian package)
   create-admin <username> [--additional]     create an admin without the browser; the password is read from standard
                                              input (typed twice on a terminal), never from an argument; refuses when an
@@ -44,6 +48,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   reconcile: reconcileCommand,
   "crowdsec:init": crowdsecInitCommand,
   apply: applyCommand,
+  verify: verifyCommand,
   "reset-password": resetPasswordCommand,
   "create-admin": createAdminCommand,
 };

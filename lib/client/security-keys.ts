@@ -10,5 +10,5 @@ export const securityKeys = {
   scenarios: (q: string) => [...securityKeys.scenariosAll(), { q }] as const,
   /** Mutation keys: the status and drift polls speed up while any of these is in flight. */
   mutations: () => [...securityKeys.all, "mutation"] as const,
-  mutation: (kind: "toggle" | "update" | "scenario" | "apply" | "repair-mirror") => [...securityKeys.mutations(), kind] as const,
+  mutation: (kind: "toggle" | "update" | "scenario" | "apply" | "repair-mirror" | "verify") => [...securityKeys.mutations(), kind] as const,
 };

@@ -14,6 +14,8 @@ import { EdgeRuntime } from "./edge/runtime";
 import { edgeSettings, type EdgeRuntimeSettings } from "./edge/settings";
 import { storedSites } from "./edge/site-source";
 import { EdgeWafDriver } from "./edge/waf-protection";
+import { Verifier } from "./edge/verifier";
+import { withVerify } from "./edge/verify-card";
 import { readIntent } from "../security/intent-store";
 import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation } from "./drivers";
 import { unmanagedDriver } from "./unmanaged-driver";
@@ -36,6 +38,8 @@ export interface Engine {
   edgeSupervisor: Supervisor;
   /** The edge runtime (nginx + ModSecurity + CRS) and its driver (the "edge" drift surface). */
   edge: EdgeDriver;
+  /** Verify protection: probes through the edge, its latest result, its schedule. */
+  verifier: Verifier;
   /** The managed CrowdSec instance's settings (on the object: `instanceof` fails across bundle copies). */
   crowdsec: CrowdsecRuntimeSettings;
   /** True until the boot reconciler has run once (the status says "reconciling"). */
@@ -49,6 +53,8 @@ export interface EngineOptions {
   crowdsec?: CrowdsecRuntimeSettings;
   waf?: WafRuntimeSettings;
   edge?: EdgeRuntimeSettings;
+  /** Run Verify after every apply that started or reloaded the edge (the panel's engine does). */
+  verifyAfterApply?: boolean;
   /** Replace a driver (tests; named fakes only where a runtime cannot exist). */
   drivers?: Partial<Record<Protection, ProtectionDriver>>;
 }
@@ -74,18 +80,26 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     wanted: async (intent) => edgeWanted(edgeIntentFrom(intent, await edgeSites(intent))),
   };
   const edgeSupervisor = new Supervisor(database, drivers.waf, appliers.waf, settings, edgeProcess);
+  const verifier = new Verifier(database, edge, appliers.waf);
+  if (options.verifyAfterApply) edge.afterChange = () => verifier.afterApply();
+  edge.lastVerify = () => {
+    const run = verifier.latest;
+    return run ? { generation: run.generation, failures: run.failures, at: run.at } : null;
+  };
   const engine: Engine = {
     drivers,
     appliers,
     supervisor,
     edgeSupervisor,
     edge,
+    verifier,
     crowdsec: settings,
     reconciling: false,
     runtimes: [],
     close() {
       supervisor.close();
       edgeSupervisor.close();
+      verifier.stop();
       for (const p of PROTECTIONS) {
         appliers[p].close();
         drivers[p].close?.();
@@ -135,6 +149,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
   }
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
   if (p === "waf") observation = eng.edgeSupervisor.decorate(observation);
+  if (p === "waf" || p === "rate_limit") observation = withVerify(observation, eng.verifier.latest, p);
   if (eng.reconciling) observation = { ...observation, reconciling: true };
   return observation;
 }
@@ -142,7 +157,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
 /** This process's engine (the panel's). */
 export function engine(): Engine {
   return singleton("engine", () => {
-    const created = createEngine(defaultDb());
+    const created = createEngine(defaultDb(), { verifyAfterApply: true });
     created.supervisor.start();
     created.edgeSupervisor.start();
     return created;

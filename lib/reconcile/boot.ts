@@ -40,7 +40,13 @@ async function run(): Promise<Leadership | null> {
     log.error({ event: "reconcile_failed", source: "boot", err: error }, "boot reconcile failed: the runtime may not match the intent");
     return null;
   }
-  return electLeader(env().DATABASE_URL, { onElected: lead, onLost: () => stopDriftDetector() });
+  return electLeader(env().DATABASE_URL, {
+    onElected: lead,
+    onLost: () => {
+      stopDriftDetector();
+      engine().verifier.stop();
+    },
+  });
 }
 
 /** As the leader: the drift detector starts (its first check runs now) and the reconciler runs once. */
@@ -49,6 +55,8 @@ async function lead(): Promise<void> {
   eng.reconciling = true;
   try {
     void startDriftDetector();
+    // Verify protection runs on the leader, beside the edge it probes.
+    eng.verifier.schedule(env().WARDEN_VERIFY_INTERVAL_MS);
     const tally = await reconcile(db(), eng, "boot");
     eng.reconciling = false;
     void runningDetector()?.request(["engine"]);

@@ -4,3 +4,4 @@ export { repairMirrorAction } from "./repair-mirror";
 export { setScenarioAction } from "./set-scenario";
 export { toggleProtectionAction } from "./toggle";
 export { updateProtectionAction } from "./update";
+export { verifyProtectionAction } from "./verify";

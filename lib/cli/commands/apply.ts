@@ -37,6 +37,7 @@ export async function applyCommand(args: string[]): Promise<number> {
       return 0;
     }
     if (report.agent) console.log(`CrowdSec agent: ${report.agent.summary}`);
+    if (report.edge) console.log(`Edge: ${report.edge.action}${report.edge.generation === null ? "" : ` (generation ${report.edge.generation})`}`);
     if (report.tuningFile) console.log(`WAF tuning file ${report.tuningFile.path}: ${report.tuningFile.written ? "written" : "already matches the intent"}`);
     if (report.mode === "external") {
       console.log("CrowdSec runs externally: Warden changes nothing there. Run:");

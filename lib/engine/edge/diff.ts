@@ -79,6 +79,10 @@ export function compareEdge(desired: EdgeDesired, o: EdgeObservation): EdgeSurfa
     for (const f of o.files) {
       if (f.state !== "as_written") differences.push({ item: `file ${f.path}`, expected: "as Warden wrote it", actual: FILE_STATE_TEXT[f.state] });
     }
+    // A protection the last Verify of this generation did not see enforced (an older run says nothing).
+    if (o.served && o.verify && o.verify.generation === o.served.generation) {
+      for (const failure of o.verify.failures) differences.push({ item: "verify", expected: "every enabled protection seen enforced", actual: failure });
+    }
   }
   return { surface: "edge", verdict: differences.length > 0 ? "drift" : "in_sync", differences, expected, actual, reason: null };
 }

@@ -33,6 +33,10 @@ export class EdgeDriver implements EdgeRuntimeDriver {
   readonly name = "Edge (nginx + ModSecurity + OWASP CRS)";
   readonly protection = "waf" as const;
   readonly surface = "edge" as const;
+  /** Called after an apply that started or reloaded the edge (the engine runs Verify then). */
+  afterChange: (() => void) | null = null;
+  /** The last Verify run (the engine's verifier): its failures on the generation served are drift. */
+  lastVerify: (() => EdgeObservation["verify"]) | null = null;
 
   constructor(
     readonly runtime: EdgeRuntime,
@@ -60,8 +64,8 @@ export class EdgeDriver implements EdgeRuntimeDriver {
     }
   }
 
-  observe(): Promise<EdgeObservation> {
-    return this.runtime.observe();
+  async observe(): Promise<EdgeObservation> {
+    return { ...(await this.runtime.observe()), verify: this.lastVerify?.() ?? null };
   }
 
   diff(desired: EdgeDesired, observed: EdgeObservation, _intent?: SecurityIntent): EdgeSurfaceCheck {
@@ -69,7 +73,12 @@ export class EdgeDriver implements EdgeRuntimeDriver {
   }
 
   async apply(intent: SecurityIntent, signal: AbortSignal): Promise<EdgeApplyReport> {
-    return this.runtime.apply(edgeIntentFrom(intent, await this.sites(intent)), { signal, holder: `panel pid ${process.pid} applying v${intent.version}` });
+    const report = await this.runtime.apply(edgeIntentFrom(intent, await this.sites(intent)), {
+      signal,
+      holder: `panel pid ${process.pid} applying v${intent.version}`,
+    });
+    if (report.action === "started" || report.action === "reloaded") this.afterChange?.();
+    return report;
   }
 }
 

@@ -35,6 +35,8 @@ export interface EdgeObservation {
   orphans: number[];
   /** Last lines of the error log when something is wrong. */
   logTail: string[];
+  /** The last Verify run of this process: the generation it probed and what failed (drift when it is the generation served). */
+  verify?: { generation: number | null; failures: string[]; at: string } | null;
 }
 
 function fileStates(s: EdgeRuntimeSettings, manifest: EdgeManifest | null): EdgeObservation["files"] {
