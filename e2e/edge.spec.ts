@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { edgePorts } from "./edge-instances";
+import { edgePorts, edgeProcessesUnder, killEdges } from "./edge-instances";
 import { card } from "./helpers";
 
 // The edge end to end: a real upstream (a node server in the test process), the panel's real nginx +
@@ -144,5 +144,31 @@ test.describe("the edge", () => {
     await expect(result).toContainText(/Edge reloaded: generation \d+\./, { timeout: 30_000 });
     await expect(banner).toHaveCount(0, CHANGE_WAIT);
     expect((await viaEdge(host, "/")).status).toBe(200);
+  });
+
+  test("Verify: WAF block is seen enforcing, detect is seen detecting; the edge stopped by hand turns the card amber with what the probe saw", async ({
+    page,
+  }) => {
+    await setWaf(page, true, "block");
+    const panel = page.getByTestId("verify-panel");
+    await panel.getByRole("button", { name: "Verify now" }).click();
+    const row = panel.locator(`[data-testid=verify-site][data-host="${host}"]`);
+    await expect(row).toContainText("enforcing", CHANGE_WAIT);
+    await expect(row).toContainText(/an attack got 403 \(rules .*949110/);
+    const runtime = card(page, "waf").getByTestId("runtime-row");
+    await expect(runtime).toContainText(/verified enforcing/, CHANGE_WAIT);
+
+    await setWaf(page, true, "detect");
+    await panel.getByRole("button", { name: "Verify now" }).click();
+    await expect(row).toContainText("detecting", CHANGE_WAIT);
+    await expect(row).toContainText("an attack passed (200) and was logged");
+
+    // The edge's nginx killed by hand (self-heal is off on the e2e servers): nothing is verified.
+    const left = await killEdges(edgeProcessesUnder(EDGE_DIR + path.sep));
+    expect(left).toEqual([]);
+    await panel.getByRole("button", { name: "Verify now" }).click();
+    await expect(panel.getByTestId("verify-failures")).toContainText("Nothing could be verified: the edge is not serving", CHANGE_WAIT);
+    await expect(runtime).toContainText(/not verified/, CHANGE_WAIT);
+    await expect(card(page, "waf").getByTestId("runtime-state")).not.toHaveText("Running", CHANGE_WAIT);
   });
 });

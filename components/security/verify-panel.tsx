@@ -1,5 +1,10 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import type { SitesView } from "@/lib/actions/sites/sites-queries";
+import { fetchJson } from "@/lib/client/fetch-json";
+import { siteKeys } from "@/lib/client/site-keys";
 import type { VerifyRecord } from "@/lib/engine/edge/verifier";
 import type { ProtectionProbe } from "@/lib/engine/edge/verify";
 import { useVerify } from "../hooks/use-verify";
@@ -84,6 +89,10 @@ function Result({ run }: { run: VerifyRecord }) {
 
 export function VerifyPanel() {
   const verify = useVerify();
+  // The sites to choose from (the Sites page's own query and key).
+  const sites = useQuery({ queryKey: siteKeys.list(), queryFn: ({ signal }) => fetchJson<SitesView>("/api/sites", signal), retry: 1 });
+  const [siteId, setSiteId] = useState<string>("all");
+  const enabled = (sites.data?.sites ?? []).filter((s) => s.enabled);
   return (
     <section
       aria-labelledby="verify-title"
@@ -99,14 +108,31 @@ export function VerifyPanel() {
             Sends what an attacker would through the edge to each enabled site (an attack from 127.0.0.3, a burst from 127.0.0.4) and shows what the edge did.
           </p>
         </div>
-        <button
-          type="button"
-          onClick={() => verify.mutate(undefined)}
-          disabled={verify.isPending}
-          className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60 dark:bg-slate-100 dark:text-slate-900"
-        >
-          {verify.isPending ? "Verifying…" : "Verify now"}
-        </button>
+        <div className="flex items-center gap-2">
+          <label className="text-sm">
+            <span className="sr-only">Sites to verify</span>
+            <select
+              value={siteId}
+              onChange={(e) => setSiteId(e.target.value)}
+              className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
+            >
+              <option value="all">All enabled sites</option>
+              {enabled.map((s) => (
+                <option key={s.id} value={String(s.id)}>
+                  {s.hosts[0]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            onClick={() => verify.mutate(siteId === "all" ? undefined : Number(siteId))}
+            disabled={verify.isPending}
+            className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60 dark:bg-slate-100 dark:text-slate-900"
+          >
+            {verify.isPending ? "Verifying…" : "Verify now"}
+          </button>
+        </div>
       </div>
       {verify.isError && (
         <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-400">
