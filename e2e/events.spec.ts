@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Page, TestInfo } from "@playwright/test";
 import { auditLine } from "../test/support/audit-log";
+import { expectAccessible } from "./a11y";
 import { expect, test } from "./fixtures";
 import { snapshot } from "./helpers";
 
@@ -133,6 +134,12 @@ test.describe("events", () => {
     await expect(page.getByTestId("toast").filter({ hasText: `Rule 941100 is now excluded for ${host}.` })).toBeVisible();
     await expect(rule(941160).getByRole("button", { name: /Exclude this rule for this site/ })).toBeVisible();
     await snapshot(page, testInfo, "events-rule-excluded");
+    await expectAccessible(page, "/events with an event opened"); // a11y.spec.ts scans the page as it loads
+    await page.setViewportSize({ width: 390, height: 844 }); // an admin on a phone: the table scrolls sideways, the filters stack
+    await expect(rule(941100)).toBeVisible();
+    await snapshot(page, testInfo, "events-phone");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), "the page itself does not scroll sideways at 390 px").toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await page.goto("/sites");
     const siteRow = page.locator(`[data-testid=site-row][data-host="${host}"]`);

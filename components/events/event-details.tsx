@@ -64,8 +64,13 @@ export function EventDetails({
   onExclude: (event: WafEventRow, ruleId: number) => void;
 }) {
   return (
-    <div className="space-y-3 py-2">
+    // Sticky at the left edge and no wider than the screen: on a phone the table scrolls sideways, the details do not.
+    <div className="sticky left-0 max-w-[calc(100vw-3rem)] space-y-3 py-2 md:max-w-none">
       <dl className="grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
+        <dt className="font-medium">Request id</dt>
+        <dd className="font-mono text-xs break-all">{event.requestId}</dd>
+        <dt className="font-medium">Client</dt>
+        <dd className="font-mono text-xs break-all">{event.client}</dd>
         <dt className="font-medium">Request</dt>
         <dd className="font-mono text-xs break-all" data-testid="event-request-line">
           {event.method} {event.path}

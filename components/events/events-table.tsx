@@ -36,7 +36,8 @@ export function EventsTable({
       return next;
     });
   return (
-    <div className="overflow-x-auto">
+    // relative: the visually hidden labels (position: absolute) scroll with the table, not widen the page.
+    <div className="relative overflow-x-auto">
       <table className="w-full min-w-[56rem] text-left text-sm" data-testid="events-table">
         <thead className="text-xs uppercase text-slate-500 dark:text-slate-400">
           <tr>
@@ -68,13 +69,19 @@ export function EventsTable({
                   <td className="py-2 pr-3 whitespace-nowrap">
                     <RelativeTime iso={event.time} />
                   </td>
-                  <td className="py-2 pr-3 font-mono text-xs break-all">{event.requestId}</td>
+                  <td className="py-2 pr-3 font-mono text-xs" title={event.requestId}>
+                    {/* Its first characters: the search finds a row by them; the details show it whole. */}
+                    <div className="w-24 truncate">{event.requestId}</div>
+                  </td>
                   <td className="py-2 pr-3 font-mono text-xs whitespace-nowrap">{event.client}</td>
-                  <td className="py-2 pr-3" data-testid="event-site">
+                  <td className="min-w-[10rem] py-2 pr-3" data-testid="event-site">
                     {event.site ? (
-                      <span className="font-mono text-xs">{event.site.name}</span>
+                      <>
+                        <div className="font-mono text-xs break-all">{event.site.name}</div>
+                        {event.host !== event.site.name && <div className="font-mono text-xs break-all text-slate-500 dark:text-slate-400">{event.host}</div>}
+                      </>
                     ) : (
-                      <span className="font-mono text-xs text-slate-500 dark:text-slate-400" title="No site serves this host name">
+                      <span className="font-mono text-xs break-all text-slate-500 dark:text-slate-400" title="No site serves this host name">
                         {event.host || "(no host)"} (no site)
                       </span>
                     )}
