@@ -10,7 +10,7 @@ export function NavLinks() {
   const searchParams = useSearchParams();
   const current = currentNavHref(pathname, searchParams.get("tab"));
   return (
-    <ul className="mt-2 flex gap-4 text-sm md:mt-6 md:flex-col md:gap-2">
+    <ul className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-sm md:mt-6 md:flex-col md:gap-2">
       {NAV.map(([href, label]) => (
         <li key={href}>
           <Link

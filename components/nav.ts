@@ -2,6 +2,7 @@
 export const NAV = [
   ["/security", "Security"],
   ["/sites", "Sites"],
+  ["/events", "Events"],
   ["/security?tab=audit", "Audit"],
   ["/migrations", "Migrations"],
   ["/account", "Account"],

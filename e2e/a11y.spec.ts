@@ -5,13 +5,14 @@ import { expect, test } from "./fixtures";
 // in migrations.spec.ts on the schema server, the first-run page in route-crawl.spec.ts).
 
 test("every page signed in has no serious or critical accessibility violation", async ({ page }) => {
-  test.setTimeout(120_000); // eight pages, each loaded to network idle and scanned: 30 s was tight on 2 busy cores
+  test.setTimeout(120_000); // nine pages, each loaded to network idle and scanned: 30 s was tight on 2 busy cores
   for (const path of [
     "/security",
     "/security?tab=scenarios",
     "/security?tab=appsec",
     "/security?tab=audit",
     "/sites",
+    "/events",
     "/account",
     "/migrations",
     "/no-such-page",

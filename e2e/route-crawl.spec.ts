@@ -28,6 +28,7 @@ const PAGES: Record<string, { why: string; expect: Record<State, PageExpectation
   "/(panel)/security/page": { why: "guarded", expect: guardedPage("/security") },
   "/(panel)/account/page": { why: "guarded", expect: guardedPage("/account") },
   "/(panel)/sites/page": { why: "guarded", expect: guardedPage("/sites") },
+  "/(panel)/events/page": { why: "guarded", expect: guardedPage("/events") },
   // With a healthy schema, guarded like the others (its reduced view without login exists only while degraded).
   "/(panel)/migrations/page": { why: "guarded while healthy", expect: guardedPage("/migrations") },
   "/(auth)/login/page": { why: "open (after setup)", expect: { noAdmin: { to: "/setup" }, anonymous: { status: 200 }, admin: { to: "/security" } } },
@@ -55,6 +56,8 @@ const ROUTES: Record<string, RouteRule> = {
   "/api/session/route": { access: "admin", methods: ["GET", "HEAD"] },
   // The sites behind the edge (the Sites page polls it).
   "/api/sites/route": { access: "admin", methods: ["GET", "HEAD"] },
+  // The WAF events from the edge's audit log (the Events page polls it).
+  "/api/edge/events/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/health/live/route": { access: "open", why: "liveness, no database", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/health/route": { access: "open", why: "readiness for load balancers: no secrets in it", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/migrations/route": { access: "admin", methods: ["GET", "HEAD"] },
@@ -79,6 +82,9 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   "lib/actions/sites/save.ts#createSiteAction": "admin",
   "lib/actions/sites/save.ts#updateSiteAction": "admin",
   "lib/actions/sites/save.ts#removeSiteAction": "admin",
+  // "Exclude this rule for this site" (the Events page) and applying the rule again.
+  "lib/actions/sites/exclusions.ts#excludeRuleAction": "admin",
+  "lib/actions/sites/exclusions.ts#removeExclusionAction": "admin",
   "lib/actions/auth/change-password.ts#changePasswordAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeSessionAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeOtherSessionsAction": "admin",

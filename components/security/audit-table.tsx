@@ -36,7 +36,8 @@ function siteSummary(entry: AuditEntry): string {
   const name = hosts?.[0] ?? (typeof after.siteId === "number" ? `site #${after.siteId}` : "a site");
   if (entry.action === "waf_exclusion_add" || entry.action === "waf_exclusion_remove") {
     const rule = "ruleId" in after ? after.ruleId : null;
-    return rule === null ? name : `${name}: rule ${show(rule)}`;
+    // A rule id as the edge's logs and the Events page write it (941100, never "941,100").
+    return rule === null ? name : `${name}: rule ${String(rule)}`;
   }
   if (entry.action !== "site_update" || entry.before === null) return `${name} → ${show(after.upstream ?? before.upstream)}`;
   const keys = Object.keys(after).filter((k) => k !== "id" && show(before[k]) !== show(after[k]));

@@ -138,6 +138,22 @@ describe("WafEventReader", () => {
     expect(reader.poll().map((e) => e.path)).toEqual(["/next"]);
   });
 
+  it("skipToTail starts at the first whole line of the file's last bytes", () => {
+    const file = path.join(dir, "tail.log");
+    const lines = [entry({ uri: "/1" }), entry({ uri: "/2" }), entry({ uri: "/3" })];
+    writeFileSync(file, lines.join(""));
+    const last = Buffer.byteLength(lines[2]!);
+    const reader = new WafEventReader(file);
+    reader.skipToTail(last); // the window starts exactly at the last line
+    expect(reader.poll().map((e) => e.path)).toEqual(["/3"]);
+    const cut = new WafEventReader(file);
+    cut.skipToTail(last + 5); // the window cuts the second line: it is skipped
+    expect(cut.poll().map((e) => e.path)).toEqual(["/3"]);
+    const whole = new WafEventReader(file);
+    whole.skipToTail(1_000_000);
+    expect(whole.poll().map((e) => e.path)).toEqual(["/1", "/2", "/3"]);
+  });
+
   it("a missing file is no events, and skipToEnd ignores what is already there", () => {
     expect(new WafEventReader(path.join(dir, "absent.log")).poll()).toEqual([]);
     const file = path.join(dir, "existing.log");

@@ -146,6 +146,30 @@ export class WafEventReader {
     this.offset = size(this.file) ?? 0;
   }
 
+  /**
+   * Starts reading at the first line that begins within the last `bytes` of the file, so a reader
+   * created beside a large log reads its most recent entries, not the whole file.
+   */
+  skipToTail(bytes: number): void {
+    const now = size(this.file);
+    if (now === null || now <= bytes) {
+      this.offset = 0;
+      return;
+    }
+    // From the byte before the window: a line starting exactly at the window's edge is kept. The
+    // line cut by the edge is skipped, read in small steps (it is one audit entry, a few KB).
+    const from = now - bytes - 1;
+    const step = 16 * 1024;
+    for (let at = from; at < now && at < from + this.maxReadBytes; at += step) {
+      const newline = readRange(this.file, at, Math.min(now, at + step)).indexOf(0x0a);
+      if (newline >= 0) {
+        this.offset = at + newline + 1;
+        return;
+      }
+    }
+    this.offset = now; // no line starts in the window: only what is appended from now on
+  }
+
   /** Reads what was appended since the last poll; returns the new events, oldest first. */
   poll(): WafEvent[] {
     const found: WafEvent[] = [];
