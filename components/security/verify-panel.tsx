@@ -6,7 +6,7 @@ import type { SitesView } from "@/lib/actions/sites/sites-queries";
 import { fetchJson } from "@/lib/client/fetch-json";
 import { siteKeys } from "@/lib/client/site-keys";
 import type { VerifyRecord } from "@/lib/engine/edge/verifier";
-import type { ProtectionProbe } from "@/lib/engine/edge/verify";
+import type { ProtectionProbe } from "@/lib/engine/edge/verify-probes";
 import { useVerify } from "../hooks/use-verify";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { clockTime } from "../ui/relative-time";

@@ -47,6 +47,11 @@ const SHARED: readonly { name: string; where: RegExp; reason: string }[] = [
     where: /^lib\/(auth|cli\/commands)\/reset-password\.ts$/,
     reason: "one operation and its CLI command: lib/auth resets the password, the command reads it from stdin and calls it",
   },
+  {
+    name: "verify",
+    where: /^lib\/(actions\/security|cli\/commands)\/verify\.ts$/,
+    reason: "one use case and its CLI command: the Verify button's action and `npm run cli -- verify`, both running the engine's verifier",
+  },
 ];
 
 function sources(rel: string): string[] {

@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "../../db";
 import { createEngine } from "../../engine/engine";
-import type { ProtectionProbe } from "../../engine/edge/verify";
+import type { ProtectionProbe } from "../../engine/edge/verify-probes";
 import { schemaGate } from "../../migrations/gate";
 import { listSites } from "../../sites/site-read";
 

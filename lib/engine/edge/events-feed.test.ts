@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLine } from "../../../test/support/audit-log";
 import { readWafEvents, WAF_EVENTS_KEPT } from "./events-feed";
+import { PROBE_PATH } from "./render-nginx";
 import { edgePaths, edgeSettingsFrom, type EdgeRuntimeSettings } from "./settings";
 
 vi.mock("node:fs", async (importOriginal) => {
@@ -54,6 +55,16 @@ describe("readWafEvents", () => {
     const after = bytesReadBy(() => readWafEvents(settings));
     expect(after.bytes).toBe(Buffer.byteLength(next));
     expect(after.value.events[0]).toMatchObject({ requestId: "r3", host: "blog.example.com", path: "/wp-login.php?u=' OR 1=1--" });
+  });
+
+  it("leaves out Verify's own probes (the probe location): they are the panel's requests, not visitors'", () => {
+    const { settings, log } = instance();
+    writeFileSync(
+      log,
+      auditLine({ requestId: "probe", client: "127.0.0.3", uri: `${PROBE_PATH}?q=%3Cscript%3E` }) +
+        auditLine({ requestId: "visitor", uri: "/search?q=%3Cscript%3E" }),
+    );
+    expect(readWafEvents(settings).events.map((e) => e.requestId)).toEqual(["visitor"]);
   });
 
   it("rotates the log by copy and truncate past its size limit and loses no event across the rotation", () => {

@@ -2,6 +2,7 @@ import "server-only";
 import { log } from "../../log";
 import { singleton } from "../../process-registry";
 import { edgePaths, type EdgeRuntimeSettings } from "./settings";
+import { PROBE_PATH } from "./render-nginx";
 import { WafEventReader, type WafEvent } from "./waf-events";
 
 // The panel's feed of WAF events: one reader of the edge's JSON audit log per process (per log file),
@@ -37,7 +38,9 @@ function feedFor(s: EdgeRuntimeSettings): Feed {
   const file = edgePaths(s).auditLog;
   let feed = feeds.get(file);
   if (!feed) {
-    const reader = new WafEventReader(file, { keep: WAF_EVENTS_KEPT, rotateAtBytes: s.auditLogMaxBytes });
+    // Verify's probes (from 127.0.0.3 to the probe location) are the panel's own requests, not events.
+    const ignore = (e: WafEvent) => e.path === PROBE_PATH || e.path.startsWith(`${PROBE_PATH}?`);
+    const reader = new WafEventReader(file, { keep: WAF_EVENTS_KEPT, rotateAtBytes: s.auditLogMaxBytes, ignore });
     feed = { reader, lastError: null };
     feeds.set(file, feed);
     try {

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import type { EdgeRuntimeSettings } from "./settings";
 
 // One request of a Verify probe, sent through the edge's public listener from a chosen loopback source
-// address (DECISIONS: 127.0.0.3 for the WAF probe, 127.0.0.4 for the rate probe), so the edge sees the
+// address (one per use: 127.0.0.3 for the WAF probe, 127.0.0.4 for the rate probe), so the edge sees the
 // probe as a client of its own: what it answers is what a visitor at that address would get.
 
 export const WAF_PROBE_SOURCE = "127.0.0.3";

@@ -6,7 +6,7 @@ import { log } from "../../log";
 import { readIntent } from "../../security/intent-store";
 import type { Applier } from "../applier";
 import type { EdgeDriver } from "./driver";
-import { verifyEdge, type VerifyRun } from "./verify";
+import { verifyEdge, type VerifyRun } from "./verify-probes";
 
 // Runs Verify and keeps its latest result: on demand (the Verify button, `npm run cli -- verify`),
 // after every apply that changed the edge, and every WARDEN_VERIFY_INTERVAL_MS on the leader. A run

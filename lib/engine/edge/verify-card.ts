@@ -1,5 +1,5 @@
 import type { RuntimeObservation } from "../drivers";
-import type { VerifyRun } from "./verify";
+import type { VerifyRun } from "./verify-probes";
 
 // What the last Verify run says on a protection's card: "verified enforcing" with when, or what the
 // probe saw instead (the card turns amber). A protection the run did not probe (off, or not enabled

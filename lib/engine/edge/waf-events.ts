@@ -118,6 +118,8 @@ export interface WafEventReaderOptions {
   maxReadBytes?: number;
   /** Rotate the file (copy + truncate) once the reader has read it to its end and it is larger than this. */
   rotateAtBytes?: number;
+  /** Events not kept at all (Verify's own probes: they are not visitors' traffic). */
+  ignore?: (event: WafEvent) => boolean;
 }
 
 export class WafEventReader {
@@ -126,6 +128,7 @@ export class WafEventReader {
   private readonly keep: number;
   private readonly maxReadBytes: number;
   private readonly rotateAtBytes: number | null;
+  private readonly ignore: ((event: WafEvent) => boolean) | null;
 
   constructor(
     readonly file: string,
@@ -134,6 +137,7 @@ export class WafEventReader {
     this.keep = options.keep ?? 1_000;
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
     this.rotateAtBytes = options.rotateAtBytes ?? null;
+    this.ignore = options.ignore ?? null;
   }
 
   /** Where the next poll starts (bytes into the live file). */
@@ -205,7 +209,7 @@ export class WafEventReader {
     for (const line of buf.toString("utf8").split("\n")) {
       if (line.trim() === "") continue;
       const event = parseAuditLine(line);
-      if (event) out.push(event);
+      if (event && !this.ignore?.(event)) out.push(event);
     }
     return out;
   }

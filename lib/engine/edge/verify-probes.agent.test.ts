@@ -19,7 +19,7 @@ import type { EdgeIntent, EdgeWaf } from "./edge-intent";
 import { PROBE_PATH } from "./render-nginx";
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
-import { probeHost, verifyEdge } from "./verify";
+import { probeHost, verifyEdge } from "./verify-probes";
 
 // Verify against a REAL nginx + ModSecurity + CRS: the probe location's verdict is the verdict a real
 // path of the site gets for the same request, and probe traffic stays out of the logs CrowdSec reads.
