@@ -25,7 +25,9 @@ export type AuditAction =
   /** A site change the edge could not apply, undone (a compensating commit, like a protection's rollback). */
   | "site_rollback"
   | "waf_exclusion_add"
-  | "waf_exclusion_remove";
+  | "waf_exclusion_remove"
+  /** The one-time conversion of a rate limit stored as requests per window (a system commit at boot). */
+  | "convert_rate_limit";
 
 /** Commits and refusals; then what the runtime did (an Apply to runtime, or one change's result). */
 export type AuditOutcome = "committed" | "rejected" | "rolled_back" | "applied" | "failed" | "superseded" | "not_managed";
