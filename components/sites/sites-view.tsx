@@ -128,6 +128,7 @@ function SitesContent({ initial }: { initial: SitesData }) {
               <th className="py-2 pr-3">Host names</th>
               <th className="py-2 pr-3">Upstream</th>
               <th className="py-2 pr-3">WAF</th>
+              <th className="py-2 pr-3">Rate limit</th>
               <th className="py-2 pr-3">Served</th>
               <th className="py-2">
                 <span className="sr-only">Actions</span>
@@ -159,6 +160,7 @@ function SitesContent({ initial }: { initial: SitesData }) {
                     <div className="mt-1 text-xs text-slate-500 dark:text-slate-400">excluded rules: {site.exclusions.map((e) => e.ruleId).join(", ")}</div>
                   )}
                 </td>
+                <td className="py-2 pr-3">{site.rateLimit === "off" ? <Badge tone="amber">off for this site</Badge> : "inherit"}</td>
                 <td className="py-2 pr-3">{site.enabled ? "enabled" : <Badge tone="grey">disabled</Badge>}</td>
                 <td className="py-2 text-right whitespace-nowrap">
                   <button type="button" className="mr-3 underline" disabled={pending} onClick={() => setEditing({ kind: "edit", site })}>
