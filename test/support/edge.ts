@@ -130,7 +130,12 @@ export function site(id: string, hostnames: string[], upstream: string, extra: P
   return { id, hostnames, upstream, tlsVerify: true, enabled: true, maxBodyBytes: 10 * 1024 * 1024, waf: "inherit", rateLimit: "inherit", ...extra };
 }
 
-export function edgeIntent(sites: EdgeSite[], waf: EdgeWaf = WAF_OFF, exclusions: EdgeIntent["exclusions"] = [], rateLimit: EdgeRateLimit = RATE_OFF): EdgeIntent {
+export function edgeIntent(
+  sites: EdgeSite[],
+  waf: EdgeWaf = WAF_OFF,
+  exclusions: EdgeIntent["exclusions"] = [],
+  rateLimit: EdgeRateLimit = RATE_OFF,
+): EdgeIntent {
   return { sites, waf, exclusions, rateLimit };
 }
 
@@ -140,18 +145,20 @@ export interface EdgeResponse {
   body: string;
 }
 
-/** One request through the edge with a Host header, on a new connection (no keep-alive). */
+/** One request through the edge with a Host header, on a new connection (no keep-alive), from 127.0.0.1 unless told. */
 export function viaEdge(
   settings: EdgeRuntimeSettings,
   host: string,
   target: string,
-  options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+  options: { method?: string; body?: string | Buffer; headers?: Record<string, string>; localAddress?: string } = {},
 ): Promise<EdgeResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: "127.0.0.1",
         port: settings.listen.port,
+        // A loopback source address of its own (127.0.0.6 and up for tests): the edge's rate limit counts per client address.
+        localAddress: options.localAddress,
         path: target,
         method: options.method ?? "GET",
         agent: false,
