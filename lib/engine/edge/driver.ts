@@ -37,6 +37,8 @@ export type EdgeRuntimeDriver = Omit<RuntimeDriver<EdgeDesired, EdgeObservation,
 export class EdgeDriver implements EdgeRuntimeDriver {
   readonly name = "Edge (nginx + ModSecurity + OWASP CRS)";
   readonly protection = "waf" as const;
+  /** Site changes go through the WAF's applier; the rate limit's applies the edge too. */
+  readonly appliedBy = ["waf", "rate_limit"] as const;
   readonly surface = "edge" as const;
 
   constructor(

@@ -108,7 +108,8 @@ describe("validateEdgeIntent", () => {
   it("normalises a valid intent and fills in the defaults", () => {
     const intent = validateEdgeIntent({
       sites: [siteWith({ hostnames: ["App.Example", "*.Example.org"] })],
-      waf: WAF, rateLimit: RATE,
+      waf: WAF,
+      rateLimit: RATE,
       exclusions: [{ siteId: "app", ruleId: "942100" }],
     });
     expect(intent).toEqual({
@@ -148,7 +149,8 @@ describe("validateEdgeIntent", () => {
   it("refuses an exclusion whose rule id is not a number or whose site does not exist", () => {
     const e = refusal({
       sites: [siteWith({})],
-      waf: WAF, rateLimit: RATE,
+      waf: WAF,
+      rateLimit: RATE,
       exclusions: [
         { siteId: "app", ruleId: "942100 ctl:ruleEngine=Off" },
         { siteId: "nope", ruleId: 1 },
@@ -162,10 +164,16 @@ describe("validateEdgeIntent", () => {
   });
 
   it("refuses bad site ids, body sizes, WAF settings and shapes", () => {
-    const e = refusal({ sites: [siteWith({ id: "../etc", maxBodyBytes: 0, waf: "maybe", tlsVerify: "yes" })], waf: { ...WAF, paranoia: 5, mode: "loud" }, rateLimit: RATE });
+    const e = refusal({
+      sites: [siteWith({ id: "../etc", maxBodyBytes: 0, waf: "maybe", tlsVerify: "yes" })],
+      waf: { ...WAF, paranoia: 5, mode: "loud" },
+      rateLimit: RATE,
+    });
     expect(Object.keys(e.fields).sort()).toEqual(["sites[0].id", "sites[0].maxBodyBytes", "sites[0].tlsVerify", "sites[0].waf", "waf.mode", "waf.paranoia"]);
     expect(refusal(null).fields.sites).toBe("the sites must be a list");
-    expect(refusal({ sites: [siteWith({ hostnames: [] })], waf: WAF, rateLimit: RATE }).fields["sites[0].hostnames"]).toBe('site "app": at least one host name is needed');
+    expect(refusal({ sites: [siteWith({ hostnames: [] })], waf: WAF, rateLimit: RATE }).fields["sites[0].hostnames"]).toBe(
+      'site "app": at least one host name is needed',
+    );
   });
 });
 

@@ -188,13 +188,20 @@ function validateRateLimit(raw: unknown, fields: Fields): EdgeRateLimit | null {
   if (typeof r.enabled !== "boolean") fields["rateLimit.enabled"] = "rate limiting is on or off";
   for (const key of ["rate", "burst"] as const) {
     const b = RATE_FIELDS[key];
-    if (!boundedInt(r[key], b.min, b.max)) fields[`rateLimit.${key}`] = `the rate limit's ${b.label.toLowerCase()} must be a whole number from ${b.min} to ${b.max}`;
+    if (!boundedInt(r[key], b.min, b.max))
+      fields[`rateLimit.${key}`] = `the rate limit's ${b.label.toLowerCase()} must be a whole number from ${b.min} to ${b.max}`;
   }
   const { unit, excess } = RATE_FIELDS;
   if (!unit.options.includes(r.unit as EdgeRateLimit["unit"])) fields["rateLimit.unit"] = `the rate limit is per ${unit.options.join(" or per ")}`;
   if (!excess.options.includes(r.excess as EdgeRateLimit["excess"])) fields["rateLimit.excess"] = `the rate limit's excess is ${excess.options.join(" or ")}`;
   if (Object.keys(fields).length > problems) return null;
-  return { enabled: r.enabled as boolean, rate: r.rate as number, unit: r.unit as EdgeRateLimit["unit"], burst: r.burst as number, excess: r.excess as EdgeRateLimit["excess"] };
+  return {
+    enabled: r.enabled as boolean,
+    rate: r.rate as number,
+    unit: r.unit as EdgeRateLimit["unit"],
+    burst: r.burst as number,
+    excess: r.excess as EdgeRateLimit["excess"],
+  };
 }
 
 /**

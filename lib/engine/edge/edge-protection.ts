@@ -73,7 +73,12 @@ export interface EdgeJudgement {
 }
 
 /** The card of an edge protection: the edge's state, and the protection's verdict on what it serves (`details.enforcement`). */
-export async function observeEdgeProtection(edge: EdgeDriver, intent: SecurityIntent, protection: Protection, judge: EdgeJudgement): Promise<RuntimeObservation> {
+export async function observeEdgeProtection(
+  edge: EdgeDriver,
+  intent: SecurityIntent,
+  protection: Protection,
+  judge: EdgeJudgement,
+): Promise<RuntimeObservation> {
   const o = await edge.observe();
   const card = edgeCardObservation(o, protection);
   if (card.state === "not_installed") return card;

@@ -98,7 +98,11 @@ describe("renderSet", () => {
     expect(api).toContain("client_max_body_size 1024;");
     expect(api).toContain("modsecurity off;");
     expect(api).not.toContain("proxy_ssl");
-    const unverified = validateEdgeIntent({ sites: [{ id: "x", hostnames: ["x.example"], upstream: "https://x.internal", tlsVerify: false }], waf: WAF, rateLimit: RATE });
+    const unverified = validateEdgeIntent({
+      sites: [{ id: "x", hostnames: ["x.example"], upstream: "https://x.internal", tlsVerify: false }],
+      waf: WAF,
+      rateLimit: RATE,
+    });
     expect(renderSet(unverified, s).files["conf.d/site-x.conf"]).toContain("proxy_ssl_verify off;");
   });
 
@@ -125,9 +129,14 @@ describe("renderSet", () => {
     expect(nginx).toContain("# Rate limiting is off.");
     expect(Object.values(set.files).join("\n")).not.toMatch(/limit_req/);
 
-    const on = renderSet(intent({ sites: [...intent().sites.map((x) => (x.id === "api" ? { ...x, rateLimit: "off" as const } : x))], rateLimit: { ...RATE, enabled: true } }), s);
+    const on = renderSet(
+      intent({ sites: [...intent().sites.map((x) => (x.id === "api" ? { ...x, rateLimit: "off" as const } : x))], rateLimit: { ...RATE, enabled: true } }),
+      s,
+    );
     const conf = on.files["nginx.conf"]!;
-    expect(conf).toContain("\n    limit_req_zone $binary_remote_addr zone=warden_rate:10m rate=100r/m;\n    limit_req_status 429;\n    limit_req_log_level info;\n");
+    expect(conf).toContain(
+      "\n    limit_req_zone $binary_remote_addr zone=warden_rate:10m rate=100r/m;\n    limit_req_status 429;\n    limit_req_log_level info;\n",
+    );
     expect(conf.match(/limit_req /g)).toBeNull(); // no limit_req in nginx.conf: not the control listener, not unknown hosts
     const shop = on.files["conf.d/site-shop.conf"]!;
     expect(shop).toContain("\n    add_header X-Request-Id $request_id always;\n    limit_req zone=warden_rate burst=10 nodelay;\n");
