@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../db";
 import { providerOf, type Provider } from "../db-url";
@@ -6,7 +7,12 @@ import { openRawConnection } from "../migrations/connection";
 import { migrationsDir, readMigrationFolder } from "../migrations/folder";
 import { applyMigrations } from "../migrations/migrator";
 import { migrateDatabase } from "../migrations/run";
-import { dropTestDatabases, emptyDatabase } from "../../test/support/databases";
+import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
+import { edgeSettingsFrom } from "../engine/edge/settings";
+import { createEngine } from "../engine/engine";
+import { reconcile } from "../reconcile/reconciler";
+import { dropTestDatabases, emptyDatabase, tempDir } from "../../test/support/databases";
+import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { checkStoreConsistency } from "./consistency";
 import { readIntent, toggleProtection } from "./intent-store";
@@ -181,6 +187,26 @@ describe.each(["sqlite", "postgresql"] as const)("the rate limit stored by the p
       ["convert_rate_limit", 2],
       ["toggle", 3],
     ]);
+  });
+
+  it("the reconciler (at boot, or `npm run cli -- reconcile`) reads the converted intent, never the old one", async () => {
+    const db = open(await previousVersion(provider, { enabled: true, requests: 20, windowSec: 1, burst: 0 }));
+    const dir = tempDir("warden-rate-upgrade-");
+    const engine = createEngine(db, {
+      drivers: { crowdsec: new FakeCrowdsecDriver() },
+      crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec") },
+      edge: edgeSettingsFrom({ instanceDir: path.join(dir, "edge"), bin: path.join(dir, "no-nginx") }),
+      waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
+    });
+    try {
+      const tally = await reconcile(db, engine, "cli");
+      expect(tally.intentVersion).toBe(2);
+      expect(tally.decisions.find((d) => d.protection === "rate_limit")).toMatchObject({ desired: "enforced", action: "render" });
+      expect(conversions(await auditRows(db))).toHaveLength(1);
+      expect((await readIntent(db)).rate_limit.settings).toEqual({ rate: 1200, unit: "minute", burst: 20, excess: "reject" });
+    } finally {
+      engine.close();
+    }
   });
 
   it("a limit past the new bounds is capped, and the audit row keeps the original values and says what was capped", async () => {
