@@ -172,4 +172,44 @@ test.describe("the edge", () => {
     await expect(runtime).toContainText(/not verified/, CHANGE_WAIT);
     await expect(card(page, "waf").getByTestId("runtime-state")).not.toHaveText("Running", CHANGE_WAIT);
   });
+
+  test("an attack the edge blocked is in Events with its rule and request id; 'Exclude this rule for this site' lets the same request pass", async ({
+    page,
+  }) => {
+    await setWaf(page, true, "block");
+    // One CRS rule (933140, PHP I/O stream) plus the anomaly verdict: excluding it lets the request pass.
+    const attack = "/index.php?page=php://filter";
+    const blocked = await viaEdge(host, attack);
+    expect(blocked.status).toBe(403);
+    const id = blocked.requestId!;
+
+    await page.goto(`/events?requestId=${id}`);
+    const row = page.locator(`[data-testid=event-row][data-request-id="${id}"]`);
+    await expect(row).toBeVisible(CHANGE_WAIT);
+    await expect(row.getByTestId("event-site")).toContainText(host);
+    await row.getByRole("button", { name: `Details of ${id}` }).click();
+    const rule = page.getByTestId("event-details").locator('[data-testid=event-rule][data-rule="933140"]');
+    page.once("dialog", (dialog) => void dialog.accept());
+    await rule.getByRole("button", { name: `Exclude this rule for this site (rule 933140, ${host})` }).click();
+    await expect(rule).toContainText(`excluded for ${host}`, CHANGE_WAIT);
+    // Applied to the edge before the action answered: the same request passes now.
+    expect((await viaEdge(host, attack)).status).toBe(200);
+    expect(upstream.seen).toContain(attack);
+
+    // The Sites page lists the exclusion; applying the rule again blocks the request again.
+    await page.goto("/sites");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: `Apply rule 933140 to ${host} again` }).click();
+    await expect(page.getByRole("button", { name: `Apply rule 933140 to ${host} again` })).toHaveCount(0, CHANGE_WAIT);
+    expect((await viaEdge(host, attack)).status).toBe(403);
+  });
+
+  test("WAF off → the same attack passes and no event is recorded", async ({ page }) => {
+    await setWaf(page, false);
+    const passed = await viaEdge(host, `/?q=${encodeURIComponent("<script>alert(2)</script>")}`);
+    expect(passed.status).toBe(200);
+    const events = await page.request.get(`/api/edge/events?requestId=${passed.requestId}`);
+    expect(events.status()).toBe(200);
+    expect(((await events.json()) as { events: unknown[] }).events).toEqual([]);
+  });
 });

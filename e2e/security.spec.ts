@@ -54,9 +54,12 @@ test.describe("security toggles", () => {
     await snapshot(page, testInfo, "waf-paranoia-out-of-range");
 
     const rate = card(page, "rate_limit");
-    await rate.getByLabel("Window (seconds)").fill("-5");
+    await rate.getByLabel("Rate", { exact: true }).fill("0");
     await rate.getByRole("button", { name: "Save settings" }).click();
-    await expect(rate.getByText("Window (seconds) must be between 1 and 86400")).toBeVisible();
+    await expect(rate.getByText("Rate must be between 1 and 100000")).toBeVisible();
+    await rate.getByLabel("Rate", { exact: true }).fill("100001");
+    await rate.getByRole("button", { name: "Save settings" }).click();
+    await expect(rate.getByText("Rate must be between 1 and 100000")).toBeVisible();
 
     await rate.getByLabel("Burst").fill("ten");
     await rate.getByRole("button", { name: "Save settings" }).click();
@@ -236,7 +239,8 @@ test.describe("security toggles", () => {
     await expect(newest).toContainText(`Enabled: ${before.enabled ? "on" : "off"} → ${before.enabled ? "off" : "on"}`);
     await expect(newest).toContainText("committed");
     // The runtime's answer is its own audit row, shown on the change's line (one line per change).
-    await expect(newest.getByTestId("audit-runtime")).toHaveText("Runtime: Intent only: no runtime enforces rate limiting yet.");
+    // Its runtime is the edge, driven to the intent before the switch settled.
+    await expect(newest.getByTestId("audit-runtime")).toHaveText(/^Runtime: applied in \d+ ms$/);
     await expect(page.getByTestId("audit-row").filter({ hasText: "runtime_result" })).toHaveCount(0);
     await expect(page.getByTestId("audit-page")).toContainText("Page 1 of");
     await snapshot(page, testInfo, "audit-tab");
@@ -244,6 +248,12 @@ test.describe("security toggles", () => {
     // Deep link to the tab survives a reload.
     await page.reload();
     await expect(page.getByRole("tab", { name: "Audit" })).toHaveAttribute("aria-selected", "true");
+
+    // Rate limiting as it was: later specs send traffic through the edge from this address.
+    await page.goto("/security");
+    await page.getByRole("switch", { name: "Rate limiting" }).click();
+    await expect(page.getByRole("switch", { name: "Rate limiting" })).toHaveAttribute("aria-checked", String(before.enabled));
+    await expect(page.getByRole("switch", { name: "Rate limiting" })).toHaveAttribute("aria-busy", "false");
   });
 
   test("the overview works on a 390 px wide phone screen", async ({ newContext }, testInfo) => {

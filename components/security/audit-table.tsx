@@ -26,6 +26,7 @@ const ACTION_WORDS: Record<string, string> = {
   verify: "protection verified",
   waf_exclusion_add: "WAF rule excluded for a site",
   waf_exclusion_remove: "WAF rule exclusion removed",
+  convert_rate_limit: "converted to a rate at upgrade",
 };
 
 /** A site change: the site's first host name and what changed, in the site's own words. */
@@ -51,6 +52,9 @@ function changeSummary(entry: AuditEntry): string {
   if (entry.action.startsWith("site_") || entry.action.startsWith("waf_exclusion_")) return siteSummary(entry);
   const before = (entry.before ?? {}) as Record<string, unknown>;
   const after = (entry.after ?? {}) as Record<string, unknown>;
+  if (entry.action === "convert_rate_limit") {
+    return `${show(before.requests)} requests per ${show(before.windowSec)} s, burst ${show(before.burst)} → ${show(after.rate)} per ${show(after.unit)}, burst ${show(after.burst)}, excess ${show(after.excess)}`;
+  }
   if (entry.before === null && entry.protection === null) {
     // initialize / recover: the whole config, one protection at a time.
     return Object.entries(after)

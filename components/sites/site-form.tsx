@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { MAX_BODY_BYTES, SITE_WAF_MODES, ZSiteFields } from "@/lib/sites/grammar";
+import { MAX_BODY_BYTES, SITE_RATE_LIMIT_MODES, SITE_WAF_MODES, ZSiteFields } from "@/lib/sites/grammar";
 import type { SiteRecord } from "@/lib/sites/site-read";
 
 // Add or edit a site. Each field explains itself in one line; the grammar the server enforces runs here
@@ -14,12 +14,14 @@ export interface SiteFormValues {
   enabled: boolean;
   maxBodyMb: string;
   waf: string;
+  rateLimit: string;
 }
 
 const MB = 1024 * 1024;
 
 export function formValues(site: SiteRecord | null): SiteFormValues {
-  if (!site) return { hosts: "", upstream: "", tlsVerify: true, enabled: true, maxBodyMb: String(MAX_BODY_BYTES.default / MB), waf: "inherit" };
+  if (!site)
+    return { hosts: "", upstream: "", tlsVerify: true, enabled: true, maxBodyMb: String(MAX_BODY_BYTES.default / MB), waf: "inherit", rateLimit: "inherit" };
   return {
     hosts: site.hosts.join("\n"),
     upstream: site.upstream,
@@ -27,6 +29,7 @@ export function formValues(site: SiteRecord | null): SiteFormValues {
     enabled: site.enabled,
     maxBodyMb: String(Math.round((site.maxBodyBytes / MB) * 1000) / 1000),
     waf: site.waf,
+    rateLimit: site.rateLimit,
   };
 }
 
@@ -43,6 +46,7 @@ export function toInput(values: SiteFormValues) {
     enabled: values.enabled,
     maxBodyBytes: /^[0-9]+(\.[0-9]+)?$/.test(mb) ? Math.round(Number(mb) * MB) : Number.NaN,
     waf: values.waf,
+    rateLimit: values.rateLimit,
   };
 }
 
@@ -184,6 +188,27 @@ export function SiteForm({
         </select>
         <Hint id="site-waf-hint">Off only for an application the OWASP rules cannot serve.</Hint>
         <FieldError id="site-waf-error" error={shown.waf} />
+      </div>
+      <div>
+        <label htmlFor="site-rateLimit" className="block text-sm font-medium">
+          Rate limiting
+        </label>
+        <select
+          id="site-rateLimit"
+          value={values.rateLimit}
+          disabled={pending}
+          onChange={(e) => edit("rateLimit", e.target.value)}
+          aria-describedby={described("rateLimit")}
+          className={inputClass(shown.rateLimit)}
+        >
+          {SITE_RATE_LIMIT_MODES.map((m) => (
+            <option key={m} value={m}>
+              {m === "inherit" ? "inherit (the rate limiting switch)" : "off for this site"}
+            </option>
+          ))}
+        </select>
+        <Hint id="site-rateLimit-hint">Off for a site whose clients share one address or must never get 429.</Hint>
+        <FieldError id="site-rateLimit-error" error={shown.rateLimit} />
       </div>
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" checked={values.enabled} disabled={pending} onChange={(e) => edit("enabled", e.target.checked)} />

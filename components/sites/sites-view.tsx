@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { createSiteAction, removeSiteAction, updateSiteAction } from "@/lib/actions/sites";
+import { createSiteAction, removeExclusionAction, removeSiteAction, updateSiteAction } from "@/lib/actions/sites";
 import type { SitesView as SitesData } from "@/lib/actions/sites/sites-queries";
 import type { SiteRecord } from "@/lib/sites/site-read";
 import { useSiteMutation, useSites } from "../hooks/use-sites";
@@ -44,6 +44,7 @@ function SitesContent({ initial }: { initial: SitesData }) {
   const create = useSiteMutation(createSiteAction);
   const update = useSiteMutation(updateSiteAction);
   const remove = useSiteMutation(removeSiteAction);
+  const include = useSiteMutation(removeExclusionAction);
   const pending = create.isPending || update.isPending || remove.isPending;
   const view = sites.data ?? initial;
   const list = view.sites;
@@ -68,6 +69,17 @@ function SitesContent({ initial }: { initial: SitesData }) {
       { id: site.id, expectedVersion: site.version },
       {
         onSuccess: () => toast(`Removed ${site.hosts[0]}.`, "success"),
+        onError: (error) => toast((error as Error).message, "error"),
+      },
+    );
+  }
+
+  function applyRuleAgain(site: SiteRecord, ruleId: number) {
+    if (!window.confirm(`Apply rule ${ruleId} to ${site.hosts.join(", ")} again? Requests it matches count towards blocking again.`)) return;
+    include.mutate(
+      { siteId: site.id, ruleId },
+      {
+        onSuccess: () => toast(`Rule ${ruleId} applies to ${site.hosts[0]} again.`, "success"),
         onError: (error) => toast((error as Error).message, "error"),
       },
     );
@@ -128,6 +140,7 @@ function SitesContent({ initial }: { initial: SitesData }) {
               <th className="py-2 pr-3">Host names</th>
               <th className="py-2 pr-3">Upstream</th>
               <th className="py-2 pr-3">WAF</th>
+              <th className="py-2 pr-3">Rate limit</th>
               <th className="py-2 pr-3">Served</th>
               <th className="py-2">
                 <span className="sr-only">Actions</span>
@@ -156,9 +169,27 @@ function SitesContent({ initial }: { initial: SitesData }) {
                 <td className="py-2 pr-3">
                   {site.waf === "off" ? <Badge tone="amber">off for this site</Badge> : "inherit"}
                   {site.exclusions.length > 0 && (
-                    <div className="mt-1 text-xs text-slate-500 dark:text-slate-400">excluded rules: {site.exclusions.map((e) => e.ruleId).join(", ")}</div>
+                    <div className="mt-1 flex flex-wrap items-center gap-1 text-xs text-slate-500 dark:text-slate-400" data-testid="site-exclusions">
+                      excluded rules:
+                      {site.exclusions.map((e) => (
+                        <span key={e.ruleId} className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-0.5 font-mono dark:bg-slate-800">
+                          {e.ruleId}
+                          <button
+                            type="button"
+                            onClick={() => applyRuleAgain(site, e.ruleId)}
+                            disabled={include.isPending}
+                            aria-label={`Apply rule ${e.ruleId} to ${site.hosts[0]} again`}
+                            title={e.reason ?? undefined}
+                            className="font-sans text-slate-500 underline hover:text-slate-900 dark:hover:text-slate-100"
+                          >
+                            ×
+                          </button>
+                        </span>
+                      ))}
+                    </div>
                   )}
                 </td>
+                <td className="py-2 pr-3">{site.rateLimit === "off" ? <Badge tone="amber">off for this site</Badge> : "inherit"}</td>
                 <td className="py-2 pr-3">{site.enabled ? "enabled" : <Badge tone="grey">disabled</Badge>}</td>
                 <td className="py-2 text-right whitespace-nowrap">
                   <button type="button" className="mr-3 underline" disabled={pending} onClick={() => setEditing({ kind: "edit", site })}>

@@ -27,7 +27,9 @@ export type AuditAction =
   /** Verify protection: what the probes through the edge saw (not a commit). */
   | "verify"
   | "waf_exclusion_add"
-  | "waf_exclusion_remove";
+  | "waf_exclusion_remove"
+  /** The one-time conversion of a rate limit stored as requests per window (a system commit at boot). */
+  | "convert_rate_limit";
 
 /** Commits and refusals; then what the runtime did (an Apply to runtime, or one change's result). */
 export type AuditOutcome = "committed" | "rejected" | "rolled_back" | "applied" | "failed" | "superseded" | "not_managed";

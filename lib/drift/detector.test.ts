@@ -8,6 +8,8 @@ import { log } from "../log";
 import { cleanupTempDirs, freshSqliteUrl, tempDir } from "../../test/support/databases";
 import { FakeCrowdsecDriver } from "../../test/support/fake-driver";
 import { reconcile } from "../reconcile/reconciler";
+import { createSite } from "../sites/site-store";
+import { deferred } from "../../test/support/wait";
 import { DriftDetector } from "./detector";
 import type { DriftSettings } from "./drift-settings";
 
@@ -145,5 +147,24 @@ describe("a runtime the panel is starting is settling, not drifting", () => {
     vi.useRealTimers();
     hung.release();
     await applied;
+  });
+
+  it("the edge is settling while any applier that drives it runs: the rate limit's as well as the WAF's", async () => {
+    const { db, detector, engine } = await setup();
+    await detector.start();
+    // An enabled site without the edge's packages: the edge cannot be verified.
+    const site = { hosts: ["app.example"], upstream: "http://127.0.0.1:9001", tlsVerify: true, enabled: true, maxBodyBytes: 1_048_576, waf: "inherit" };
+    await createSite(db, site, { actor: "admin" });
+    await detector.check(["edge"]);
+    expect(detector.report().surfaces.edge.verdict).toBe("cannot_verify");
+
+    const applying = deferred();
+    const held = engine.appliers.rate_limit.exclusive(() => applying.promise, 1);
+    await detector.check(["edge"]);
+    expect(detector.report().surfaces.edge).toMatchObject({ verdict: "settling", reason: expect.stringMatching(/being brought to version 1/) });
+    applying.resolve();
+    await held;
+    await detector.check(["edge"]);
+    expect(detector.report().surfaces.edge.verdict).toBe("cannot_verify");
   });
 });

@@ -213,10 +213,12 @@ export class DriftDetector {
    * reconciliation, or an apply of its protection under way for less than the driver's settle time), or null.
    */
   private settlingReason(driver: RuntimeDriver): string | null {
-    const applier = this.deps.engine.appliers[driver.protection];
     const settleMs = driver.settleMs ?? 0;
-    if (applier.inFlight !== null && applier.inFlightSince !== null && Date.now() - applier.inFlightSince < settleMs) {
-      return `${driver.name}: being brought to version ${applier.inFlight} of the intent; judged again when that ends (at most ${Math.round(settleMs / 1000)} s).`;
+    for (const protection of driver.appliedBy ?? [driver.protection]) {
+      const applier = this.deps.engine.appliers[protection];
+      if (applier.inFlight !== null && applier.inFlightSince !== null && Date.now() - applier.inFlightSince < settleMs) {
+        return `${driver.name}: being brought to version ${applier.inFlight} of the intent; judged again when that ends (at most ${Math.round(settleMs / 1000)} s).`;
+      }
     }
     if (this.deps.engine.reconciling && settleMs > 0)
       return `${driver.name}: the panel is reconciling it with the intent after its start; judged again when that ends.`;

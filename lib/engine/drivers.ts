@@ -80,6 +80,11 @@ export interface RuntimeDriver<Desired = unknown, Observed = unknown, Report = u
   /** e.g. "CrowdSec agent", "CrowdSec scenarios", "WAF tuning file": names it in logs and reports. */
   readonly name: string;
   readonly protection: Protection;
+  /**
+   * The protections whose appliers change this runtime, when more than its own (the edge: the WAF's
+   * and the rate limit's): while any of them applies, a difference is the runtime settling.
+   */
+  readonly appliedBy?: readonly Protection[];
   readonly surface: RuntimeSurface;
   render(intent: SecurityIntent): Promise<Desired>;
   observe(intent: SecurityIntent): Promise<Observed>;

@@ -13,12 +13,12 @@ import { edgeWanted } from "./edge/edge-intent";
 import { EdgeRuntime } from "./edge/runtime";
 import { edgeSettings, type EdgeRuntimeSettings } from "./edge/settings";
 import { storedSites } from "./edge/site-source";
+import { EdgeRateLimitDriver } from "./edge/rate-protection";
 import { EdgeWafDriver } from "./edge/waf-protection";
 import { Verifier } from "./edge/verifier";
 import { withVerify } from "./edge/verify-card";
 import { readIntent } from "../security/intent-store";
 import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation } from "./drivers";
-import { unmanagedDriver } from "./unmanaged-driver";
 import { WafTuningFile } from "./waf/driver";
 import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
@@ -66,7 +66,7 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
   const defaults: Record<Protection, () => ProtectionDriver> = {
     crowdsec: () => new CrowdsecDriver(options.crowdsec ?? crowdsecSettings()),
     waf: () => new EdgeWafDriver(tuning, edge, () => readIntent(database)),
-    rate_limit: () => unmanagedDriver("rate_limit"),
+    rate_limit: () => new EdgeRateLimitDriver(edge, () => readIntent(database)),
   };
   const drivers = Object.fromEntries(PROTECTIONS.map((p) => [p, options.drivers?.[p] ?? defaults[p]()])) as Record<Protection, ProtectionDriver>;
   const appliers = Object.fromEntries(PROTECTIONS.map((p) => [p, new Applier(p, drivers[p], database)])) as Record<Protection, Applier>;
@@ -148,7 +148,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
     };
   }
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
-  if (p === "waf") observation = eng.edgeSupervisor.decorate(observation);
+  if (p === "waf" || p === "rate_limit") observation = eng.edgeSupervisor.decorate(observation);
   if (p === "waf" || p === "rate_limit") observation = withVerify(observation, eng.verifier.latest, p);
   if (eng.reconciling) observation = { ...observation, reconciling: true };
   return observation;

@@ -5,6 +5,7 @@ import { engine } from "../engine/engine";
 import { env } from "../env";
 import { log } from "../log";
 import { schemaGate } from "../migrations/gate";
+import { convertRateLimitIntent } from "../security/rate-limit-upgrade";
 import { electLeader, type Leadership } from "./leader";
 import { reconcile } from "./reconciler";
 import { singleton } from "../process-registry";
@@ -40,6 +41,12 @@ async function run(): Promise<Leadership | null> {
     log.error({ event: "reconcile_failed", source: "boot", err: error }, "boot reconcile failed: the runtime may not match the intent");
     return null;
   }
+  // Before anything reads the intent (the drift detector's store check, the reconciler): a rate limit an
+  // older version stored as requests per window is converted once, by an audited commit (ADR 013).
+  // readIntent converts too, so a failure here only postpones it to the first read.
+  await convertRateLimitIntent(db()).catch((error: unknown) =>
+    log.error({ event: "rate_limit_conversion_failed", source: "boot", err: error }, "could not convert the stored rate limit at boot"),
+  );
   return electLeader(env().DATABASE_URL, {
     onElected: lead,
     onLost: () => {

@@ -45,11 +45,14 @@ function desiredOf(intent: SecurityIntent, protection: Protection): string {
 function plan(intent: SecurityIntent, protection: Protection, observed: RuntimeObservation): { action: ReconcileAction; reason: string } {
   const p = intent[protection];
   if (observed.state === "unmanaged") return { action: "skip", reason: "no runtime is connected to this protection yet: intent only" };
-  // The WAF's runtime is the edge, which runs for the sites whatever the WAF says: applying renders the
-  // tuning file and the edge's set, and writes or reloads only what differs (without the edge's packages
-  // the tuning file is still written, and the edge fails only if a site needs it).
+  // The WAF's and the rate limit's runtime is the edge, which runs for the sites whatever they say:
+  // applying renders the edge's set (and the WAF's tuning file), and writes or reloads only what differs
+  // (without the edge's packages the tuning file is still written, and the edge fails only if a site needs it).
   if (protection === "waf") {
     return { action: "render", reason: "the tuning file and the edge are rendered from the intent and its sites (written and reloaded only if they differ)" };
+  }
+  if (protection === "rate_limit") {
+    return { action: "render", reason: "the edge is rendered from the intent and its sites (reloaded only if it differs)" };
   }
   // A rendered file (the WAF tuning file): rendering again is idempotent and cheap, and writes only a difference.
   if (observed.state === "rendered") return { action: "render", reason: "the file is rendered from the intent (written only if it differs)" };

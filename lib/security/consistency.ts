@@ -2,6 +2,7 @@ import "server-only";
 import type { Db } from "../db";
 import { fullMirror, GLOBAL_VERSION_KEY } from "./mirror";
 import { rowToIntent } from "./row-mapping";
+import { RETIRED_MIRROR_KEYS } from "./spec/mirror-keys";
 
 export interface StoreMismatch {
   key: string;
@@ -45,7 +46,8 @@ export async function checkStoreConsistency(db: Db): Promise<StoreConsistency> {
     if (have !== want) mismatches.push({ key: e.key, config: want, mirror: have });
     mirror.delete(e.key);
   }
-  for (const [key, value] of mirror) mismatches.push({ key, config: null, mirror: value });
+  // Keys of retired settings: nothing reads them (the conversion that retired them also deleted them).
+  for (const [key, value] of mirror) if (!RETIRED_MIRROR_KEYS.includes(key)) mismatches.push({ key, config: null, mirror: value });
   mismatches.sort((a, b) => (a.key === GLOBAL_VERSION_KEY ? -1 : b.key === GLOBAL_VERSION_KEY ? 1 : a.key.localeCompare(b.key)));
   return { consistent: mismatches.length === 0, configPresent: true, mismatches, checkedAt };
 }

@@ -7,7 +7,7 @@ import { singleton } from "../process-registry";
 // routes), and a commit announced by one copy must reach listeners of the other.
 
 export interface IntentCommitted {
-  kind: "protection" | "rollback" | "scenario" | "adopt" | "recover" | "mirror" | "site";
+  kind: "protection" | "rollback" | "scenario" | "adopt" | "recover" | "mirror" | "site" | "convert";
   version: number | null;
 }
 

@@ -87,7 +87,7 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       expect(intent.version).toBe(1);
       expect(intent.crowdsec).toMatchObject({ enabled: false, settings: { mode: "local", lapiUrl: null }, version: 0 });
       expect(intent.waf).toMatchObject({ enabled: false, settings: { mode: "detect", paranoia: 1, inboundThreshold: 5, outboundThreshold: 4 }, version: 0 });
-      expect(intent.rate_limit).toMatchObject({ enabled: false, settings: { requests: 100, windowSec: 60, burst: 10 }, version: 0 });
+      expect(intent.rate_limit).toMatchObject({ enabled: false, settings: { rate: 100, unit: "minute", burst: 10, excess: "reject" }, version: 0 });
 
       const audits = await auditRows(db);
       expect(audits).toHaveLength(1);
@@ -109,7 +109,7 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
         "security.crowdsec.enabled": "boolean:false",
         "security.crowdsec.lapi_url": "null:",
         "security.waf.paranoia": "number:1",
-        "security.rate_limit.window_sec": "number:60",
+        "security.rate_limit.unit": "string:minute",
       });
 
       // Reading again changes nothing.
@@ -174,20 +174,21 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       const { db } = store();
       await readIntent(db);
       await updateProtection(db, { protection: "waf", changes: { mode: "block", paranoia: 3, inboundThreshold: 10 }, expectedVersion: 0 }, ADMIN);
-      await updateProtection(db, { protection: "rate_limit", changes: { requests: 500, windowSec: 86_400, burst: 0 }, expectedVersion: 0 }, ADMIN);
+      await updateProtection(db, { protection: "rate_limit", changes: { rate: 500, unit: "second", burst: 0, excess: "delay" }, expectedVersion: 0 }, ADMIN);
       await updateProtection(db, { protection: "crowdsec", changes: { mode: "external", lapiUrl: "http://127.0.0.1:8080" }, expectedVersion: 0 }, ADMIN);
       await toggleProtection(db, { protection: "crowdsec", on: true, expectedVersion: 1 }, ADMIN);
 
       const intent = await readIntent(db);
       expect(intent.version).toBe(5);
       expect(intent.waf).toMatchObject({ enabled: false, version: 1, settings: { mode: "block", paranoia: 3, inboundThreshold: 10, outboundThreshold: 4 } });
-      expect(intent.rate_limit).toMatchObject({ version: 1, settings: { requests: 500, windowSec: 86_400, burst: 0 } });
+      expect(intent.rate_limit).toMatchObject({ version: 1, settings: { rate: 500, unit: "second", burst: 0, excess: "delay" } });
       expect(intent.crowdsec).toMatchObject({ enabled: true, version: 2, settings: { mode: "external", lapiUrl: "http://127.0.0.1:8080" } });
       expect(await settingRows(db)).toMatchObject({
         "security.waf.mode": "string:block",
         "security.waf.paranoia": "number:3",
-        "security.rate_limit.window_sec": "number:86400",
+        "security.rate_limit.unit": "string:second",
         "security.rate_limit.burst": "number:0",
+        "security.rate_limit.excess": "string:delay",
         "security.crowdsec.enabled": "boolean:true",
         "security.crowdsec.mode": "string:external",
         "security.crowdsec.lapi_url": "string:http://127.0.0.1:8080",
@@ -310,12 +311,12 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
         fields: { paranoia: "Paranoia level must be between 1 and 4" },
       },
       {
-        name: "negative window",
-        call: update({ protection: "rate_limit", changes: { windowSec: -5 }, expectedVersion: 0 }),
+        name: "a unit that is neither second nor minute",
+        call: update({ protection: "rate_limit", changes: { unit: "hour" }, expectedVersion: 0 }),
         error: ValidationError,
-        message: /Window \(seconds\) must be between 1 and 86400/,
+        message: /Per must be second or minute/,
         audited: true,
-        fields: { windowSec: "Window (seconds) must be between 1 and 86400" },
+        fields: { unit: "Per must be second or minute" },
       },
       {
         name: "fractional threshold",
@@ -325,10 +326,24 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
         audited: true,
       },
       {
-        name: "requests above the bound",
-        call: update({ protection: "rate_limit", changes: { requests: 1_000_001 }, expectedVersion: 0 }),
+        name: "rate above the bound",
+        call: update({ protection: "rate_limit", changes: { rate: 100_001 }, expectedVersion: 0 }),
         error: ValidationError,
-        message: /between 1 and 1000000/,
+        message: /Rate must be between 1 and 100000/,
+        audited: true,
+      },
+      {
+        name: "burst above the bound",
+        call: update({ protection: "rate_limit", changes: { burst: 100_001 }, expectedVersion: 0 }),
+        error: ValidationError,
+        message: /Burst must be between 0 and 100000/,
+        audited: true,
+      },
+      {
+        name: "a rate of 0",
+        call: update({ protection: "rate_limit", changes: { rate: 0 }, expectedVersion: 0 }),
+        error: ValidationError,
+        message: /Rate must be between 1 and 100000/,
         audited: true,
       },
       {
@@ -443,8 +458,8 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       await readIntent(db);
       // A page loaded now holds WAF 0 and rate limiting 0; WAF changes elsewhere first.
       await toggleProtection(db, { protection: "waf", on: true, expectedVersion: 0 }, { actor: "tab-1" });
-      const rl = await updateProtection(db, { protection: "rate_limit", changes: { requests: 250 }, expectedVersion: 0 }, { actor: "tab-2" });
-      expect(rl.intent.rate_limit).toMatchObject({ version: 1, settings: { requests: 250 } });
+      const rl = await updateProtection(db, { protection: "rate_limit", changes: { rate: 250 }, expectedVersion: 0 }, { actor: "tab-2" });
+      expect(rl.intent.rate_limit).toMatchObject({ version: 1, settings: { rate: 250 } });
       expect(rl.intent.waf).toMatchObject({ enabled: true, version: 1 });
 
       // And at the same moment.
@@ -454,7 +469,7 @@ describe.each(["sqlite", "postgresql"] as const)("security intent store on %s", 
       ]);
       expect(both.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
       const intent = await readIntent(db);
-      expect([intent.waf.enabled, intent.crowdsec.enabled, intent.rate_limit.settings.requests]).toEqual([false, true, 250]);
+      expect([intent.waf.enabled, intent.crowdsec.enabled, intent.rate_limit.settings.rate]).toEqual([false, true, 250]);
       expect((await auditRows(db)).filter((a) => a.outcome === "rejected")).toEqual([]);
       expect(await storeInvariants(db)).toEqual(healthyAt(5));
     });

@@ -8,6 +8,7 @@ import { auditSnapshot, type ProtectionIntent, type SecurityIntent } from "./int
 import { announceCommit } from "./intent-events";
 import { lockIntent } from "./intent-lock";
 import { TX_OPTIONS, withTransientRetry, writeMirrorAndAudit } from "./intent-transaction";
+import { convertRateLimitIntent, rateLimitUnconverted } from "./rate-limit-upgrade";
 import { logRecreated, recreateConfig, type Recreated } from "./recovery";
 import { appendAuditOrLog } from "../audit/append";
 import { selectConfigRow, updateConfigGuarded } from "./config-sql";
@@ -19,8 +20,9 @@ import { ZChangesShape, ZSettingsRules } from "./spec/schemas";
 
 // The write path for an admin's change of security intent: one transaction (ADR 002). Nothing outside
 // lib/security writes SecurityConfig or the security.* Setting keys; its other commits are a rollback
-// (intent-rollback.ts), a mirror repair (mirror-repair.ts), a scenario switch (scenario-intent.ts) and
-// the recreation of a missing config row (recovery.ts).
+// (intent-rollback.ts), a mirror repair (mirror-repair.ts), a scenario switch (scenario-intent.ts),
+// the recreation of a missing config row (recovery.ts) and the one-time conversion of an old rate
+// limit (rate-limit-upgrade.ts).
 
 export interface ChangeContext {
   actor: string;
@@ -87,7 +89,8 @@ function parseOrThrow<T>(
 /** Reads the current intent, recreating a missing config row (mirror first, then defaults). */
 export async function readIntent(db: Db, requestId: string = randomUUID()): Promise<SecurityIntent> {
   const row = await db.securityConfig.findUnique({ where: { id: 1 } });
-  if (row) return rowToIntent(row);
+  // Boot converts an old rate limit before anything reads it; a read that comes first converts it itself.
+  if (row) return rowToIntent(rateLimitUnconverted(row) ? ((await convertRateLimitIntent(db, requestId)) ?? row) : row);
   const provider = dbProvider(db);
   const recreated = await withTransientRetry(() =>
     db.$transaction(async (tx) => {
@@ -113,7 +116,8 @@ async function commitChange(db: Db, change: ParsedChange, ctx: ChangeContext, ho
     // matches while the protection's version is the one this read (and the caller) saw, and any
     // change to that protection's fields bumps it. Keeping the lock out of the read saves a
     // statement inside the transaction (ADR 002).
-    const unlocked = await selectConfigRow(db);
+    let unlocked = await selectConfigRow(db);
+    if (unlocked && rateLimitUnconverted(unlocked)) unlocked = await convertRateLimitIntent(db, requestId);
     const outcome = await withTransientRetry(() =>
       db.$transaction(async (tx) => {
         let recreated: Recreated | null = null;

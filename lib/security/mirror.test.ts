@@ -50,4 +50,23 @@ describe("readMirror", () => {
     expect(state.enabled.crowdsec).toBe(false);
     expect(state.settings.crowdsec.mode).toBe("local");
   });
+
+  it("a rate limit an older panel mirrored as requests per window is read converted (a recovery keeps the admin's limit)", () => {
+    const old = readMirror([
+      { key: "security.rate_limit.enabled", value: "true", type: "boolean" },
+      { key: "security.rate_limit.requests", value: "300", type: "number" },
+      { key: "security.rate_limit.window_sec", value: "60", type: "number" },
+      { key: "security.rate_limit.burst", value: "20", type: "number" },
+    ]);
+    expect(old.settings.rate_limit).toEqual({ rate: 300, unit: "minute", burst: 300, excess: "reject" });
+    // Only the requests: the old default window (60 s).
+    expect(readMirror([{ key: "security.rate_limit.requests", value: "30", type: "number" }]).settings.rate_limit).toMatchObject({ rate: 30, unit: "minute" });
+    // Once the new keys exist, the old ones are ignored.
+    const current = readMirror([
+      { key: "security.rate_limit.rate", value: "5", type: "number" },
+      { key: "security.rate_limit.unit", value: "second", type: "string" },
+      { key: "security.rate_limit.requests", value: "300", type: "number" },
+    ]);
+    expect(current.settings.rate_limit).toEqual({ rate: 5, unit: "second", burst: 10, excess: "reject" });
+  });
 });

@@ -1,7 +1,8 @@
 import type { SecurityIntent } from "./intent";
 import { DEFAULT_ENABLED, DEFAULT_SETTINGS } from "./spec/defaults";
+import { convertRequestsPerWindow } from "./rate-limit-conversion";
 import { MIRROR_FIELD_KEYS } from "./spec/mirror-keys";
-import { PROTECTIONS, type Protection } from "./spec/protections";
+import { PROTECTIONS, SECURITY_SPEC, type Protection } from "./spec/protections";
 
 // The `security.*` keys of the generic Setting table mirror SecurityConfig, one key per field (its
 // `mirrorKey` in the field spec), values as strings with a `type` (ADR 002). Older code paths and operators read them;
@@ -107,6 +108,7 @@ export function readMirror(rows: { key: string; value: string; type: string | nu
       const row = byKey.get(`security.${protection}.${key}`);
       if (row) state.settings[protection][field] = decode(row);
     }
+    if (protection === "rate_limit") convertOldRateLimit(byKey, state);
     // An older panel wrote its switch as a mode: crowdsec_mode = "disabled" meant off (and is no mode).
     if (state.settings[protection].mode === "disabled") {
       if (!enabled) state.enabled[protection] = false;
@@ -114,4 +116,27 @@ export function readMirror(rows: { key: string; value: string; type: string | nu
     }
   }
   return state;
+}
+
+/**
+ * A mirror written before the edge enforced rate limits holds requests per window and no rate: read
+ * as the config row's conversion reads it (ADR 013), so a recovery keeps the limit the admin set.
+ */
+function convertOldRateLimit(byKey: Map<string, { key: string; value: string; type: string | null }>, state: MirrorState): void {
+  const row = (segment: string) => byKey.get(`security.rate_limit.${segment}`);
+  const fields = SECURITY_SPEC.rate_limit;
+  const current = Object.values(MIRROR_FIELD_KEYS.rate_limit).filter((segment) => segment !== fields.fields.burst.mirrorKey);
+  const retired = Object.values(fields.retired).map((r) => r.mirrorKey);
+  if (current.some(row) || !retired.some(row)) return;
+  const old = (r: (typeof fields.retired)[keyof typeof fields.retired]) => {
+    const stored = row(r.mirrorKey);
+    return stored ? (decode(stored) as number) : r.default;
+  };
+  const settings = state.settings.rate_limit;
+  const converted = convertRequestsPerWindow({
+    requests: old(fields.retired.requests),
+    windowSec: old(fields.retired.windowSec),
+    burst: settings.burst as number,
+  });
+  state.settings.rate_limit = { ...settings, ...converted.settings };
 }

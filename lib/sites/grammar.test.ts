@@ -101,6 +101,9 @@ describe("a site's fields", () => {
     const parsed = ZSiteFields.parse({ ...site, hosts: ["APP.example.com", "*.example.com"] });
     expect(parsed.hosts).toEqual(["app.example.com", "*.example.com"]);
     expect(parsed.upstream.url).toBe("http://127.0.0.1:9001");
+    // A client that predates the setting gets the rate limit, not its absence.
+    expect(parsed.rateLimit).toBe("inherit");
+    expect(ZSiteFields.parse({ ...site, rateLimit: "off" }).rateLimit).toBe("off");
   });
 
   it("refuses a host listed twice, no hosts, a body limit out of bounds, an unknown WAF mode and unknown keys", () => {
@@ -110,6 +113,7 @@ describe("a site's fields", () => {
     expect(message({ maxBodyBytes: 10 })).toBe("Maximum body size must be at least 1024 bytes");
     expect(message({ maxBodyBytes: 2 * 1024 ** 3 })).toBe("Maximum body size must be at most 1 GiB");
     expect(message({ waf: "block" })).toBe("WAF must be inherit or off");
+    expect(message({ rateLimit: "sometimes" })).toBe("Rate limiting must be inherit or off");
     expect(ZSiteFields.safeParse({ ...site, root: "/etc" }).success).toBe(false);
   });
 });

@@ -15,6 +15,9 @@ export const MAX_BODY_BYTES = { min: 1024, max: 1024 * 1024 * 1024, default: 10 
 export const RULE_ID = { min: 1, max: 9_999_999 } as const;
 export const SITE_WAF_MODES = ["inherit", "off"] as const;
 export type SiteWafMode = (typeof SITE_WAF_MODES)[number];
+/** `inherit`: the rate limit switch applies to the site; `off`: the edge never limits it. */
+export const SITE_RATE_LIMIT_MODES = ["inherit", "off"] as const;
+export type SiteRateLimitMode = (typeof SITE_RATE_LIMIT_MODES)[number];
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -151,6 +154,8 @@ export const ZSiteFields = z
       .min(MAX_BODY_BYTES.min, `Maximum body size must be at least ${MAX_BODY_BYTES.min} bytes`)
       .max(MAX_BODY_BYTES.max, "Maximum body size must be at most 1 GiB"),
     waf: z.enum(SITE_WAF_MODES, { error: () => "WAF must be inherit or off" }),
+    // Optional for clients written before sites had it: they get the protection, not its absence.
+    rateLimit: z.enum(SITE_RATE_LIMIT_MODES, { error: () => "Rate limiting must be inherit or off" }).default("inherit"),
   })
   .strict();
 export type SiteFields = z.infer<typeof ZSiteFields>;

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db, Tx } from "../db";
-import type { SiteWafMode } from "./grammar";
+import type { SiteRateLimitMode, SiteWafMode } from "./grammar";
 
 // Sites as the panel and the edge's renderer read them: host names sorted (the first is the site's name
 // on screen), exclusions by rule id.
@@ -20,6 +20,7 @@ export interface SiteRecord {
   enabled: boolean;
   maxBodyBytes: number;
   waf: SiteWafMode;
+  rateLimit: SiteRateLimitMode;
   version: number;
   changedBy: string | null;
   changedAt: string | null;
@@ -35,6 +36,7 @@ type Row = {
   enabled: boolean;
   maxBodyBytes: number;
   waf: string;
+  rateLimit: string;
   version: number;
   changedBy: string | null;
   changedAt: Date | null;
@@ -51,6 +53,7 @@ function toRecord(row: Row): SiteRecord {
     enabled: row.enabled,
     maxBodyBytes: row.maxBodyBytes,
     waf: row.waf === "off" ? "off" : "inherit",
+    rateLimit: row.rateLimit === "off" ? "off" : "inherit",
     version: row.version,
     changedBy: row.changedBy,
     changedAt: row.changedAt?.toISOString() ?? null,

@@ -7,6 +7,7 @@ import { readIntent } from "../security/intent-store";
 import { cleanupTempDirs, freshPostgres, freshSqliteUrl } from "../../test/support/databases";
 import { auditRows, healthyAt, storeInvariants } from "../../test/support/store-state";
 import { listSites } from "./site-read";
+import { revertSiteChange } from "./site-revert";
 import { addExclusion, createSite, removeExclusion, removeSite, updateSite } from "./site-store";
 
 // Sites and WAF exclusions are security intent: each change is one commit (global version + 1, one
@@ -69,9 +70,15 @@ describe.each(["sqlite", "postgresql"] as const)("sites on %s", (provider) => {
     expect(added.configVersion).toBe(2);
     expect(added.site).toMatchObject({ hosts: ["app.example.com", "*.app.example.com"], upstream: "http://127.0.0.1:9001", version: 1, waf: "inherit" });
 
-    const changed = await updateSite(db(), { id: added.site!.id, expectedVersion: 1, fields: { ...SITE, hosts: ["app.example.com"], waf: "off" } }, ADMIN);
+    expect(added.site!.rateLimit).toBe("inherit");
+
+    const changed = await updateSite(
+      db(),
+      { id: added.site!.id, expectedVersion: 1, fields: { ...SITE, hosts: ["app.example.com"], waf: "off", rateLimit: "off" } },
+      ADMIN,
+    );
     expect(changed.configVersion).toBe(3);
-    expect(changed.site).toMatchObject({ hosts: ["app.example.com"], waf: "off", version: 2 });
+    expect(changed.site).toMatchObject({ hosts: ["app.example.com"], waf: "off", rateLimit: "off", version: 2 });
 
     await removeSite(db(), { id: added.site!.id, expectedVersion: 2 }, ADMIN);
     expect(await listSites(db())).toEqual([]);
@@ -81,8 +88,8 @@ describe.each(["sqlite", "postgresql"] as const)("sites on %s", (provider) => {
       ["site_update", "committed", 3],
       ["site_remove", "committed", 4],
     ]);
-    expect(JSON.parse(audits[1]!.before!)).toMatchObject({ waf: "inherit", hosts: ["app.example.com", "*.app.example.com"] });
-    expect(JSON.parse(audits[1]!.after!)).toMatchObject({ waf: "off", hosts: ["app.example.com"] });
+    expect(JSON.parse(audits[1]!.before!)).toMatchObject({ waf: "inherit", rateLimit: "inherit", hosts: ["app.example.com", "*.app.example.com"] });
+    expect(JSON.parse(audits[1]!.after!)).toMatchObject({ waf: "off", rateLimit: "off", hosts: ["app.example.com"] });
     expect(await storeInvariants(db())).toEqual(healthyAt(4));
   });
 
@@ -161,5 +168,16 @@ describe.each(["sqlite", "postgresql"] as const)("sites on %s", (provider) => {
     expect(await db().wafExclusion.count()).toBe(0);
     // the host name is free again
     expect((await createSite(db(), SITE, ADMIN)).site!.hosts).toContain("app.example.com");
+  });
+
+  it("a change the edge could not apply is undone with every setting the site had, its rate limit included", async () => {
+    const added = await createSite(db(), { ...SITE, rateLimit: "off" }, ADMIN);
+    const changed = await updateSite(db(), { id: added.site!.id, expectedVersion: 1, fields: { ...SITE, rateLimit: "inherit" } }, ADMIN);
+    expect(await revertSiteChange(db(), changed, "the edge refused it")).not.toBeNull();
+    expect((await listSites(db()))[0]).toMatchObject({ rateLimit: "off", version: 3 });
+
+    const removed = await removeSite(db(), { id: added.site!.id, expectedVersion: 3 }, ADMIN);
+    expect(await revertSiteChange(db(), removed, "the edge refused it")).not.toBeNull();
+    expect((await listSites(db()))[0]).toMatchObject({ id: added.site!.id, rateLimit: "off" });
   });
 });

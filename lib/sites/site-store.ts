@@ -121,8 +121,15 @@ export async function removeExclusion(db: Db, input: unknown, ctx: ChangeContext
   });
 }
 
-export function siteColumns(fields: Pick<SiteFields, "tlsVerify" | "enabled" | "maxBodyBytes" | "waf"> & { upstream: { url: string } }) {
-  return { upstream: fields.upstream.url, tlsVerify: fields.tlsVerify, enabled: fields.enabled, maxBodyBytes: fields.maxBodyBytes, waf: fields.waf };
+export function siteColumns(fields: Pick<SiteFields, "tlsVerify" | "enabled" | "maxBodyBytes" | "waf" | "rateLimit"> & { upstream: { url: string } }) {
+  return {
+    upstream: fields.upstream.url,
+    tlsVerify: fields.tlsVerify,
+    enabled: fields.enabled,
+    maxBodyBytes: fields.maxBodyBytes,
+    waf: fields.waf,
+    rateLimit: fields.rateLimit,
+  };
 }
 
 async function existingSite(tx: Tx, id: number): Promise<SiteRecord> {
@@ -234,6 +241,7 @@ export function auditView(site: SiteRecord) {
     enabled: site.enabled,
     maxBodyBytes: site.maxBodyBytes,
     waf: site.waf,
+    rateLimit: site.rateLimit,
     exclusions: site.exclusions.map((e) => e.ruleId),
   };
 }

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { edgeProcessPids } from "../../lib/engine/edge/process";
 import { edgeSettingsFrom, type EdgeRuntimeSettings } from "../../lib/engine/edge/settings";
-import type { EdgeIntent, EdgeSite, EdgeWaf } from "../../lib/engine/edge/edge-intent";
+import type { EdgeIntent, EdgeRateLimit, EdgeSite, EdgeWaf } from "../../lib/engine/edge/edge-intent";
 import { isAlive, readStat } from "../../lib/engine/proc";
 import { freePort, waitFor } from "./crowdsec";
 
@@ -124,12 +124,19 @@ export const WAF_OFF: EdgeWaf = { enabled: false, mode: "detect", paranoia: 1, i
 export const WAF_BLOCK: EdgeWaf = { ...WAF_OFF, enabled: true, mode: "block" };
 export const WAF_DETECT: EdgeWaf = { ...WAF_OFF, enabled: true, mode: "detect" };
 
+export const RATE_OFF: EdgeRateLimit = { enabled: false, rate: 100, unit: "minute", burst: 10, excess: "reject" };
+
 export function site(id: string, hostnames: string[], upstream: string, extra: Partial<EdgeSite> = {}): EdgeSite {
-  return { id, hostnames, upstream, tlsVerify: true, enabled: true, maxBodyBytes: 10 * 1024 * 1024, waf: "inherit", ...extra };
+  return { id, hostnames, upstream, tlsVerify: true, enabled: true, maxBodyBytes: 10 * 1024 * 1024, waf: "inherit", rateLimit: "inherit", ...extra };
 }
 
-export function edgeIntent(sites: EdgeSite[], waf: EdgeWaf = WAF_OFF, exclusions: EdgeIntent["exclusions"] = []): EdgeIntent {
-  return { sites, waf, exclusions };
+export function edgeIntent(
+  sites: EdgeSite[],
+  waf: EdgeWaf = WAF_OFF,
+  exclusions: EdgeIntent["exclusions"] = [],
+  rateLimit: EdgeRateLimit = RATE_OFF,
+): EdgeIntent {
+  return { sites, waf, exclusions, rateLimit };
 }
 
 export interface EdgeResponse {
@@ -138,18 +145,20 @@ export interface EdgeResponse {
   body: string;
 }
 
-/** One request through the edge with a Host header, on a new connection (no keep-alive). */
+/** One request through the edge with a Host header, on a new connection (no keep-alive), from 127.0.0.1 unless told. */
 export function viaEdge(
   settings: EdgeRuntimeSettings,
   host: string,
   target: string,
-  options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+  options: { method?: string; body?: string | Buffer; headers?: Record<string, string>; localAddress?: string } = {},
 ): Promise<EdgeResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: "127.0.0.1",
         port: settings.listen.port,
+        // A loopback source address of its own (127.0.0.6 and up for tests): the edge's rate limit counts per client address.
+        localAddress: options.localAddress,
         path: target,
         method: options.method ?? "GET",
         agent: false,

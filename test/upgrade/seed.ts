@@ -12,13 +12,28 @@ export type Seed = Record<string, SeedRow[]>;
 const asSqlite = (value: SeedValue) =>
   typeof value === "boolean" ? (value ? 1 : 0) : value instanceof Date ? value.toISOString().replace("Z", "+00:00") : value;
 
+/**
+ * Tables of exactly one row (id 1), which the first release's seed inserts: a later seed's row for
+ * them sets the columns its migration added on that row instead of inserting a second one.
+ */
+const SINGLE_ROW_TABLES = new Set(["security_configs"]);
+
 export async function insertSeed(conn: RawConnection, seed: Seed): Promise<void> {
+  const param = (i: number) => (conn.provider === "sqlite" ? "?" : `$${i + 1}`);
   for (const [table, rows] of Object.entries(seed)) {
     for (const row of rows) {
       const columns = Object.keys(row);
-      const placeholders = columns.map((_, i) => (conn.provider === "sqlite" ? "?" : `$${i + 1}`)).join(", ");
       const values = Object.values(row).map((v) => (conn.provider === "sqlite" ? asSqlite(v) : v));
-      await conn.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${placeholders})`, values);
+      const existing = SINGLE_ROW_TABLES.has(table) ? await conn.query(`SELECT 1 FROM "${table}" WHERE "id" = 1`) : [];
+      if (existing.length > 0) {
+        const sets = columns.filter((c) => c !== "id").map((c, i) => `"${c}" = ${param(i)}`);
+        await conn.query(
+          `UPDATE "${table}" SET ${sets.join(", ")} WHERE "id" = 1`,
+          values.filter((_, i) => columns[i] !== "id"),
+        );
+        continue;
+      }
+      await conn.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map((_, i) => param(i)).join(", ")})`, values);
     }
   }
 }

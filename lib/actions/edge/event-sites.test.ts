@@ -15,6 +15,7 @@ function site(id: number, hosts: string[], excluded: number[] = []): SiteRecord 
     enabled: true,
     maxBodyBytes: 10_485_760,
     waf: "inherit",
+    rateLimit: "inherit",
     version: 1,
     changedBy: "admin",
     changedAt: null,

@@ -6,7 +6,12 @@ import type { EdgeObservation } from "./observe";
 
 const H1 = "a".repeat(64);
 const H2 = "b".repeat(64);
-const intent = { sites: [], waf: { enabled: false, mode: "detect" as const, paranoia: 1, inboundThreshold: 5, outboundThreshold: 4 }, exclusions: [] };
+const intent = {
+  sites: [],
+  waf: { enabled: false, mode: "detect" as const, paranoia: 1, inboundThreshold: 5, outboundThreshold: 4 },
+  exclusions: [],
+  rateLimit: { enabled: false, rate: 100, unit: "minute" as const, burst: 10, excess: "reject" as const },
+};
 const want = (wanted = true, hash = H1): EdgeDesired => ({ ok: true, intent, wanted, hash, sites: wanted ? 1 : 0 });
 
 function observed(extra: Partial<EdgeObservation> = {}): EdgeObservation {

@@ -11,8 +11,8 @@ import { EdgeRuntime, type EdgeApplyReport } from "./runtime";
 import { edgePaths } from "./settings";
 
 // The edge as a runtime driver (render / observe / diff / apply, lib/engine/types.ts). The sites and
-// rule exclusions come from the caller (the panel's store); the WAF settings from the security
-// intent. The edge answers for its own drift surface, "edge", which joins the drift surfaces when
+// rule exclusions come from the caller (the panel's store); the WAF and rate limit settings from the
+// security intent. The edge answers for its own drift surface, "edge", which joins the drift surfaces when
 // the driver is registered with the engine.
 
 /** The sites and rule exclusions that go with a security intent (read from the panel's store). */
@@ -20,7 +20,12 @@ export type EdgeSitesSource = (intent: SecurityIntent) => Promise<Pick<EdgeInten
 
 /** The edge intent of a security intent and its sites (not yet validated). */
 export function edgeIntentFrom(security: SecurityIntent, sites: Pick<EdgeIntent, "sites" | "exclusions">): EdgeIntent {
-  return { sites: sites.sites, exclusions: sites.exclusions, waf: { enabled: security.waf.enabled, ...security.waf.settings } };
+  return {
+    sites: sites.sites,
+    exclusions: sites.exclusions,
+    waf: { enabled: security.waf.enabled, ...security.waf.settings },
+    rateLimit: { enabled: security.rate_limit.enabled, ...security.rate_limit.settings },
+  };
 }
 
 /** RuntimeDriver with the edge's own surface name (RuntimeSurface gains "edge" when it is registered). */
@@ -32,6 +37,8 @@ export type EdgeRuntimeDriver = Omit<RuntimeDriver<EdgeDesired, EdgeObservation,
 export class EdgeDriver implements EdgeRuntimeDriver {
   readonly name = "Edge (nginx + ModSecurity + OWASP CRS)";
   readonly protection = "waf" as const;
+  /** Site changes go through the WAF's applier; the rate limit's applies the edge too. */
+  readonly appliedBy = ["waf", "rate_limit"] as const;
   readonly surface = "edge" as const;
   /** Called after an apply that started or reloaded the edge (the engine runs Verify then). */
   afterChange: (() => void) | null = null;

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_BODY_BYTES, validateEdgeIntent } from "./edge-intent";
 // renderer's own quoting helpers refuse them again.
 
 const WAF = { enabled: true, mode: "block", paranoia: 1, inboundThreshold: 5, outboundThreshold: 4 };
+const RATE = { enabled: true, rate: 100, unit: "minute", burst: 10, excess: "reject" };
 const siteWith = (extra: Record<string, unknown>) => ({ id: "app", hostnames: ["app.example"], upstream: "http://127.0.0.1:3000", ...extra });
 const refusal = (input: unknown): ValidationError => {
   try {
@@ -108,6 +109,7 @@ describe("validateEdgeIntent", () => {
     const intent = validateEdgeIntent({
       sites: [siteWith({ hostnames: ["App.Example", "*.Example.org"] })],
       waf: WAF,
+      rateLimit: RATE,
       exclusions: [{ siteId: "app", ruleId: "942100" }],
     });
     expect(intent).toEqual({
@@ -120,15 +122,17 @@ describe("validateEdgeIntent", () => {
           enabled: true,
           maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
           waf: "inherit",
+          rateLimit: "inherit",
         },
       ],
       waf: WAF,
       exclusions: [{ siteId: "app", ruleId: 942100 }],
+      rateLimit: RATE,
     });
   });
 
   it("refuses a config-injection payload with a clear message and the field it came from", () => {
-    const e = refusal({ sites: [siteWith({ hostnames: ["app.example; } server { listen 80; location / { return 200; }"] })], waf: WAF });
+    const e = refusal({ sites: [siteWith({ hostnames: ["app.example; } server { listen 80; location / { return 200; }"] })], waf: WAF, rateLimit: RATE });
     expect(e.message).toBe(
       'The edge configuration was refused, nothing was written: site "app": Host name "app.example; } server { listen 80; location / { return 200; }" contains the character ;.',
     );
@@ -136,9 +140,9 @@ describe("validateEdgeIntent", () => {
   });
 
   it("refuses a host name served by two sites, whatever its case", () => {
-    const e = refusal({ sites: [siteWith({}), siteWith({ id: "other", hostnames: ["APP.example"] })], waf: WAF });
+    const e = refusal({ sites: [siteWith({}), siteWith({ id: "other", hostnames: ["APP.example"] })], waf: WAF, rateLimit: RATE });
     expect(e.fields["sites[1].hostnames[0]"]).toBe('site "other": the host name app.example is already served by site "app"');
-    const twice = refusal({ sites: [siteWith({ hostnames: ["a.example", "a.example"] })], waf: WAF });
+    const twice = refusal({ sites: [siteWith({ hostnames: ["a.example", "a.example"] })], waf: WAF, rateLimit: RATE });
     expect(twice.fields["sites[0].hostnames[1]"]).toBe('site "app": the host name a.example is listed twice');
   });
 
@@ -146,6 +150,7 @@ describe("validateEdgeIntent", () => {
     const e = refusal({
       sites: [siteWith({})],
       waf: WAF,
+      rateLimit: RATE,
       exclusions: [
         { siteId: "app", ruleId: "942100 ctl:ruleEngine=Off" },
         { siteId: "nope", ruleId: 1 },
@@ -159,10 +164,47 @@ describe("validateEdgeIntent", () => {
   });
 
   it("refuses bad site ids, body sizes, WAF settings and shapes", () => {
-    const e = refusal({ sites: [siteWith({ id: "../etc", maxBodyBytes: 0, waf: "maybe", tlsVerify: "yes" })], waf: { ...WAF, paranoia: 5, mode: "loud" } });
+    const e = refusal({
+      sites: [siteWith({ id: "../etc", maxBodyBytes: 0, waf: "maybe", tlsVerify: "yes" })],
+      waf: { ...WAF, paranoia: 5, mode: "loud" },
+      rateLimit: RATE,
+    });
     expect(Object.keys(e.fields).sort()).toEqual(["sites[0].id", "sites[0].maxBodyBytes", "sites[0].tlsVerify", "sites[0].waf", "waf.mode", "waf.paranoia"]);
     expect(refusal(null).fields.sites).toBe("the sites must be a list");
-    expect(refusal({ sites: [siteWith({ hostnames: [] })], waf: WAF }).fields["sites[0].hostnames"]).toBe('site "app": at least one host name is needed');
+    expect(refusal({ sites: [siteWith({ hostnames: [] })], waf: WAF, rateLimit: RATE }).fields["sites[0].hostnames"]).toBe(
+      'site "app": at least one host name is needed',
+    );
+  });
+});
+
+describe("the rate limit", () => {
+  it("accepts the spec's bounds (1–100,000 per second or minute, burst 0–100,000, reject or delay) and a site's inherit/off", () => {
+    for (const rateLimit of [
+      { ...RATE, rate: 1, burst: 0, unit: "second", excess: "delay" },
+      { ...RATE, rate: 100_000, burst: 100_000, enabled: false },
+    ]) {
+      expect(validateEdgeIntent({ sites: [siteWith({ rateLimit: "off" })], waf: WAF, rateLimit }).rateLimit).toEqual(rateLimit);
+    }
+  });
+
+  it("refuses values out of bounds, a unit that is neither second nor minute, an unknown excess or site setting: every field named", () => {
+    const e = refusal({
+      sites: [siteWith({ rateLimit: "sometimes" })],
+      waf: WAF,
+      rateLimit: { enabled: "yes", rate: 0, burst: 100_001, unit: "hour", excess: "drop" },
+    });
+    expect(e.fields).toEqual({
+      "sites[0].rateLimit": 'site "app": the rate limit setting is "inherit" or "off"',
+      "rateLimit.enabled": "rate limiting is on or off",
+      "rateLimit.rate": "the rate limit's rate must be a whole number from 1 to 100000",
+      "rateLimit.burst": "the rate limit's burst must be a whole number from 0 to 100000",
+      "rateLimit.unit": "the rate limit is per second or per minute",
+      "rateLimit.excess": "the rate limit's excess is reject or delay",
+    });
+    expect(refusal({ sites: [siteWith({})], waf: WAF, rateLimit: { ...RATE, rate: 2.5 } }).message).toBe(
+      "The edge configuration was refused, nothing was written: the rate limit's rate must be a whole number from 1 to 100000.",
+    );
+    expect(refusal({ sites: [siteWith({})], waf: WAF }).fields).toEqual({ rateLimit: "the rate limit settings are missing" });
   });
 });
 

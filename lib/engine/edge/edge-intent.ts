@@ -1,15 +1,16 @@
 import { ValidationError } from "../../errors";
 import { SECURITY_SPEC } from "../../security/spec";
-import { HOSTS_PER_SITE_MAX, MAX_BODY_BYTES, SITE_WAF_MODES, type SiteWafMode } from "../../sites/grammar";
+import { HOSTS_PER_SITE_MAX, MAX_BODY_BYTES, SITE_RATE_LIMIT_MODES, SITE_WAF_MODES, type SiteRateLimitMode, type SiteWafMode } from "../../sites/grammar";
 import { checkHostname, checkRuleId, checkSiteId, checkUpstream, printable, type Checked, type Upstream } from "./edge-grammar";
 
-// What the edge must serve: the sites, the WAF, and the WAF's rule exclusions. The edge renders
+// What the edge must serve: the sites, the WAF, the WAF's rule exclusions and the rate limit. The edge renders
 // exactly this (render-nginx.ts, render-modsec.ts). validateEdgeIntent is the gate every intent
 // passes before anything is written: a refused intent changes nothing on disk.
 
 /** The WAF's modes and bounds are the panel's protection spec: what the form accepts, the edge renders. */
 const WAF_FIELDS = SECURITY_SPEC.waf.fields;
 const WAF_MODES = WAF_FIELDS.mode.options;
+const RATE_FIELDS = SECURITY_SPEC.rate_limit.fields;
 
 // A site's bounds are the sites grammar's (lib/sites/grammar.ts), the ones the form and the store apply.
 export const DEFAULT_MAX_BODY_BYTES = MAX_BODY_BYTES.default;
@@ -30,6 +31,8 @@ export interface EdgeSite {
   maxBodyBytes: number;
   /** `inherit`: the global WAF applies; `off`: never for this site (a site the CRS cannot serve). */
   waf: "inherit" | "off";
+  /** `inherit`: the global rate limit applies; `off`: never limited at the edge. */
+  rateLimit: SiteRateLimitMode;
 }
 
 export interface EdgeWaf {
@@ -38,6 +41,17 @@ export interface EdgeWaf {
   paranoia: number;
   inboundThreshold: number;
   outboundThreshold: number;
+}
+
+/** nginx's limit_req per client address; its bounds are the protection spec's. */
+export interface EdgeRateLimit {
+  enabled: boolean;
+  rate: number;
+  unit: (typeof RATE_FIELDS.unit.options)[number];
+  /** Requests above the rate accepted in a burst; 0: none. */
+  burst: number;
+  /** `reject`: the burst is served at once (`nodelay`), past it 429; `delay`: the burst is slowed to the rate. */
+  excess: (typeof RATE_FIELDS.excess.options)[number];
 }
 
 /** Removes one CRS rule for one site (the site's host names), never a copy of the rule set. */
@@ -50,6 +64,7 @@ export interface EdgeIntent {
   sites: EdgeSite[];
   waf: EdgeWaf;
   exclusions: EdgeRuleExclusion[];
+  rateLimit: EdgeRateLimit;
 }
 
 /** A site with its upstream parsed (what the renderer uses). */
@@ -126,6 +141,8 @@ function validateSite(raw: unknown, index: number, fields: Fields, owners: Map<s
   }
   const waf = r.waf === undefined ? "inherit" : r.waf;
   if (!SITE_WAF_MODES.includes(waf as SiteWafMode)) fields[`${at}.waf`] = `${label}: the WAF setting is "inherit" or "off"`;
+  const rateLimit = r.rateLimit === undefined ? "inherit" : r.rateLimit;
+  if (!SITE_RATE_LIMIT_MODES.includes(rateLimit as SiteRateLimitMode)) fields[`${at}.rateLimit`] = `${label}: the rate limit setting is "inherit" or "off"`;
   if (!id.ok || upstream === null || hostnames.length === 0) return null;
   return {
     id: id.value,
@@ -135,6 +152,7 @@ function validateSite(raw: unknown, index: number, fields: Fields, owners: Map<s
     enabled: enabled as boolean,
     maxBodyBytes: maxBodyBytes as number,
     waf: waf as "inherit" | "off",
+    rateLimit: rateLimit as SiteRateLimitMode,
   };
 }
 
@@ -160,6 +178,32 @@ function validateWaf(raw: unknown, fields: Fields): EdgeWaf | null {
   };
 }
 
+function validateRateLimit(raw: unknown, fields: Fields): EdgeRateLimit | null {
+  if (typeof raw !== "object" || raw === null) {
+    fields.rateLimit = "the rate limit settings are missing";
+    return null;
+  }
+  const r = raw as Record<string, unknown>;
+  const problems = Object.keys(fields).length;
+  if (typeof r.enabled !== "boolean") fields["rateLimit.enabled"] = "rate limiting is on or off";
+  for (const key of ["rate", "burst"] as const) {
+    const b = RATE_FIELDS[key];
+    if (!boundedInt(r[key], b.min, b.max))
+      fields[`rateLimit.${key}`] = `the rate limit's ${b.label.toLowerCase()} must be a whole number from ${b.min} to ${b.max}`;
+  }
+  const { unit, excess } = RATE_FIELDS;
+  if (!unit.options.includes(r.unit as EdgeRateLimit["unit"])) fields["rateLimit.unit"] = `the rate limit is per ${unit.options.join(" or per ")}`;
+  if (!excess.options.includes(r.excess as EdgeRateLimit["excess"])) fields["rateLimit.excess"] = `the rate limit's excess is ${excess.options.join(" or ")}`;
+  if (Object.keys(fields).length > problems) return null;
+  return {
+    enabled: r.enabled as boolean,
+    rate: r.rate as number,
+    unit: r.unit as EdgeRateLimit["unit"],
+    burst: r.burst as number,
+    excess: r.excess as EdgeRateLimit["excess"],
+  };
+}
+
 /**
  * The intent, normalised (host names lower-cased, upstream ports explicit, defaults filled in), or a
  * ValidationError naming every bad field. Host names are unique across sites; a rule exclusion names
@@ -182,6 +226,7 @@ export function validateEdgeIntent(input: unknown): EdgeIntent {
     sites.push(site);
   });
   const waf = validateWaf(r.waf, fields);
+  const rateLimit = validateRateLimit(r.rateLimit, fields);
 
   const exclusions: EdgeRuleExclusion[] = [];
   const rawExclusions = r.exclusions === undefined ? [] : r.exclusions;
@@ -204,10 +249,10 @@ export function validateEdgeIntent(input: unknown): EdgeIntent {
   }
 
   const problems = Object.values(fields);
-  if (problems.length > 0 || waf === null) {
-    const first = problems[0] ?? "the WAF settings are invalid";
+  if (problems.length > 0 || waf === null || rateLimit === null) {
+    const first = problems[0] ?? "the protection settings are invalid";
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
     throw new ValidationError(`The edge configuration was refused, nothing was written: ${first}${more}.`, fields);
   }
-  return { sites, waf, exclusions };
+  return { sites, waf, exclusions, rateLimit };
 }

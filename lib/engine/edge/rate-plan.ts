@@ -11,27 +11,11 @@ export const MAX_RATE_PROBE_REQUESTS = 400;
 
 export type RatePlan = { kind: "off" } | { kind: "too_high"; reason: string } | { kind: "burst"; requests: number; concurrency: number };
 
-interface RateSettings {
-  perSecond: number;
-  burst: number;
-  delay: boolean;
-}
-
-/** The limit as requests per second, from the intent's settings. */
-function rateSettings(settings: Record<string, unknown>): RateSettings {
-  const burst = Number(settings.burst ?? 0);
-  if (typeof settings.rate === "number") {
-    const perSecond = settings.unit === "second" ? settings.rate : settings.rate / 60;
-    return { perSecond, burst, delay: settings.excess === "delay" };
-  }
-  // An intent from before the rate/unit fields: requests per window.
-  return { perSecond: Number(settings.requests ?? 0) / Math.max(1, Number(settings.windowSec ?? 1)), burst, delay: false };
-}
-
-export function rateProbePlan(intent: SecurityIntent, site: Pick<EdgeSite, "enabled"> & { rateLimit?: string }): RatePlan {
+export function rateProbePlan(intent: SecurityIntent, site: Pick<EdgeSite, "rateLimit">): RatePlan {
   if (!intent.rate_limit.enabled || site.rateLimit === "off") return { kind: "off" };
-  const r = rateSettings(intent.rate_limit.settings as Record<string, unknown>);
-  const allowed = r.burst + 1 + Math.ceil(r.perSecond * 2);
+  const r = intent.rate_limit.settings;
+  const perSecond = r.unit === "second" ? r.rate : r.rate / 60;
+  const allowed = r.burst + 1 + Math.ceil(perSecond * 2);
   const requests = allowed + 5;
   if (requests > MAX_RATE_PROBE_REQUESTS) {
     return {
@@ -40,5 +24,5 @@ export function rateProbePlan(intent: SecurityIntent, site: Pick<EdgeSite, "enab
     };
   }
   // Delayed requests hold their connection: send them all at once, so the one past the burst is refused at once.
-  return { kind: "burst", requests, concurrency: r.delay ? requests : Math.min(requests, 20) };
+  return { kind: "burst", requests, concurrency: r.excess === "delay" ? requests : Math.min(requests, 20) };
 }

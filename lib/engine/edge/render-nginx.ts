@@ -1,5 +1,5 @@
 import { nginxToken, quotedPath } from "./edge-grammar";
-import { servedSites, type EdgeIntent, type ResolvedSite } from "./edge-intent";
+import { servedSites, type EdgeIntent, type EdgeRateLimit, type ResolvedSite } from "./edge-intent";
 import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
 
 // The nginx files of the edge: nginx.conf (process, http level, the control listener, the
@@ -21,15 +21,17 @@ export const PROBE_BODY = "warden probe ok\n";
 /** The file nginx's control listener includes: it answers the generation and hash of the loaded set. */
 export const GENERATION_FILE = "conf.d/generation.conf";
 export const GENERATION_PATH = "/__warden/generation";
+/** The rate limit's shared-memory zone (10 MB: about 160,000 client addresses). */
+export const RATE_ZONE = "warden_rate";
 /**
- * Hooks for what later layers add to the edge (rate-limit zones and `limit_req` → 429, a probe
- * location carrying each site's WAF and rate settings, a `geo` blocklist with its server-level deny,
- * which runs before ModSecurity). Each returns finished, already-escaped nginx lines.
+ * Hooks for what later layers add to the edge (a probe location carrying each site's WAF and rate
+ * settings, a `geo` blocklist with its server-level deny, which runs before ModSecurity). Each
+ * returns finished, already-escaped nginx lines.
  */
 export interface EdgeExtensions {
-  /** http-level lines: `limit_req_zone`, `limit_req_status 429`, `geo $warden_blocked { … }`. */
+  /** http-level lines: `geo $warden_blocked { … }`. */
   http: () => string[];
-  /** Lines in a site's server block: a blocklist `if (…) { return 403; }`, `limit_req`. */
+  /** Lines in a site's server block: a blocklist `if (…) { return 403; }`. */
   server: (site: ResolvedSite) => string[];
   /** Extra locations in a site's server block (a probe location). */
   locations: (site: ResolvedSite) => string[];
@@ -61,6 +63,36 @@ function realIpLines(s: EdgeRuntimeSettings): string[] {
     "real_ip_recursive on;",
     "",
   ];
+}
+
+/** A validated whole number, rendered; anything else is refused (a caller that skipped validation). */
+function count(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`refusing to render ${JSON.stringify(n)} as a count`);
+  return String(n);
+}
+
+/**
+ * The rate limit's zone at http level, keyed on the client address: $binary_remote_addr is the socket
+ * address, or the client real_ip took from a trusted proxy's header. Refusals are logged at info, below
+ * the error log's level: a flood would bury its reloads; each 429 is in the access log.
+ */
+function rateLimitZone(r: EdgeRateLimit): string[] {
+  if (!r.enabled) return ["# Rate limiting is off."];
+  return [
+    "# Rate limiting per client address; the sites that inherit it refer to this zone.",
+    `limit_req_zone $binary_remote_addr zone=${RATE_ZONE}:10m rate=${count(r.rate)}r/${r.unit === "second" ? "s" : "m"};`,
+    "limit_req_status 429;",
+    "limit_req_log_level info;",
+  ];
+}
+
+/** A site's `limit_req`, at server level so that every location of the site carries it. */
+function siteRateLimit(site: ResolvedSite, r: EdgeRateLimit): string[] {
+  if (!r.enabled) return [];
+  if (site.rateLimit === "off") return ["# Rate limiting is off for this site."];
+  const burst = r.burst > 0 ? ` burst=${count(r.burst)}` : "";
+  // reject: the burst is served at once and anything past it refused; delay: the burst waits its turn.
+  return [`limit_req zone=${RATE_ZONE}${burst}${r.excess === "reject" ? " nodelay" : ""};`];
 }
 
 export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeExtensions = NO_EXTENSIONS): string {
@@ -110,6 +142,7 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
           'modsecurity_transaction_id "$request_id";',
         ]
       : ["# The WAF is off.", "modsecurity off;"]),
+    ...rateLimitZone(intent.rateLimit),
     ...ext.http(),
     "",
     "# The control listener (loopback only): the generation and hash of the configuration loaded.",
@@ -178,6 +211,7 @@ export function renderSiteConf(site: ResolvedSite, intent: EdgeIntent, s: EdgeRu
     // drops the audit entry of a request blocked in phase 2 (where the CRS blocks) when error_page
     // redirects it, so a block page would cost the event.
     "add_header X-Request-Id $request_id always;",
+    ...siteRateLimit(site, intent.rateLimit),
     ...ext.server(site),
     ...ext.locations(site),
     "",

@@ -14,6 +14,7 @@ const s = edgeSettingsFrom({
   workerUser: null,
 });
 const WAF = { enabled: true, mode: "block" as const, paranoia: 2, inboundThreshold: 7, outboundThreshold: 6 };
+const RATE = { enabled: false, rate: 100, unit: "minute" as const, burst: 10, excess: "reject" as const };
 const intent = (extra: Partial<EdgeIntent> = {}) =>
   validateEdgeIntent({
     sites: [
@@ -22,6 +23,7 @@ const intent = (extra: Partial<EdgeIntent> = {}) =>
       { id: "old", hostnames: ["old.example"], upstream: "http://127.0.0.1:3001", enabled: false },
     ],
     waf: WAF,
+    rateLimit: RATE,
     exclusions: [
       { siteId: "shop", ruleId: 942100 },
       { siteId: "shop", ruleId: 941100 },
@@ -97,7 +99,11 @@ describe("renderSet", () => {
     expect(api).toContain("client_max_body_size 1024;");
     expect(api).toContain("modsecurity off;");
     expect(api).not.toContain("proxy_ssl");
-    const unverified = validateEdgeIntent({ sites: [{ id: "x", hostnames: ["x.example"], upstream: "https://x.internal", tlsVerify: false }], waf: WAF });
+    const unverified = validateEdgeIntent({
+      sites: [{ id: "x", hostnames: ["x.example"], upstream: "https://x.internal", tlsVerify: false }],
+      waf: WAF,
+      rateLimit: RATE,
+    });
     expect(renderSet(unverified, s).files["conf.d/site-x.conf"]).toContain("proxy_ssl_verify off;");
   });
 
@@ -118,6 +124,35 @@ describe("renderSet", () => {
     const withGen = withGeneration(set, 7);
     expect(withGen["conf.d/generation.conf"]).toBe(`return 200 '{"generation":7,"hash":"${set.hash}"}\\n';\n`);
     expect(renderSet(intent(), s).hash).toBe(set.hash);
+  });
+
+  it("rate limiting: one zone per client address at http level, limit_req at server level of each site that inherits it, never the control listener", () => {
+    expect(nginx).toContain("# Rate limiting is off.");
+    expect(Object.values(set.files).join("\n")).not.toMatch(/limit_req/);
+
+    const on = renderSet(
+      intent({ sites: [...intent().sites.map((x) => (x.id === "api" ? { ...x, rateLimit: "off" as const } : x))], rateLimit: { ...RATE, enabled: true } }),
+      s,
+    );
+    const conf = on.files["nginx.conf"]!;
+    expect(conf).toContain(
+      "\n    limit_req_zone $binary_remote_addr zone=warden_rate:10m rate=100r/m;\n    limit_req_status 429;\n    limit_req_log_level info;\n",
+    );
+    expect(conf.match(/limit_req /g)).toBeNull(); // no limit_req in nginx.conf: not the control listener, not unknown hosts
+    const shop = on.files["conf.d/site-shop.conf"]!;
+    expect(shop).toContain("\n    add_header X-Request-Id $request_id always;\n    limit_req zone=warden_rate burst=10 nodelay;\n");
+    // At server level, outside any location: a location added later carries it too.
+    expect(shop.indexOf("limit_req zone")).toBeLessThan(shop.indexOf("location /"));
+    expect(on.files["conf.d/site-api.conf"]).toContain("# Rate limiting is off for this site.");
+    expect(on.files["conf.d/site-api.conf"]).not.toContain("limit_req zone");
+    expect(on.hash).not.toBe(set.hash);
+
+    const perSecondDelayed = renderSet(intent({ rateLimit: { enabled: true, rate: 5, unit: "second", burst: 0, excess: "delay" } }), s);
+    expect(perSecondDelayed.files["nginx.conf"]).toContain("limit_req_zone $binary_remote_addr zone=warden_rate:10m rate=5r/s;");
+    expect(perSecondDelayed.files["conf.d/site-shop.conf"]).toContain("    limit_req zone=warden_rate;\n");
+    const delayed = renderSet(intent({ rateLimit: { enabled: true, rate: 5, unit: "second", burst: 3, excess: "delay" } }), s);
+    expect(delayed.files["conf.d/site-shop.conf"]).toContain("    limit_req zone=warden_rate burst=3;\n");
+    expect(delayed.hash).not.toBe(perSecondDelayed.hash);
   });
 
   it("extension points: http-level lines and per-site lines and locations land where later layers need them", () => {

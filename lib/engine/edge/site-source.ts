@@ -19,6 +19,7 @@ export function storedSites(db: Db): EdgeSitesSource {
         enabled: s.enabled,
         maxBodyBytes: s.maxBodyBytes,
         waf: s.waf,
+        rateLimit: s.rateLimit,
       })),
       exclusions: sites.flatMap((s) => s.exclusions.map((e) => ({ siteId: String(s.id), ruleId: e.ruleId }))),
     };

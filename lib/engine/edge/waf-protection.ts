@@ -2,10 +2,9 @@ import "server-only";
 import type { SecurityIntent } from "../../security/intent";
 import type { ApplyResult, ProtectionDriver, RuntimeEvent, RuntimeObservation } from "../drivers";
 import type { WafTuningFile } from "../waf/driver";
-import { edgeCardObservation, type EdgeDriver } from "./driver";
+import type { EdgeDriver } from "./driver";
 import type { EdgeIntent } from "./edge-intent";
-import { EdgeNotInstalledError, missingEdgePackage } from "./instance-dir";
-import { EdgeRuntimeError } from "./master";
+import { applyEdge, applyFailed, notCurrentSentence, observeEdgeProtection, refuseWithoutEdge, servedIntent, type EdgeVerdict } from "./edge-protection";
 import type { EdgeObservation } from "./observe";
 
 // The WAF protection's driver: its toggle, its settings and its card. Applying renders the CRS tuning
@@ -16,27 +15,22 @@ import type { EdgeObservation } from "./observe";
 
 export type WafEnforcement = "enforcing" | "detecting" | "not enforcing";
 
-export interface WafVerdict {
-  enforcement: WafEnforcement;
-  /** One sentence: why, with the values served. */
-  sentence: string;
-}
+export type WafVerdict = EdgeVerdict<WafEnforcement>;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The WAF as the edge serves it, judged against the intent (`desiredHash`: the set rendered from it). */
 export function wafVerdict(intent: SecurityIntent, desiredHash: string | null, o: EdgeObservation): WafVerdict {
   const not = (sentence: string): WafVerdict => ({ enforcement: "not enforcing", sentence });
-  if (!o.running || !o.served) return not("Not enforcing: the edge is not serving.");
-  const served = o.written && o.written.hash === o.served.hash ? o.written.intent : null;
-  if (!served) return not(`Not enforcing: the edge serves generation ${o.served.generation}, which is not a configuration Warden wrote.`);
+  const known = servedIntent(o);
+  if (!known.ok) return not(known.sentence);
+  const served = known.intent;
   const covered = wafSites(served);
   const values = `${served.waf.mode} mode, paranoia ${served.waf.paranoia}, thresholds ${served.waf.inboundThreshold}/${served.waf.outboundThreshold}`;
-  if (!served.waf.enabled) return not(`Not enforcing: generation ${o.served.generation} has the WAF off.`);
-  if (covered === 0) return not(`Not enforcing: no enabled site has the WAF in generation ${o.served.generation}.`);
-  if (desiredHash !== null && desiredHash !== o.served.hash) {
-    return not(`Not enforcing the current intent: the edge serves generation ${o.served.generation} (${values}), rendered from an earlier one.`);
-  }
+  if (!served.waf.enabled) return not(`Not enforcing: generation ${known.generation} has the WAF off.`);
+  if (covered === 0) return not(`Not enforcing: no enabled site has the WAF in generation ${known.generation}.`);
+  const stale = notCurrentSentence(known, desiredHash, values);
+  if (stale) return not(stale);
   const enforcement: WafEnforcement = served.waf.mode === "block" ? "enforcing" : "detecting";
   const verb = enforcement === "enforcing" ? "Blocking" : "Detecting only";
   return { enforcement, sentence: `${verb} on ${plural(covered, "site")} (${values}).` };
@@ -57,9 +51,7 @@ export class EdgeWafDriver implements ProtectionDriver {
 
   /** Switching the WAF on needs the edge's packages: refused before anything is written. */
   preflight(intent: SecurityIntent): void {
-    if (!intent.waf.enabled) return;
-    const missing = missingEdgePackage(this.edge.runtime.settings);
-    if (missing) throw new EdgeNotInstalledError(missing);
+    refuseWithoutEdge(this.edge, intent.waf.enabled);
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
@@ -69,40 +61,23 @@ export class EdgeWafDriver implements ProtectionDriver {
   async apply(first: SecurityIntent, signal: AbortSignal, latest?: () => Promise<SecurityIntent>): Promise<ApplyResult> {
     const t0 = Date.now();
     const intent = latest ? await latest() : first;
-    const version = intent.waf.version;
-    const failed = (error: string, logTail?: string[]): ApplyResult => ({ status: "failed", version, ms: Date.now() - t0, error, logTail, intent });
     try {
       await this.tuning.apply(intent);
     } catch (error) {
-      return failed(`The WAF tuning file ${this.tuning.file} could not be written: ${(error as Error).message}`);
+      return applyFailed(intent, "waf", t0, `The WAF tuning file ${this.tuning.file} could not be written: ${(error as Error).message}`);
     }
-    try {
-      await this.edge.apply(intent, signal);
-    } catch (error) {
-      return failed((error as Error).message, error instanceof EdgeRuntimeError ? error.logTail : undefined);
-    }
-    return { status: "applied", version, ms: Date.now() - t0, observation: await this.observeFor(intent), intent };
+    return applyEdge(this.edge, intent, "waf", signal, t0, (applied) => this.observeFor(applied));
   }
 
   async observe(): Promise<RuntimeObservation> {
     return this.observeFor(await this.latest());
   }
 
-  private async observeFor(intent: SecurityIntent): Promise<RuntimeObservation> {
-    const o = await this.edge.observe();
-    const card = edgeCardObservation(o);
-    if (card.state === "not_installed") return card;
-    const desired = await this.edge.render(intent);
-    const desiredHash = desired.ok ? desired.hash : null;
-    if (!intent.waf.enabled) {
-      return { ...card, summary: `${card.summary} The WAF is off.`, details: { ...card.details, enforcement: null } };
-    }
-    const verdict = wafVerdict(intent, desiredHash, o);
-    const unrenderable = desired.ok ? "" : ` The intent cannot be rendered: ${desired.reason}`;
-    return {
-      ...card,
-      summary: `${verdict.sentence} ${card.summary}${unrenderable}`,
-      details: { ...card.details, enforcement: verdict.enforcement },
-    };
+  private observeFor(intent: SecurityIntent): Promise<RuntimeObservation> {
+    return observeEdgeProtection(this.edge, intent, "waf", {
+      enabled: intent.waf.enabled,
+      off: "The WAF is off.",
+      verdict: (desiredHash, o) => wafVerdict(intent, desiredHash, o),
+    });
   }
 }

@@ -23,16 +23,20 @@ export interface ProtectionRowKeys {
   changedBy: string;
   changedAt: string;
   settings: [name: string, rowKey: string][];
+  /** Retired columns (field-spec.ts RetiredColumn): read by a conversion, never written. */
+  retired: [name: string, rowKey: string][];
 }
 
 export function protectionRowKeys(protection: ProtectionSpec): ProtectionRowKeys {
   const { row } = protection;
+  const rowKey = (name: string): [string, string] => [name, `${row}${name.charAt(0).toUpperCase()}${name.slice(1)}`];
   return {
     enabled: `${row}Enabled`,
     version: `${row}Version`,
     changedBy: `${row}ChangedBy`,
     changedAt: `${row}ChangedAt`,
-    settings: Object.keys(protection.fields).map((name) => [name, `${row}${name.charAt(0).toUpperCase()}${name.slice(1)}`]),
+    settings: Object.keys(protection.fields).map(rowKey),
+    retired: Object.keys(protection.retired ?? {}).map(rowKey),
   };
 }
 
@@ -41,9 +45,11 @@ export function configColumnsOf(spec: SecuritySpec): ConfigColumn[] {
   const perProtection = Object.values(spec).flatMap((protection): ConfigColumn[] => {
     const keys = protectionRowKeys(protection);
     const fields = Object.values(protection.fields);
+    const retired = Object.values(protection.retired ?? {});
     return [
       { field: keys.enabled, column: `${protection.column}_enabled`, type: "boolean" },
       ...keys.settings.map(([, rowKey], i): ConfigColumn => ({ field: rowKey, column: fields[i]!.column, type: COLUMN_TYPE[fields[i]!.kind] })),
+      ...keys.retired.map(([, rowKey], i): ConfigColumn => ({ field: rowKey, column: retired[i]!.column, type: "integer" })),
       { field: keys.version, column: `${protection.column}_version`, type: "integer" },
       { field: keys.changedBy, column: `${protection.column}_changed_by`, type: "text" },
       { field: keys.changedAt, column: `${protection.column}_changed_at`, type: "timestamp" },

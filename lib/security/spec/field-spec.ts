@@ -8,6 +8,13 @@ interface FieldBase {
   column: string;
   /** Its Setting mirror key segment: `security.<protection>.<mirrorKey>` (snake_case, as older panels read them). */
   mirrorKey: string;
+  /**
+   * The column was added nullable and without a default, so that a row written before it existed
+   * reads NULL until a one-time conversion at boot fills it in (a default would fill every old row
+   * with it, and the row could not tell a converted value from an unconverted one). Every write
+   * stores a value.
+   */
+  nullableColumn?: true;
 }
 
 /** A whole number within inclusive bounds; the form's hint is the range unless `help` says otherwise. */
@@ -37,6 +44,18 @@ export interface UrlField extends FieldBase {
 
 export type FieldSpec = IntegerField | ChoiceField | UrlField;
 
+/**
+ * A whole-number column a protection stored before its settings changed shape: kept in the table (a
+ * downgrade still reads it), never written again, read only by the conversion to the new fields.
+ * Its mirror key is not compared with the config any more.
+ */
+export interface RetiredColumn {
+  column: string;
+  mirrorKey: string;
+  /** The column's default in the table (a row created since is given it). */
+  default: number;
+}
+
 /** A rule over several fields of the merged settings, run once every field is valid on its own. */
 export type CrossFieldRule = (settings: Record<string, unknown>) => { field: string; message: string } | null;
 
@@ -52,6 +71,8 @@ export interface ProtectionSpec {
   /** Its settings, in the order the form, the mirror and the audit log list them. */
   fields: Readonly<Record<string, FieldSpec>>;
   crossFieldRule?: CrossFieldRule;
+  /** Columns of earlier settings (by their old setting name), after the fields in the row. */
+  retired?: Readonly<Record<string, RetiredColumn>>;
 }
 
 export type SecuritySpec = Readonly<Record<string, ProtectionSpec>>;
@@ -68,10 +89,15 @@ export type SettingsOf<P extends ProtectionSpec> = { -readonly [K in keyof P["fi
 /** Every protection's settings, typed field by field from the spec. */
 export type SpecSettings<S extends SecuritySpec> = { [P in keyof S]: SettingsOf<S[P]> };
 
+type RetiredRow<P extends ProtectionSpec> =
+  P["retired"] extends Readonly<Record<string, RetiredColumn>> ? { [K in keyof P["retired"] & string as `${P["row"]}${Capitalize<K>}`]: number } : unknown;
+
 /** A protection's columns on the row: its settings, then its switch, version and who changed it when. */
-type ProtectionRow<P extends ProtectionSpec> = { [K in keyof P["fields"] & string as `${P["row"]}${Capitalize<K>}`]: FieldValue<P["fields"][K]> } & {
-  [K in `${P["row"]}Enabled`]: boolean;
-} & { [K in `${P["row"]}Version`]: number } & { [K in `${P["row"]}ChangedBy`]: string | null } & { [K in `${P["row"]}ChangedAt`]: Date | null };
+type ProtectionRow<P extends ProtectionSpec> = {
+  [K in keyof P["fields"] & string as `${P["row"]}${Capitalize<K>}`]: FieldValue<P["fields"][K]>;
+} & RetiredRow<P> & {
+    [K in `${P["row"]}Enabled`]: boolean;
+  } & { [K in `${P["row"]}Version`]: number } & { [K in `${P["row"]}ChangedBy`]: string | null } & { [K in `${P["row"]}ChangedAt`]: Date | null };
 
 /** The config row as the spec describes it (the Prisma model must have exactly these fields). */
 export type SpecRow<S extends SecuritySpec> = { id: number; version: number; createdAt: Date; updatedAt: Date } & UnionToIntersection<

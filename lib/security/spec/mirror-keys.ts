@@ -9,3 +9,10 @@ export function mirrorFieldKeysOf<S extends SecuritySpec>(spec: S): { [P in keyo
 }
 
 export const MIRROR_FIELD_KEYS = mirrorFieldKeysOf(SECURITY_SPEC);
+
+/** The whole mirror keys of retired columns (`security.rate_limit.requests`): no setting reads them any more. */
+export function retiredMirrorKeysOf(spec: SecuritySpec): string[] {
+  return Object.entries(spec).flatMap(([name, protection]) => Object.values(protection.retired ?? {}).map((r) => `security.${name}.${r.mirrorKey}`));
+}
+
+export const RETIRED_MIRROR_KEYS = retiredMirrorKeysOf(SECURITY_SPEC);

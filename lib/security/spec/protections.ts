@@ -78,15 +78,61 @@ export const SECURITY_SPEC = {
       },
     },
   },
+  // What nginx's limit_req enforces at the edge, per client address. Stored as requests per window
+  // before the edge existed; ADR 013 says how those intents are converted.
   rate_limit: {
     label: "Rate limiting",
     column: "rate_limit",
     row: "rateLimit",
     enabledByDefault: false,
     fields: {
-      requests: { kind: "integer", label: "Requests per window", column: "rate_limit_requests", mirrorKey: "requests", min: 1, max: 1_000_000, default: 100 },
-      windowSec: { kind: "integer", label: "Window (seconds)", column: "rate_limit_window_sec", mirrorKey: "window_sec", min: 1, max: 86_400, default: 60 },
-      burst: { kind: "integer", label: "Burst", column: "rate_limit_burst", mirrorKey: "burst", min: 0, max: 100_000, default: 10 },
+      rate: {
+        kind: "integer",
+        label: "Rate",
+        column: "rate_limit_rate",
+        mirrorKey: "rate",
+        min: 1,
+        max: 100_000,
+        default: 100,
+        nullableColumn: true,
+        help: "Requests per second or per minute from one client address (1–100,000)",
+      },
+      unit: {
+        kind: "choice",
+        label: "Per",
+        column: "rate_limit_unit",
+        mirrorKey: "unit",
+        options: ["second", "minute"],
+        default: "minute",
+        nullableColumn: true,
+        help: "The rate is counted per second or per minute",
+      },
+      burst: {
+        kind: "integer",
+        label: "Burst",
+        column: "rate_limit_burst",
+        mirrorKey: "burst",
+        min: 0,
+        max: 100_000,
+        default: 10,
+        help: "Requests above the rate a client may send in a burst (0–100,000; 0: none)",
+      },
+      excess: {
+        kind: "choice",
+        label: "Excess",
+        column: "rate_limit_excess",
+        mirrorKey: "excess",
+        options: ["reject", "delay"],
+        default: "reject",
+        nullableColumn: true,
+        help: "reject: the burst is served at once, anything past it gets 429; delay: the burst is slowed to the rate",
+      },
+    },
+    // Requests per window, as stored before the edge enforced the limit: kept for a downgrade, read
+    // only by the one-time conversion (lib/security/rate-limit-upgrade.ts).
+    retired: {
+      requests: { column: "rate_limit_requests", mirrorKey: "requests", default: 100 },
+      windowSec: { column: "rate_limit_window_sec", mirrorKey: "window_sec", default: 60 },
     },
   },
 } as const satisfies Record<Protection, ProtectionSpec>;

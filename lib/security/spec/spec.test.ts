@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import sqliteDmmf from "../../generated/sqlite/dmmf.json";
-import { configColumnsOf, intentColumnsOf } from "./columns";
+import { configColumnsOf, intentColumnsOf, protectionRowKeys } from "./columns";
 import { DEFAULT_ENABLED, DEFAULT_SETTINGS, defaultSettingsOf } from "./defaults";
 import type { IntegerField } from "./field-spec";
 import { formFieldsOf, SETTINGS_FIELDS } from "./form-fields";
@@ -90,6 +90,11 @@ describe("one spec edit adds a field everywhere", () => {
 
 describe("the real spec", () => {
   const model = sqliteDmmf.datamodel.models.find((m) => m.name === "SecurityConfig")!;
+  const nullableColumnFields = () =>
+    PROTECTIONS.flatMap((p) => {
+      const keys = protectionRowKeys(SECURITY_SPEC[p]);
+      return keys.settings.filter(([name]) => (SECURITY_SPEC[p].fields as Record<string, { nullableColumn?: true }>)[name]!.nullableColumn).map(([, f]) => f);
+    });
   const modelColumns = model.fields.map((f) => ({ field: f.name, column: ("dbName" in f && f.dbName) || f.name }));
 
   it("names exactly the columns of the SecurityConfig model, by the model's field names", () => {
@@ -99,16 +104,36 @@ describe("the real spec", () => {
 
   it("has the model's column defaults as its fresh-install defaults", () => {
     const columns = configColumnsOf(SECURITY_SPEC);
+    const nullable = new Set(nullableColumnFields());
     for (const protection of PROTECTIONS) {
       const stored = intentColumnsOf(SECURITY_SPEC[protection], DEFAULT_ENABLED[protection], DEFAULT_SETTINGS[protection], "system", new Date(0));
       for (const [field, value] of Object.entries(stored)) {
-        if (field.endsWith("ChangedBy") || field.endsWith("ChangedAt")) continue;
+        if (field.endsWith("ChangedBy") || field.endsWith("ChangedAt") || nullable.has(field)) continue;
         const modelField = model.fields.find((f) => f.name === field)!;
         expect({ field, default: "default" in modelField ? modelField.default : null }, columns.find((c) => c.field === field)!.column).toEqual({
           field,
           default: value,
         });
       }
+    }
+  });
+
+  it("stores a field marked nullableColumn in an optional column without a default (NULL: not yet converted)", () => {
+    expect(nullableColumnFields()).toEqual(["rateLimitRate", "rateLimitUnit", "rateLimitExcess"]);
+    for (const field of nullableColumnFields()) {
+      const modelField = model.fields.find((f) => f.name === field)!;
+      expect({ field, required: modelField.isRequired, hasDefault: modelField.hasDefaultValue }).toEqual({ field, required: false, hasDefault: false });
+    }
+  });
+
+  it("keeps retired columns in the model, with their defaults, and never writes them", () => {
+    const retired = PROTECTIONS.flatMap((p) => protectionRowKeys(SECURITY_SPEC[p]).retired.map(([name, field]) => ({ p, name, field })));
+    expect(retired.map((r) => r.field)).toEqual(["rateLimitRequests", "rateLimitWindowSec"]);
+    for (const { p, name, field } of retired) {
+      const modelField = model.fields.find((f) => f.name === field)!;
+      const spec = (SECURITY_SPEC[p] as { retired?: Record<string, { default: number }> }).retired![name]!;
+      expect("default" in modelField ? modelField.default : null).toBe(spec.default);
+      expect(intentColumnsOf(SECURITY_SPEC[p], true, DEFAULT_SETTINGS[p], "admin", new Date(0))).not.toHaveProperty(field);
     }
   });
 
