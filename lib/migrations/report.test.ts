@@ -118,8 +118,10 @@ describe.each(["sqlite", "postgresql"] as const)("migration report on %s", (prov
       expect(upgraded.crowdsec.enabled).toBe(true);
       expect(upgraded.crowdsec.changedBy).toBe("old-admin");
       expect(await db.securityAudit.count({ where: { outcome: "committed" } })).toBe(upgraded.version);
-      // The old row keeps the runtime result it recorded, and the list still shows it on its line.
-      const [toggle] = (await listAudit(db, { page: 1, pageSize: 1 })).entries;
+      // The old row keeps the runtime result it recorded, and the list still shows it on its line,
+      // below the rate limit's conversion (the first read of this version's intent converts it).
+      const [conversion, toggle] = (await listAudit(db, { page: 1, pageSize: 2 })).entries;
+      expect(conversion).toMatchObject({ actor: "system", action: "convert_rate_limit" });
       expect(toggle).toMatchObject({ actor: "old-admin", action: "toggle", runtimeResult: { status: "applied", ms: 812 } });
     } finally {
       await db.$disconnect();

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crowdsecIntent } from "../../../test/support/crowdsec";
 import {
   cleanupAllEdgeFixtures,
   edgeFixture,
   edgeIntent,
+  RATE_OFF,
   site,
   testUpstream,
   viaEdge,
@@ -15,7 +17,7 @@ import {
   type TestUpstream,
 } from "../../../test/support/edge";
 import type { SecurityIntent } from "../../security/intent";
-import type { EdgeIntent, EdgeWaf } from "./edge-intent";
+import type { EdgeIntent, EdgeRateLimit, EdgeWaf } from "./edge-intent";
 import { PROBE_PATH } from "./render-nginx";
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
@@ -29,9 +31,35 @@ let f: EdgeFixture;
 let runtime: EdgeRuntime;
 const ATTACK_QUERY = `?q=${encodeURIComponent("<script>alert(1)</script>")}&id=${encodeURIComponent("1' OR '1'='1")}`;
 
-function security(waf: EdgeWaf): SecurityIntent {
+function security(waf: EdgeWaf, rate: EdgeRateLimit = RATE_OFF): SecurityIntent {
   const base = crowdsecIntent(false, 2);
-  return { ...base, waf: { ...base.waf, enabled: waf.enabled, settings: { ...base.waf.settings, mode: waf.mode } } };
+  const { enabled, ...settings } = rate;
+  return {
+    ...base,
+    waf: { ...base.waf, enabled: waf.enabled, settings: { ...base.waf.settings, mode: waf.mode } },
+    rate_limit: { ...base.rate_limit, enabled, settings: { ...base.rate_limit.settings, ...settings } },
+  };
+}
+
+/** Requests from `source` to a real path until the first 429: how many passed before it (null: none came). */
+async function passedBefore429(host: string, source: string, max: number): Promise<number | null> {
+  const statuses = await Promise.all(
+    Array.from(
+      { length: max },
+      () =>
+        new Promise<number>((resolve) => {
+          const req = http.get(
+            { host: "127.0.0.1", port: f.settings.listen.port, localAddress: source, path: "/real/page", agent: false, headers: { host } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on("error", () => resolve(0));
+        }),
+    ),
+  );
+  return statuses.includes(429) ? statuses.filter((x) => x === 200).length : null;
 }
 
 async function serve(waf: EdgeWaf, extra: Partial<EdgeIntent> = {}): Promise<EdgeIntent> {
@@ -90,6 +118,35 @@ describe("verifyEdge", () => {
     expect(run.sites[0]).toMatchObject({ host: "warden-probe.wild.example", benign: { ok: true }, waf: { verdict: "off", ok: true } });
     expect(probeHost({ hostnames: ["*.wild.example"] })).toBe("warden-probe.wild.example");
     expect(run.failures).toEqual([]);
+  });
+
+  it("rate limit on (5 per second, burst 2): the probe's burst from 127.0.0.4 gets 429, as a burst to a real path does; a site with it off is not probed", async () => {
+    const rate: EdgeRateLimit = { enabled: true, rate: 5, unit: "second", burst: 2, excess: "reject" };
+    const served = await serve(WAF_OFF, {
+      rateLimit: rate,
+      sites: [site("app", ["app.example"], upstream.url), site("free", ["free.example"], upstream.url, { rateLimit: "off" })],
+    });
+    const run = await verifyEdge(f.settings, security(WAF_OFF, rate), served);
+    expect(run.failures).toEqual([]);
+    const [app, free] = run.sites;
+    expect(app!.rate).toMatchObject({ verdict: "enforcing", ok: true, summary: expect.stringMatching(/^429 after \d+ requests$/) });
+    expect(app!.rate.passedBefore429).toBeLessThanOrEqual(2 + 1 + 10);
+    expect(free!.rate).toMatchObject({ verdict: "off", ok: true });
+    // The same burst to a real path from another address: refused too, after about as many.
+    const real = await passedBefore429("app.example", "127.0.0.8", 20);
+    expect(real).not.toBeNull();
+    expect(real!).toBeLessThanOrEqual(2 + 1 + 10);
+    expect(await passedBefore429("free.example", "127.0.0.9", 20)).toBeNull();
+  });
+
+  it("a limit one address cannot exceed in a probe is 'configured, not probed', never enforcing", async () => {
+    const rate: EdgeRateLimit = { enabled: true, rate: 100_000, unit: "second", burst: 100, excess: "reject" };
+    const served = await serve(WAF_OFF, { rateLimit: rate });
+    const run = await verifyEdge(f.settings, security(WAF_OFF, rate), served);
+    expect(run.sites[0]!.rate).toMatchObject({
+      verdict: "not_probed",
+      summary: expect.stringMatching(/^configured, not probed: about \d+ requests pass before a 429/),
+    });
   });
 
   it("the edge stopped: no verdict is enforcing, and the failure says why", async () => {
