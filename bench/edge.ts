@@ -5,7 +5,9 @@
 //  1. WAF switch → first 403 for an attack, over BENCH_CYCLES (≥ 10) off/on cycles;
 //  2. the latency the edge adds to a request against the upstream directly, same run, WAF off and
 //     WAF on (block, PL1) with a browser-like GET;
-//  3. throughput through the edge (WAF off) as a ratio of the upstream directly (autocannon), beside a
+//  3. rate limiting off → on (10 per second, burst 5) → first 429, and one Verify of one site
+//     (bench/edge-rate.ts);
+//  4. throughput through the edge (WAF off) as a ratio of the upstream directly (autocannon), beside a
 //     bare nginx proxy hop measured under the same load (bench/edge-bare-proxy.ts, no target).
 // The CrowdSec agent is never started; the edge's logs are in a temp dir no CrowdSec reads.
 // Last line: one JSON object. Exit 1 only when the bench itself failed; a missed target is reported.
@@ -19,6 +21,7 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBareProxy } from "./edge-bare-proxy";
+import { measureRateAndVerify, RATE } from "./edge-rate";
 import { ATTACK, BROWSER_GET, keepAliveAgent, startUpstream, throughput, timedGet, untilStatus, type Throughput, type Upstream } from "./edge-http";
 
 // Dynamic imports: lib/log reads WARDEN_LOG_LEVEL when it is first loaded.
@@ -47,7 +50,7 @@ const SECONDS = int("BENCH_SECONDS", 5);
 const ROUNDS = int("BENCH_ROUNDS", 3);
 const POLL_MS = 20;
 const HOST = "bench.example";
-const TARGETS = { to403P50: 1000, to403P95: 2000, edgeAddedP50: 0.5, wafAddedP50: 2.5, ratio: 0.45 };
+const TARGETS = { to403P50: 1000, to403P95: 2000, edgeAddedP50: 0.5, wafAddedP50: 2.5, ratio: 0.45, rateP50: 1000, rateP95: 2000, verifyP50: 3000 };
 
 const ctx = { actor: "bench" };
 const work = mkdtempSync(join(tmpdir(), "warden-bench-edge-"));
@@ -216,6 +219,9 @@ async function main(): Promise<string> {
     );
   }
 
+  // Rate limiting and Verify (the WAF is on, block, after the cycles); rate limiting ends off.
+  const rate = await measureRateAndVerify(engine, db, listenPort, HOST, CYCLES, ctx, (line) => console.log(line));
+
   // 2. Added latency, WAF on (block, PL1) first (it is on after the cycles), then off.
   console.log(`added latency: ${REQUESTS} sequential browser-like GETs ${BROWSER_GET.path} each way after ${WARMUP} warm-up, direct and edge alternately`);
   const wafOn = await latency(upstream.port, listenPort, "WAF on");
@@ -281,6 +287,11 @@ async function main(): Promise<string> {
     waf_p50_ms: r3(pct(wafOn.edge, 50)),
     waf_p99_ms: r3(pct(wafOn.edge, 99)),
     waf_added_p50_ms: r3(pct(wafOn.edge, 50) - pct(wafOn.direct, 50)),
+    rate_change_to_enforced_p50_ms: Math.round(pct(rate.toEnforced, 50)),
+    rate_change_to_enforced_p95_ms: Math.round(pct(rate.toEnforced, 95)),
+    rate_limit: RATE,
+    verify_p50_ms: Math.round(pct(rate.verify, 50)),
+    verify_p95_ms: Math.round(pct(rate.verify, 95)),
     requests: REQUESTS,
     edge_req_per_s: Math.round(edgeRps),
     direct_req_per_s: Math.round(directRps),
@@ -300,6 +311,17 @@ async function main(): Promise<string> {
     [`edge added p50 (WAF off) ≤ ${TARGETS.edgeAddedP50} ms`, `${result.edge_added_p50_ms} ms`, result.edge_added_p50_ms <= TARGETS.edgeAddedP50],
     [`WAF added p50 (PL1, browser-like GET) ≤ ${TARGETS.wafAddedP50} ms`, `${result.waf_added_p50_ms} ms`, result.waf_added_p50_ms <= TARGETS.wafAddedP50],
     [`edge throughput ≥ ${TARGETS.ratio} × direct (WAF off)`, `${result.edge_to_direct_ratio}`, result.edge_to_direct_ratio >= TARGETS.ratio],
+    [
+      `rate change → enforced p50 ≤ ${TARGETS.rateP50} ms`,
+      `${result.rate_change_to_enforced_p50_ms} ms`,
+      result.rate_change_to_enforced_p50_ms <= TARGETS.rateP50,
+    ],
+    [
+      `rate change → enforced p95 ≤ ${TARGETS.rateP95} ms`,
+      `${result.rate_change_to_enforced_p95_ms} ms`,
+      result.rate_change_to_enforced_p95_ms <= TARGETS.rateP95,
+    ],
+    [`one Verify of one site p50 ≤ ${TARGETS.verifyP50} ms`, `${result.verify_p50_ms} ms`, result.verify_p50_ms <= TARGETS.verifyP50],
   ] as const;
   console.log(`targets (this machine, load average ${loadBefore[0]} → ${loadAfter[0]}):`);
   for (const [name, value, met] of targets) console.log(`  ${(met ? "MET" : "MISSED").padEnd(6)} ${name}: ${value}`);

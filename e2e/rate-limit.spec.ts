@@ -116,6 +116,13 @@ test.describe("rate limiting at the edge", () => {
     await expect(runtime).toContainText(/Limiting on \d+ sites? \(5 per second, burst 2, excess refused\)/, CHANGE_WAIT);
     await snapshot(page, testInfo, "rate-limit-enforcing");
 
+    // Verify: the probe's burst (from 127.0.0.4) is refused too; the card says it was seen.
+    const panel = page.getByTestId("verify-panel");
+    await panel.getByRole("button", { name: "Verify now" }).click();
+    const verified = panel.locator(`[data-testid=verify-site][data-host="${host}"]`);
+    await expect(verified).toContainText(/429 after \d+ requests/, CHANGE_WAIT);
+    await expect(runtime).toContainText(/verified enforcing/, CHANGE_WAIT);
+
     // Off for this site, on the Sites page: the same address is never refused there.
     await page.goto("/sites");
     await page.getByRole("button", { name: `Edit ${host}` }).click();

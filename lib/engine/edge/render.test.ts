@@ -170,7 +170,7 @@ describe("renderSet", () => {
 
   it("trusted proxies: real_ip at http level from exactly the listed addresses; none listed, no forwarded header is believed", () => {
     expect(nginx).not.toMatch(/real_ip|set_real_ip_from/);
-    expect(nginx).toContain("access_log logs/access.log combined;");
+    expect(nginx).toContain("access_log logs/access.log combined buffer=32k flush=1s;");
     const behindProxies = renderSet(intent(), { ...s, trustedProxies: ["10.0.0.0/8", "2001:db8::/32", "127.0.0.1"] });
     const conf = behindProxies.files["nginx.conf"]!;
     expect(conf).toContain(

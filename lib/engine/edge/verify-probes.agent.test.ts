@@ -18,6 +18,7 @@ import {
 } from "../../../test/support/edge";
 import type { SecurityIntent } from "../../security/intent";
 import type { EdgeIntent, EdgeRateLimit, EdgeWaf } from "./edge-intent";
+import { probeRequest } from "./probe-request";
 import { PROBE_PATH } from "./render-nginx";
 import { EdgeRuntime } from "./runtime";
 import { edgePaths } from "./settings";
@@ -139,6 +140,22 @@ describe("verifyEdge", () => {
     expect(await passedBefore429("free.example", "127.0.0.9", 20)).toBeNull();
   });
 
+  it("a limit so tight that the attack meets it (1 per minute, burst 0): the WAF runs first, so block still sees 403 and detect sees the logged rules before the 429", async () => {
+    const rate: EdgeRateLimit = { enabled: true, rate: 1, unit: "minute", burst: 0, excess: "reject" };
+    const blocking = await verifyEdge(f.settings, security(WAF_BLOCK, rate), await serve(WAF_BLOCK, { rateLimit: rate }));
+    expect(blocking.sites[0]!.waf).toMatchObject({ verdict: "enforcing", ok: true });
+    expect(blocking.sites[0]!.rate).toMatchObject({ verdict: "enforcing", ok: true });
+    // A new generation (detect) resets nothing of the limiter: the benign request and the attack both meet it.
+    const detecting = await verifyEdge(f.settings, security(WAF_DETECT, rate), await serve(WAF_DETECT, { rateLimit: rate }));
+    expect(detecting.sites[0]!.benign).toMatchObject({ ok: true, summary: "rate limited (429)" });
+    expect(detecting.sites[0]!.waf).toMatchObject({
+      verdict: "detecting",
+      ok: true,
+      summary: expect.stringMatching(/^an attack passed the WAF and was logged \(rules .*\), then the rate limit refused it \(429\)$/),
+    });
+    expect(detecting.failures).toEqual([]);
+  });
+
   it("a limit one address cannot exceed in a probe is 'configured, not probed', never enforcing", async () => {
     const rate: EdgeRateLimit = { enabled: true, rate: 100_000, unit: "second", burst: 100, excess: "reject" };
     const served = await serve(WAF_OFF, { rateLimit: rate });
@@ -147,6 +164,12 @@ describe("verifyEdge", () => {
       verdict: "not_probed",
       summary: expect.stringMatching(/^configured, not probed: about \d+ requests pass before a 429/),
     });
+  });
+
+  it("a probe whose source address cannot be bound says so, and is never a verdict of enforcing", async () => {
+    await serve(WAF_BLOCK);
+    const a = await probeRequest(f.settings, { host: "app.example", path: PROBE_PATH, source: "192.0.2.1" });
+    expect(a).toMatchObject({ ok: false, error: expect.stringMatching(/^cannot send from 192\.0\.2\.1: /) });
   });
 
   it("the edge stopped: no verdict is enforcing, and the failure says why", async () => {

@@ -1,4 +1,5 @@
 import "server-only";
+import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { SecurityIntent } from "../../security/intent";
 import { probeControl } from "./control";
@@ -83,6 +84,10 @@ async function probeWaf(s: EdgeRuntimeSettings, host: string, expected: ProbeVer
   const ruleText = rules.length ? ` (rules ${rules.join(", ")})` : "";
   if (a.status === 403) return judge("enforcing", `an attack got 403${ruleText}`, rules);
   if (a.status === 200 && rules.length) return judge("detecting", `an attack passed (200) and was logged${ruleText}`, rules);
+  // The WAF runs before the rate limit (phases): a 429 means the WAF let the attack through.
+  if (a.status === 429 && rules.length)
+    return judge("detecting", `an attack passed the WAF and was logged${ruleText}, then the rate limit refused it (429)`, rules);
+  if (a.status === 429) return judge("not_enforcing", "an attack passed the WAF unlogged, then the rate limit refused it (429)");
   if (a.status === 200) return judge("not_enforcing", "an attack passed (200) and nothing was logged");
   return judge("not_enforcing", `an attack got ${answerText(a)}`);
 }
@@ -93,6 +98,8 @@ async function probeRate(s: EdgeRuntimeSettings, host: string, plan: RatePlan): 
   if (plan.kind === "off") return { verdict: "off", expected: "off", ok: true, summary: "off: no burst sent", ms: 0 };
   if (plan.kind === "too_high") return { verdict: "not_probed", expected: "not_probed", ok: true, summary: plan.reason, ms: 0 };
   const abort = new AbortController();
+  // Every request of the burst listens on this one signal.
+  setMaxListeners(plan.requests + 10, abort.signal);
   let passed = 0;
   let refused: number | null = null;
   const other: string[] = [];
@@ -139,11 +146,13 @@ export async function verifyEdge(s: EdgeRuntimeSettings, intent: SecurityIntent,
   for (const site of sites) {
     const host = probeHost(site);
     const benign = await probeRequest(s, { host, path: PROBE_PATH, source: WAF_PROBE_SOURCE });
-    const benignOk = benign.ok && benign.status === 200;
+    // 429: the location answered, from behind the site's rate limit (earlier probes from this address).
+    const benignOk = benign.ok && (benign.status === 200 || benign.status === 429);
     const wafExpected: ProbeVerdict = !intent.waf.enabled || site.waf === "off" ? "off" : intent.waf.settings.mode === "block" ? "enforcing" : "detecting";
     const waf = await probeWaf(s, host, wafExpected);
     const rate = await probeRate(s, host, rateProbePlan(intent, site));
-    results.push({ siteId: site.id, host, benign: { ok: benignOk, summary: benignOk ? "200 from the probe file" : answerText(benign) }, waf, rate });
+    const benignText = !benignOk ? answerText(benign) : benign.ok && benign.status === 429 ? "rate limited (429)" : "200 from the probe file";
+    results.push({ siteId: site.id, host, benign: { ok: benignOk, summary: benignText }, waf, rate });
   }
   const after = await probeControl(s);
   if (!after.ok || after.generation !== before.generation) {
