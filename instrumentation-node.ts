@@ -35,8 +35,8 @@ export async function bootNode(): Promise<void> {
       "started without server.mjs (e.g. a bare `next start`): client addresses are unknown and pages get no CSP; start the panel with `npm run start`",
     );
   }
-  const { ensureDirectory } = await import("./lib/private-files");
-  ensureDirectory(resolve(env().WARDEN_DATA_DIR), { tightenExisting: true });
+  const { ensureDataDirectory } = await import("./lib/private-files");
+  ensureDataDirectory(resolve(env().WARDEN_DATA_DIR));
   // For the process's whole life: `npm run cli -- restore` refuses while a panel uses the database.
   const { holdDatabaseInUse } = await import("./lib/migrations/backup/in-use");
   try {

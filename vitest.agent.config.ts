@@ -25,6 +25,8 @@ export default defineConfig({
       WARDEN_LOG_LEVEL: process.env.WARDEN_LOG_LEVEL ?? "error",
       // An engine built without its own WAF settings renders the tuning file here, never in ./data.
       WARDEN_WAF_TUNING_FILE: path.join(tmpdir(), `warden-vitest-${process.pid}`, "crs-tuning.conf"),
+      // …and keeps its edge (instance dir, lock) there too, never in ./data.
+      WARDEN_EDGE_DIR: path.join(tmpdir(), `warden-vitest-${process.pid}`, "edge"),
     },
   },
 });

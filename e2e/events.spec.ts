@@ -143,7 +143,8 @@ test.describe("events", () => {
 
     await page.goto("/sites");
     const siteRow = page.locator(`[data-testid=site-row][data-host="${host}"]`);
-    await expect(siteRow).toContainText("excluded rules: 941100");
+    await expect(siteRow.getByTestId("site-exclusions")).toContainText("excluded rules:941100");
+    await expect(siteRow.getByRole("button", { name: `Apply rule 941100 to ${host} again` })).toBeVisible();
     await page.goto("/security?tab=audit");
     await expect(page.getByText(`${host}: rule 941100`).first()).toBeVisible();
 

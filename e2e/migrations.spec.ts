@@ -22,11 +22,18 @@ const MIGRATION_FOLDERS = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
   .sort();
 const MIGRATION_COUNT = MIGRATION_FOLDERS.length;
 
-/** The CREATE TABLE statement of security_configs, from the provider's migration that creates it. */
+/**
+ * The table security_configs as the migrations leave it: the CREATE TABLE of the provider's migration
+ * that creates it, then every later migration's ADD COLUMN on it, in order.
+ */
 function createSecurityConfigsSql(): string {
   const init = MIGRATION_FOLDERS.find((folder) => folder.endsWith("_init"));
   const sql = readFileSync(join(MIGRATIONS_DIR, init!, "migration.sql"), "utf8");
-  return /CREATE TABLE "security_configs" \([\s\S]*?\n\);/.exec(sql)![0];
+  const create = /CREATE TABLE "security_configs" \([\s\S]*?\n\);/.exec(sql)![0];
+  const added = MIGRATION_FOLDERS.filter((folder) => folder !== init).flatMap(
+    (folder) => readFileSync(join(MIGRATIONS_DIR, folder, "migration.sql"), "utf8").match(/ALTER TABLE "security_configs" ADD COLUMN [^;]*;/g) ?? [],
+  );
+  return [create, ...added].join("\n");
 }
 
 test.describe.configure({ mode: "serial" });

@@ -35,12 +35,32 @@ function tighten(path: string, mode: number, what: string): void {
  */
 export function ensureDirectory(dir: string, { mode = DATA_DIR_MODE, tightenExisting = false }: { mode?: number; tightenExisting?: boolean } = {}): void {
   if (!existsSync(dir)) {
-    // mkdir's mode is filtered by the umask: set it explicitly. Parents made on the way keep 0711 at most.
-    mkdirSync(dir, { recursive: true, mode });
+    // Parents made on the way are 0711 (a backup directory made first must not leave the data
+    // directory 0700: the edge's workers pass through it); mkdir's mode is filtered by the umask, so
+    // each is set explicitly.
+    const parent = dirname(dir);
+    if (parent !== dir && !existsSync(parent)) ensureDirectory(parent, { mode: DATA_DIR_MODE });
+    mkdirSync(dir, { mode });
     chmodSync(dir, mode);
     return;
   }
   if (tightenExisting) tighten(dir, mode, `directory ${dir}`);
+}
+
+/**
+ * The data directory: exactly 0711. Looser is tightened (WARN); stricter (0700, e.g. left by an older
+ * version's backup made before the first start) is opened to 0711 with a WARN, since the edge's
+ * unprivileged workers must pass through it to their own directories (it still cannot be listed).
+ */
+export function ensureDataDirectory(dir: string): void {
+  ensureDirectory(dir, { tightenExisting: true });
+  const current = statSync(dir).mode & 0o777;
+  if (current === DATA_DIR_MODE) return;
+  chmodSync(dir, DATA_DIR_MODE);
+  log.warn(
+    { event: "permissions_set", source: "lib/private-files", path: dir, was: current.toString(8), now: DATA_DIR_MODE.toString(8) },
+    `data directory ${dir} was ${current.toString(8)}: set to 711 (others may pass through to their own directories, never list it)`,
+  );
 }
 
 /** An existing file that must be private (e.g. a database an older version created 0644). */

@@ -8,7 +8,7 @@
 // E2E_BUILD=reuse never builds and serves the build the first webServer just made (Playwright starts
 // webServers one after another and waits for each to answer, so the build is finished by then).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, resolve, sep } from "node:path";
 import pg from "pg";
 
@@ -31,7 +31,17 @@ if (dataDir && basename(dataDir).startsWith("e2e-")) {
   await stopEdgesUnder(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }
-if (dataDir) mkdirSync(dataDir, { recursive: true });
+if (dataDir) {
+  mkdirSync(dataDir, { recursive: true });
+  // The edge's workers (nobody) pass through every parent of <data dir>/edge: the shared ./data that
+  // holds the e2e servers' directories must let them (a test run may have made it 0700).
+  const parent = dirname(dataDir);
+  const parentMode = statSync(parent).mode & 0o777;
+  if ((parentMode & 0o001) === 0) {
+    chmodSync(parent, parentMode | 0o011);
+    console.log(`${name}: ${parent} was ${parentMode.toString(8)}; made passable (${(parentMode | 0o011).toString(8)}) for the edge's workers`);
+  }
+}
 if (isSqlite) {
   const dbFile = resolve(databaseUrl.replace(/^file:/, "").replace(/\?.*$/, ""));
   for (const suffix of ["", "-wal", "-shm"]) rmSync(dbFile + suffix, { force: true });

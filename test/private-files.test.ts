@@ -8,7 +8,7 @@ import { createDb } from "../lib/db";
 import { sqlitePath } from "../lib/db-url";
 import { log } from "../lib/log";
 import { migrateDatabase } from "../lib/migrations/run";
-import { ensureDirectory } from "../lib/private-files";
+import { ensureDataDirectory, ensureDirectory } from "../lib/private-files";
 import { cleanupTempDirs, tempDir } from "./support/databases";
 import { pointAuthAt, resetAuthGlobals } from "./support/auth";
 
@@ -79,5 +79,22 @@ describe("private files", () => {
     sqlitePath(`file:${join(shared, "panel.db")}`);
     expect(mode(shared)).toBe("777");
     expect(mode(join(shared, "panel.db"))).toBe("600");
+  });
+
+  it("a backup made before the first start leaves the data directory 0711, not 0700; a data directory found 0700 is opened to 0711 with a WARN, so the edge's workers can pass through", () => {
+    const root = tempDir("warden-private-order-");
+    const dataDir = join(root, "data");
+    ensureDirectory(join(dataDir, "backups"), { mode: 0o700, tightenExisting: true });
+    expect(mode(dataDir)).toBe("711");
+    expect(mode(join(dataDir, "backups"))).toBe("700");
+
+    const older = join(root, "older");
+    mkdirSync(older, { mode: 0o700 });
+    chmodSync(older, 0o700);
+    const warn = vi.spyOn(log, "warn");
+    ensureDataDirectory(older);
+    expect(mode(older)).toBe("711");
+    expect(warn.mock.calls.filter(([fields]) => (fields as { event?: string }).event === "permissions_set")).toHaveLength(1);
+    expect(asNobody("ls", older)).not.toBe(0);
   });
 });

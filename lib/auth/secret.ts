@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { env } from "../env";
 import { log } from "../log";
-import { ensureDirectory } from "../private-files";
+import { ensureDataDirectory } from "../private-files";
 import { authSettings } from "./auth-settings";
 
 /**
@@ -22,7 +22,7 @@ export function authSecret(): string {
     if (secret.length < 32) throw new Error(`${file} holds a secret shorter than 32 characters; delete it to generate a new one (signs everyone out)`);
     return secret;
   }
-  ensureDirectory(dir, { tightenExisting: true });
+  ensureDataDirectory(dir);
   const secret = randomBytes(48).toString("base64url");
   writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
   chmodSync(file, 0o600);

@@ -8,7 +8,7 @@ import { dbProvider, type Db, type Tx } from "../db";
 import { env } from "../env";
 import { DomainError } from "../errors";
 import { log } from "../log";
-import { ensureDirectory, writePrivateFile } from "../private-files";
+import { ensureDataDirectory, writePrivateFile } from "../private-files";
 import { authSettings } from "./auth-settings";
 
 // The first-run setup token (as Jenkins' initial admin password): while no admin exists, /setup
@@ -95,7 +95,7 @@ export async function ensureSetupToken(db: Db): Promise<SetupTokenState> {
     await tx.setupToken.upsert({ where: { id: TOKEN_ROW_ID }, create: { id: TOKEN_ROW_ID, ...data }, update: data });
     // Written before the commit: a crash in between leaves a file whose token no row accepts, which the
     // next boot replaces, never a row whose token nobody can read.
-    ensureDirectory(resolve(env().WARDEN_DATA_DIR), { tightenExisting: true });
+    ensureDataDirectory(resolve(env().WARDEN_DATA_DIR));
     writePrivateFile(setupTokenFile(), token + "\n");
     return { kind: "file" as const, token, created: true, replaced: row !== null };
   });

@@ -21,6 +21,7 @@ afterEach(() => {
 describe("edge settings", () => {
   it("come from the environment: the instance under the data directory, the listeners, the reload bound", () => {
     process.env.WARDEN_DATA_DIR = "/srv/warden";
+    delete process.env.WARDEN_EDGE_DIR; // the test run points it at a temp dir
     process.env.WARDEN_EDGE_LISTEN = "[::]:8443";
     process.env.WARDEN_EDGE_RELOAD_TIMEOUT_MS = "2500";
     const s = edgeSettings();
