@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { changeSiteAndApply } from "../../actions/sites/apply-site";
 import { createDb, type Db } from "../../db";
-import { readIntent } from "../../security/intent-store";
+import { readIntent, toggleProtection } from "../../security/intent-store";
 import { createSite } from "../../sites/site-store";
 import { changeAndApply } from "../changes";
 import { DEFAULT_CROWDSEC_SETTINGS } from "../crowdsec/settings";
@@ -138,5 +138,16 @@ describe("the verifier", () => {
     const out = await cli(["verify"]);
     expect(out.code).toBe(1);
     expect(out.stdout).toMatch(/^FAILED: Nothing could be verified: the edge is not serving/m);
+  });
+
+  it("a change committed but not yet applied: nothing is probed against the wrong generation, the run says the edge is behind", async () => {
+    await setup();
+    const v = (await readIntent(db)).waf.version;
+    // Committed through the store only: the edge still serves the generation without the WAF.
+    await toggleProtection(db, { protection: "waf", on: true, expectedVersion: v }, ADMIN);
+    const run = await engine.verifier.run("manual", { actor: "admin" });
+    expect(run.sites).toEqual([]);
+    expect(run.problem).toMatch(/^the edge serves generation \d+, rendered from an earlier intent \(an apply is pending or failed\)/);
+    expect(run.failures).toEqual([expect.stringMatching(/^Not verified: the edge serves generation/)]);
   });
 });

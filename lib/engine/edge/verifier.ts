@@ -6,6 +6,7 @@ import { log } from "../../log";
 import { readIntent } from "../../security/intent-store";
 import type { Applier } from "../applier";
 import type { EdgeDriver } from "./driver";
+import type { SecurityIntent } from "../../security/intent";
 import { verifyEdge, type VerifyRun } from "./verify-probes";
 
 // Runs Verify and keeps its latest result: on demand (the Verify button, `npm run cli -- verify`),
@@ -21,6 +22,13 @@ export interface VerifyRecord extends VerifyRun {
   actor: string;
   /** Limited to these sites (ids), or every enabled site. */
   siteIds: string[] | null;
+}
+
+/** A run that probed nothing: the edge serves a generation rendered from an earlier intent. */
+function behind(generation: number, intent: SecurityIntent): VerifyRun {
+  const problem = `the edge serves generation ${generation}, rendered from an earlier intent (an apply is pending or failed): Verify again once it is applied`;
+  const wanted = intent.waf.enabled || intent.rate_limit.enabled;
+  return { at: new Date().toISOString(), ms: 0, generation, problem, sites: [], failures: wanted ? [`Not verified: ${problem}.`] : [] };
 }
 
 function verdictKey(run: VerifyRun): string {
@@ -49,7 +57,13 @@ export class Verifier {
       const intent = await readIntent(this.db);
       const o = await this.edge.observe();
       const served = o.served && o.written && o.written.hash === o.served.hash ? o.written.intent : null;
-      const run = await verifyEdge(this.edge.runtime.settings, intent, served, options.siteIds);
+      // Probes are judged against the intent: only when the edge serves the generation rendered from it
+      // (an apply pending or failed would make a correct edge look wrong, or a wrong one right).
+      // Compared as intents (what the generation was rendered from), not as file hashes, which also
+      // carry this process's settings.
+      const desired = await this.edge.render(intent);
+      const stale = o.served && desired.ok && JSON.stringify(desired.intent) !== JSON.stringify(served);
+      const run = stale ? behind(o.served!.generation, intent) : await verifyEdge(this.edge.runtime.settings, intent, served, options.siteIds);
       const previous = this.latestRun;
       const record: VerifyRecord = { ...run, trigger, actor: options.actor ?? "system", siteIds: options.siteIds ?? null };
       this.latestRun = record;
