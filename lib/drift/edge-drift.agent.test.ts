@@ -5,13 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db";
 import { changeSiteAndApply } from "../actions/sites/apply-site";
 import { applyAll } from "../engine/apply-all";
-import { DEFAULT_CROWDSEC_SETTINGS } from "../engine/crowdsec/settings";
-import { createEngine, type Engine } from "../engine/engine";
+import { type Engine } from "../engine/engine";
 import { edgePaths } from "../engine/edge/settings";
 import { createSite } from "../sites/site-store";
-import { dropTestDatabases, migratedDatabase, tempDir } from "../../test/support/databases";
+import { dropTestDatabases, migratedDatabase } from "../../test/support/databases";
 import { waitFor } from "../../test/support/crowdsec";
-import { cleanupAllEdgeFixtures, edgeFixture, testUpstream, viaEdge, type EdgeFixture, type TestUpstream } from "../../test/support/edge";
+import { cleanupAllEdgeFixtures, edgeEngine, edgeFixture, testUpstream, viaEdge, type EdgeFixture, type TestUpstream } from "../../test/support/edge";
 import { DriftDetector } from "./detector";
 
 // The edge as a drift surface, with a REAL nginx: a rendered file edited on disk and a master killed
@@ -42,13 +41,8 @@ afterAll(async () => {
 async function setup(provider: "sqlite" | "postgresql") {
   db = createDb(await migratedDatabase(provider));
   fx = await edgeFixture();
-  const dir = tempDir("warden-edge-drift-");
-  engine = createEngine(db, {
-    edge: fx.settings,
-    // Self-heal off: a killed master stays dead, and that is drift until someone acts.
-    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), selfHeal: false },
-    waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
-  });
+  // Self-heal off: a killed master stays dead, and that is drift until someone acts.
+  engine = edgeEngine(db, fx.settings, { crowdsec: { selfHeal: false } });
   // The tickers are far away: only the watch and the exit event can make the deadline.
   detector = new DriftDetector({ db, engine, settings: { intervalMs: 3_600_000, engineIntervalMs: 3_600_000, watch: true, debounceMs: 50 } });
   await changeSiteAndApply(

@@ -8,6 +8,10 @@ import { edgeSettingsFrom, type EdgeRuntimeSettings } from "../../lib/engine/edg
 import type { EdgeIntent, EdgeRateLimit, EdgeSite, EdgeWaf } from "../../lib/engine/edge/edge-intent";
 import { isAlive, readStat } from "../../lib/engine/proc";
 import { freePort, waitFor } from "./crowdsec";
+import { tempDir } from "./databases";
+import type { Db } from "../../lib/db";
+import { DEFAULT_CROWDSEC_SETTINGS, type CrowdsecRuntimeSettings } from "../../lib/engine/crowdsec/settings";
+import { createEngine, type Engine, type EngineOptions } from "../../lib/engine/engine";
 
 // Fixtures for tests against a REAL nginx with ModSecurity and the OWASP CRS (Debian's packages):
 // an edge instance in a temp directory on free loopback ports, and a real upstream (a tiny node
@@ -196,4 +200,22 @@ export async function untilEdge(
     5,
   );
   return { response, ms: Math.round(performance.now() - t0) };
+}
+
+/**
+ * The panel's engine on a test edge: its CrowdSec instance and WAF tuning file in a temp dir of their
+ * own (never ./data). The caller closes it.
+ */
+export function edgeEngine(
+  db: Db,
+  edge: EdgeRuntimeSettings,
+  options: { crowdsec?: Partial<CrowdsecRuntimeSettings> } & Pick<EngineOptions, "verifyAfterApply"> = {},
+): Engine {
+  const dir = tempDir("warden-edge-engine-");
+  return createEngine(db, {
+    edge,
+    verifyAfterApply: options.verifyAfterApply,
+    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), ...options.crowdsec },
+    waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
+  });
 }

@@ -1,16 +1,14 @@
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../db";
-import { DEFAULT_CROWDSEC_SETTINGS } from "../../engine/crowdsec/settings";
 import { changeAndApply, RuntimeFailedError } from "../../engine/changes";
-import { createEngine, observeAll, type Engine } from "../../engine/engine";
+import { observeAll, type Engine } from "../../engine/engine";
 import type { EdgeRuntimeSettings } from "../../engine/edge/settings";
 import { listSites } from "../../sites/site-read";
 import { createSite, removeSite, updateSite } from "../../sites/site-store";
 import { readIntent } from "../../security/intent-store";
-import { dropTestDatabases, migratedDatabase, tempDir } from "../../../test/support/databases";
+import { dropTestDatabases, migratedDatabase } from "../../../test/support/databases";
 import { holdPort, waitFor } from "../../../test/support/crowdsec";
-import { cleanupAllEdgeFixtures, edgeFixture, testUpstream, viaEdge, type TestUpstream } from "../../../test/support/edge";
+import { cleanupAllEdgeFixtures, edgeEngine, edgeFixture, testUpstream, viaEdge, type TestUpstream } from "../../../test/support/edge";
 import { auditRows } from "../../../test/support/store-state";
 import { changeSiteAndApply } from "./apply-site";
 
@@ -38,12 +36,7 @@ afterAll(async () => {
 });
 
 function engineFor(db: Db, edge: EdgeRuntimeSettings): Engine {
-  const dir = tempDir("warden-site-apply-");
-  const engine = createEngine(db, {
-    edge,
-    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec") },
-    waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
-  });
+  const engine = edgeEngine(db, edge);
   engines.push(engine);
   return engine;
 }
@@ -172,12 +165,7 @@ describe("the edge's nginx killed with SIGKILL", () => {
     const db = createDb(await migratedDatabase("sqlite"));
     dbs.push(db);
     const fx = await edgeFixture();
-    const dir = tempDir("warden-edge-heal-");
-    const engine = createEngine(db, {
-      edge: fx.settings,
-      crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), selfHeal: true, selfHealBackoffMs: 100 },
-      waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
-    });
+    const engine = edgeEngine(db, fx.settings, { crowdsec: { selfHeal: true, selfHealBackoffMs: 100 } });
     engines.push(engine);
     engine.edgeSupervisor.start();
     await changeSiteAndApply(engine, db, createSite, siteInput("app.example"), ADMIN);

@@ -7,10 +7,9 @@ import { readIntent } from "../../security/intent-store";
 import { createSite, updateSite } from "../../sites/site-store";
 import { changeSiteAndApply } from "../../actions/sites/apply-site";
 import { changeAndApply, RuntimeFailedError } from "../changes";
-import { DEFAULT_CROWDSEC_SETTINGS } from "../crowdsec/settings";
-import { createEngine, observeAll, type Engine } from "../engine";
-import { dropTestDatabases, migratedDatabase, tempDir } from "../../../test/support/databases";
-import { cleanupAllEdgeFixtures, edgeFixture, edgeIntent, site, testUpstream, viaEdge, type TestUpstream } from "../../../test/support/edge";
+import { observeAll, type Engine } from "../engine";
+import { dropTestDatabases, migratedDatabase } from "../../../test/support/databases";
+import { cleanupAllEdgeFixtures, edgeEngine, edgeFixture, edgeIntent, site, testUpstream, viaEdge, type TestUpstream } from "../../../test/support/edge";
 import { EdgeRuntime } from "./runtime";
 import type { EdgeRuntimeSettings } from "./settings";
 
@@ -39,12 +38,7 @@ afterAll(async () => {
 });
 
 function engineFor(db: Db, edge: EdgeRuntimeSettings): Engine {
-  const dir = tempDir("warden-rate-");
-  const engine = createEngine(db, {
-    edge,
-    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec") },
-    waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
-  });
+  const engine = edgeEngine(db, edge);
   engines.push(engine);
   return engine;
 }

@@ -7,12 +7,11 @@ import { createDb, type Db } from "../../db";
 import { readIntent, toggleProtection } from "../../security/intent-store";
 import { createSite } from "../../sites/site-store";
 import { changeAndApply } from "../changes";
-import { DEFAULT_CROWDSEC_SETTINGS } from "../crowdsec/settings";
-import { createEngine, observeAll, type Engine } from "../engine";
-import { freshSqliteUrl, tempDir, cleanupTempDirs } from "../../../test/support/databases";
+import { observeAll, type Engine } from "../engine";
+import { freshSqliteUrl, cleanupTempDirs } from "../../../test/support/databases";
 import { waitFor } from "../../../test/support/wait";
 import { PROJECT_ROOT } from "../../../test/support/writer-process";
-import { cleanupAllEdgeFixtures, edgeFixture, testUpstream, type EdgeFixture, type TestUpstream } from "../../../test/support/edge";
+import { cleanupAllEdgeFixtures, edgeEngine, edgeFixture, testUpstream, type EdgeFixture, type TestUpstream } from "../../../test/support/edge";
 import { PROBE_FILE } from "./render-nginx";
 import { formatListen } from "./settings";
 
@@ -44,13 +43,7 @@ async function setup(): Promise<void> {
   url = await freshSqliteUrl();
   db = createDb(url);
   fx = await edgeFixture();
-  const dir = tempDir("warden-verifier-");
-  engine = createEngine(db, {
-    edge: fx.settings,
-    verifyAfterApply: true,
-    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec") },
-    waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
-  });
+  engine = edgeEngine(db, fx.settings, { verifyAfterApply: true });
   await changeSiteAndApply(
     engine,
     db,
