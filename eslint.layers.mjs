@@ -24,6 +24,7 @@ const LAYERS = {
   engine: ["lib/engine/**"],
   security: ["lib/security/**"],
   sites: ["lib/sites/**"],
+  decisions: ["lib/decisions/**"],
   migrations: ["lib/migrations/**"],
   audit: ["lib/audit/**"],
   auth: ["lib/auth/**"],
@@ -59,6 +60,8 @@ const MARKERS = {
     "lib/sites/grammar.ts",
     "lib/drift/drift-report.ts",
     "lib/drift/surfaces/store-surface.ts",
+    // CrowdSec bans: the ban form's value, duration and reason rules, and the self-block check.
+    "lib/decisions/*.ts",
   ],
   // The sites' strict grammar (host names, upstreams, rule ids): the edge's renderer checks with it too,
   // so that the form, the sites store and the runtime files follow one grammar.
@@ -96,7 +99,7 @@ const ALLOW = {
   components: ["actions", "client", "browser-safe"],
   client: ["browser-safe"],
   // Use cases and read queries: the domain below them.
-  actions: ["auth", "security", "sites", "engine", "drift", "migrations", "audit", ...FOUNDATION],
+  actions: ["auth", "security", "sites", "decisions", "engine", "drift", "migrations", "audit", ...FOUNDATION],
   // The CLI drives the same domain as the panel, from a terminal.
   cli: ["auth", "security", "sites", "engine", "drift", "migrations", "audit", "reconcile", ...FOUNDATION, "db-url", "plural"],
   // The boot reconciler: make the runtime match the intent, then start drift.
@@ -131,6 +134,9 @@ const ALLOW = {
     // An applier drives the runtime to the latest intent, which it reads itself (ADR 005): for the edge
     // that includes the sites. Reading only: sites are written by lib/sites, never by the engine.
     "site-read",
+    // The blocklist renderer checks each value CrowdSec's Local API returns with the ban value's own
+    // rules before it writes it into the edge's nginx `geo` file (one grammar with the ban form).
+    "decisions",
     ...FOUNDATION,
     "plural",
   ],
@@ -146,6 +152,8 @@ const ALLOW = {
   // Sites and WAF exclusions: security intent like the protections, committed through the same
   // version bump, mirror key and audit writer as lib/security's commits.
   sites: ["security", "audit", ...FOUNDATION],
+  // CrowdSec bans' input rules: pure (browser-safe), they import only each other and packages.
+  decisions: [],
   // The one writer and the list of audit rows.
   audit: [
     // The audit query's protection filter takes its names from the protections' field spec.

@@ -78,6 +78,12 @@ describe("the layer rule refuses", () => {
       `import { db } from "../../db";\nexport const d = db;`,
       /category "db"/,
     ],
+    [
+      "the bans' input rules importing server code (they run in the browser too)",
+      "lib/decisions/x.ts",
+      `import { ValidationError } from "../errors";\nexport const v = ValidationError;`,
+      /category "errors" are not allowed in file of categories "decisions"/,
+    ],
     ["a file in a folder that is in no layer", "lib/newthing/x.ts", `export const x = 1;`, /no-unknown-files/],
     [
       "production code importing test support",
@@ -118,6 +124,16 @@ describe("the layer rule allows", () => {
       "the edge checking what it renders with the sites grammar",
       "lib/engine/edge/x.ts",
       `import { parseHostName } from "../../sites/grammar";\nexport const p = parseHostName;`,
+    ],
+    [
+      "the ban form and the blocklist renderer using the ban value's rules",
+      "components/security/x.tsx",
+      `import { parseBanValue } from "@/lib/decisions/ban-value";\nexport const p = parseBanValue;`,
+    ],
+    [
+      "the edge checking LAPI's ban values",
+      "lib/engine/edge/x.ts",
+      `import { parseBanValue } from "../../decisions/ban-value";\nexport const p = parseBanValue;`,
     ],
     ["drift observing through the engine's registry", "lib/drift/x.ts", `import { engine } from "../engine/engine";\nexport const e = engine;`],
   ])("%s", async (_what, file, code) => {
