@@ -128,6 +128,14 @@ export const ZEnv = z.object({
   // An external CrowdSec: where its scenarios and hub are, so drift can read them.
   CROWDSEC_EXTERNAL_CONFIG_DIR: text.optional(),
   CROWDSEC_EXTERNAL_HUB_DIR: text.optional(),
+  // An external CrowdSec's credentials for Warden's decision loop (a bouncer key: read decisions) and for
+  // ban, unban and alerts (a machine: `cscli machines add`). Never shown in the panel.
+  CROWDSEC_EXTERNAL_BOUNCER_KEY: text.optional(),
+  CROWDSEC_EXTERNAL_MACHINE_ID: text.optional(),
+  CROWDSEC_EXTERNAL_MACHINE_PASSWORD: text.optional(),
+  // The decision loop (leader only): LAPI's stream poll and the full resync of the active set.
+  WARDEN_DECISIONS_POLL_MS: int(50, 60_000).default(200),
+  WARDEN_DECISIONS_RESYNC_MS: int(1_000, 3_600_000).default(30_000),
 
   // The managed edge (nginx + ModSecurity + OWASP CRS, an isolated instance)
   WARDEN_EDGE_DIR: text.optional(),

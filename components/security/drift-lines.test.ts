@@ -23,6 +23,7 @@ const report = (over: Partial<Record<Surface, Partial<SurfaceSnapshot>>> = {}): 
     scenarios: snap("scenarios", over.scenarios),
     appsec: snap("appsec", over.appsec),
     edge: snap("edge", over.edge),
+    blocklist: snap("blocklist", over.blocklist),
     store: snap("store", over.store),
   },
 });

@@ -10,6 +10,7 @@ export const SURFACE_LABELS: Record<Surface, string> = {
   scenarios: "Scenarios",
   appsec: "WAF tuning file",
   edge: "Edge (nginx)",
+  blocklist: "Edge blocklist (CrowdSec decisions)",
   store: "Stored configuration",
 };
 
@@ -35,6 +36,7 @@ export function differenceLine(surface: Surface, d: Difference): string {
     case "engine":
       return `${d.item} — ${d.expected}, ${d.actual}`;
     case "edge":
+    case "blocklist":
       return `${d.item} — expected ${d.expected}, found ${d.actual}`;
     case "store":
       return `${d.item} — config: ${d.expected}, mirror: ${d.actual}`;

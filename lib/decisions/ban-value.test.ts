@@ -142,8 +142,8 @@ describe("IPv6 canonical form", () => {
   // The WHATWG URL serializer compresses IPv6 as RFC 5952 does: an independent oracle for addresses
   // with runs of zero groups of every length and position.
   it("matches the URL parser's serialization for random addresses", () => {
-    let seed = 19;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    let lcg = 19;
+    const random = () => (lcg = (lcg * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let n = 0; n < 2000; n++) {
       const groups = Array.from({ length: 8 }, () => (random() < 0.5 ? 0 : Math.floor(random() * 0x10000)));
       if (groups.slice(0, 6).every((g, i) => (i < 5 ? g === 0 : g === 0xffff))) continue; // IPv4-mapped: becomes IPv4

@@ -64,12 +64,13 @@ describe("drift detector", () => {
       scenarios: "in_sync",
       appsec: "in_sync",
       edge: "in_sync",
+      blocklist: "in_sync",
       store: "in_sync",
     });
     expect(report.surfaces.scenarios.actual).toEqual({ instance: "not created" });
     expect(report.drift).toBe(false);
     expect(report.ageMs).toBeGreaterThanOrEqual(0);
-    expect((await db.driftSnapshot.findMany()).length).toBe(5);
+    expect((await db.driftSnapshot.findMany()).length).toBe(6);
   });
 
   it("once CrowdSec is wanted, a missing instance is 'cannot verify' with the reason", async () => {

@@ -74,6 +74,8 @@ export class DriftDetector {
     if (off) this.unsubscribers.push(off);
     const offEdge = this.deps.engine.drivers.waf.onEvent?.(() => void this.request(["edge"]));
     if (offEdge) this.unsubscribers.push(offEdge);
+    const offBlocklist = this.deps.engine.decisions.onApplied(() => void this.request(["blocklist"]));
+    this.unsubscribers.push(offBlocklist);
     await this.request(SURFACES);
   }
 

@@ -2,7 +2,7 @@
 // (ADR 007). This module is shared by server and browser: it holds
 // no server code (the runtime readers live with their drivers in lib/engine; the store compare in lib/drift/surfaces/).
 
-export const SURFACES = ["engine", "scenarios", "appsec", "edge", "store"] as const;
+export const SURFACES = ["engine", "scenarios", "appsec", "edge", "blocklist", "store"] as const;
 export type Surface = (typeof SURFACES)[number];
 
 /**
@@ -64,6 +64,8 @@ export const SURFACE_TAB: Record<Surface, DriftTab> = {
   appsec: "appsec",
   // The edge is the WAF's runtime (and, later, the rate limits'): its state sits beside the WAF's settings.
   edge: "appsec",
+  // CrowdSec's decisions at the edge: beside the CrowdSec card.
+  blocklist: "overview",
   store: "overview",
 };
 

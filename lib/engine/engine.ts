@@ -22,6 +22,10 @@ import type { ApplyResult, ProtectionDriver, RuntimeDriver, RuntimeObservation }
 import { WafTuningFile } from "./waf/driver";
 import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
+import { env } from "../env";
+import { BlocklistDriver } from "./blocklist/blocklist-driver";
+import { DecisionLoop, type BlocklistState } from "./blocklist/decision-loop";
+import type { ClassifiedDecision } from "./blocklist/decision-set";
 
 // The engine of one process (the only owner of the runtime, docs/architecture.md): one protection driver and one
 // applier queue per protection, the runtime drivers (render / observe / diff / apply) that drift reads
@@ -40,6 +44,9 @@ export interface Engine {
   edge: EdgeDriver;
   /** Verify protection: probes through the edge, its latest result, its schedule. */
   verifier: Verifier;
+  /** CrowdSec's decisions at the edge: the leader's loop (LAPI → blocklist) and its drift surface. */
+  decisions: DecisionLoop;
+  blocklist: BlocklistDriver;
   /** The managed CrowdSec instance's settings (on the object: `instanceof` fails across bundle copies). */
   crowdsec: CrowdsecRuntimeSettings;
   /** True until the boot reconciler has run once (the status says "reconciling"). */
@@ -55,6 +62,13 @@ export interface EngineOptions {
   edge?: EdgeRuntimeSettings;
   /** Run Verify after every apply that started or reloaded the edge (the panel's engine does). */
   verifyAfterApply?: boolean;
+  /** The decision loop's intervals (default: WARDEN_DECISIONS_POLL_MS / WARDEN_DECISIONS_RESYNC_MS). */
+  decisions?: { pollMs?: number; resyncMs?: number };
+  /** Where the leader's loop persists the active set and the state (the panel: the database). */
+  decisionStore?: {
+    persist: (decisions: ClassifiedDecision[], state: BlocklistState) => Promise<void>;
+    readState: () => Promise<BlocklistState | null>;
+  };
   /** Replace a driver (tests; named fakes only where a runtime cannot exist). */
   drivers?: Partial<Record<Protection, ProtectionDriver>>;
 }
@@ -86,8 +100,20 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     const run = verifier.latest;
     return run ? { generation: run.generation, failures: run.failures, at: run.at } : null;
   };
+  const edgeSettingsUsed = edge.runtime.settings;
+  const decisions = new DecisionLoop({
+    edge: edgeSettingsUsed,
+    crowdsec: settings,
+    readIntent: () => readIntent(database),
+    pollMs: options.decisions?.pollMs ?? env().WARDEN_DECISIONS_POLL_MS,
+    resyncMs: options.decisions?.resyncMs ?? env().WARDEN_DECISIONS_RESYNC_MS,
+    persist: options.decisionStore?.persist,
+  });
+  const blocklist = new BlocklistDriver(edgeSettingsUsed, settings, decisions, options.decisionStore?.readState ?? (async () => null));
   const engine: Engine = {
     drivers,
+    decisions,
+    blocklist,
     appliers,
     supervisor,
     edgeSupervisor,
@@ -100,13 +126,14 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
       supervisor.close();
       edgeSupervisor.close();
       verifier.stop();
+      void decisions.stop();
       for (const p of PROTECTIONS) {
         appliers[p].close();
         drivers[p].close?.();
       }
     },
   };
-  engine.runtimes = [agentRuntime(engine), new CrowdsecScenarios(database, settings), tuning, edge];
+  engine.runtimes = [agentRuntime(engine), new CrowdsecScenarios(database, settings), tuning, edge, blocklist];
   return engine;
 }
 

@@ -52,6 +52,7 @@ async function run(): Promise<Leadership | null> {
     onLost: () => {
       stopDriftDetector();
       engine().verifier.stop();
+      void engine().decisions.stop();
     },
   });
 }
@@ -64,6 +65,8 @@ async function lead(): Promise<void> {
     void startDriftDetector();
     // Verify protection runs on the leader, beside the edge it probes.
     eng.verifier.schedule(env().WARDEN_VERIFY_INTERVAL_MS);
+    // CrowdSec's decisions reach the edge through the leader's loop alone (one reload per batch).
+    eng.decisions.start();
     const tally = await reconcile(db(), eng, "boot");
     eng.reconciling = false;
     void runningDetector()?.request(["engine"]);

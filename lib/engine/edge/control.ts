@@ -17,49 +17,31 @@ export interface Served {
 
 export type ControlProbe = ({ ok: true } & Served & { latencyMs: number }) | { ok: false; error: string; latencyMs: number };
 
-/** One GET of the generation; never throws. */
-export function probeControl(s: EdgeRuntimeSettings, timeoutMs = 1_000): Promise<ControlProbe> {
+type ControlGet = { ok: true; body: string; latencyMs: number } | { ok: false; error: string; latencyMs: number };
+
+/** One GET on the control listener (a new connection each time); never throws. */
+export function controlGet(s: EdgeRuntimeSettings, path: string, timeoutMs = 1_000): Promise<ControlGet> {
   const t0 = performance.now();
   const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
   const host = s.control.host.replace(/^\[(.*)\]$/, "$1");
   return new Promise((resolve) => {
     let settled = false;
-    const done = (r: ControlProbe) => {
+    const done = (r: ControlGet) => {
       if (settled) return;
       settled = true;
       resolve(r);
     };
     const req = http.get(
-      {
-        host,
-        port: s.control.port,
-        path: GENERATION_PATH,
-        agent: false,
-        timeout: timeoutMs,
-        headers: { connection: "close", "user-agent": "warden-edge-control" },
-      },
+      { host, port: s.control.port, path, agent: false, timeout: timeoutMs, headers: { connection: "close", "user-agent": "warden-edge-control" } },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
           if (body.length < 4096) body += chunk;
         });
-        res.on("end", () => {
-          if (res.statusCode !== 200) return done({ ok: false, error: `HTTP ${res.statusCode} from the control listener`, latencyMs: elapsed() });
-          try {
-            const parsed = JSON.parse(body) as Partial<Served>;
-            if (Number.isSafeInteger(parsed.generation) && typeof parsed.hash === "string" && /^[0-9a-f]{64}$/.test(parsed.hash)) {
-              return done({ ok: true, generation: parsed.generation!, hash: parsed.hash, latencyMs: elapsed() });
-            }
-          } catch {
-            /* below */
-          }
-          done({
-            ok: false,
-            error: `the control listener answered something that is not a generation: ${JSON.stringify(body.slice(0, 120))}`,
-            latencyMs: elapsed(),
-          });
-        });
+        res.on("end", () =>
+          res.statusCode === 200 ? done({ ok: true, body, latencyMs: elapsed() }) : done({ ok: false, error: `HTTP ${res.statusCode} from the control listener`, latencyMs: elapsed() }),
+        );
         res.on("error", (e) => done({ ok: false, error: e.message, latencyMs: elapsed() }));
       },
     );
@@ -71,6 +53,21 @@ export function probeControl(s: EdgeRuntimeSettings, timeoutMs = 1_000): Promise
       done({ ok: false, error: e.code === "ECONNREFUSED" ? `connection refused on ${s.control.host}:${s.control.port}` : e.message, latencyMs: elapsed() });
     });
   });
+}
+
+/** One GET of the generation; never throws. */
+export async function probeControl(s: EdgeRuntimeSettings, timeoutMs = 1_000): Promise<ControlProbe> {
+  const r = await controlGet(s, GENERATION_PATH, timeoutMs);
+  if (!r.ok) return r;
+  try {
+    const parsed = JSON.parse(r.body) as Partial<Served>;
+    if (Number.isSafeInteger(parsed.generation) && typeof parsed.hash === "string" && /^[0-9a-f]{64}$/.test(parsed.hash)) {
+      return { ok: true, generation: parsed.generation!, hash: parsed.hash, latencyMs: r.latencyMs };
+    }
+  } catch {
+    /* below */
+  }
+  return { ok: false, error: `the control listener answered something that is not a generation: ${JSON.stringify(r.body.slice(0, 120))}`, latencyMs: r.latencyMs };
 }
 
 export interface WaitOptions {

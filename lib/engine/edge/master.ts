@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
 import { isAlive, portHolder } from "../proc";
-import { waitForGeneration, type Served } from "./control";
+import { waitForGeneration, type Served, type WaitOptions, type WaitResult } from "./control";
 import { emergReason, linesSince, logOffsets, reloadFailure } from "./logs";
 import { readFrom } from "../log-tail";
 import {
@@ -140,7 +140,8 @@ export async function startMaster(s: EdgeRuntimeSettings, want: Served, options:
     const reason = emergReason(`${readFrom(p.errorLog, offsets.error)}\n${readFrom(p.out, offsets.out)}`);
     return `nginx exited during start (${how})${reason ? `: ${reason}` : ""}`;
   };
-  const waited = await waitForGeneration(s, want, {
+  const waitFor = typeof want === "function" ? want : (o: WaitOptions) => waitForGeneration(s, want, o);
+  const waited = await waitFor({
     timeoutMs: s.readyTimeoutMs,
     abortReason: () => (exit !== null ? exitSentence() : options.signal?.aborted ? "the start was cancelled" : null),
   });
@@ -162,7 +163,15 @@ export async function startMaster(s: EdgeRuntimeSettings, want: Served, options:
  * HUP, then waits until new connections get generation `want`. A reload nginx refuses ([emerg] after
  * "reconfiguring") keeps the old configuration live: that fails at once with nginx's reason.
  */
-export async function reloadMaster(s: EdgeRuntimeSettings, pid: number, want: Served): Promise<{ ms: number }> {
+/**
+ * HUP, then wait until new connections get the new configuration: by default until the control
+ * listener answers the generation `want`; the blocklist passes its own wait (its generation).
+ */
+export async function reloadMaster(
+  s: EdgeRuntimeSettings,
+  pid: number,
+  want: Served | ((options: WaitOptions) => Promise<WaitResult>),
+): Promise<{ ms: number }> {
   if (!isEdgeMaster(pid, s)) throw new EdgeRuntimeError(`pid ${pid} is no longer the edge's nginx; it was not signalled.`);
   const offsets = logOffsets(s);
   const errorLog = edgePaths(s).errorLog;
@@ -171,7 +180,8 @@ export async function reloadMaster(s: EdgeRuntimeSettings, pid: number, want: Se
   const oldWorkers = acceptingWorkers(pid);
   let kind: EdgeReloadError["kind"] = "timeout";
   signal(pid, "SIGHUP");
-  const waited = await waitForGeneration(s, want, {
+  const waitFor = typeof want === "function" ? want : (o: WaitOptions) => waitForGeneration(s, want, o);
+  const waited = await waitFor({
     timeoutMs: s.reloadTimeoutMs,
     abortReason: () => {
       if (!isAlive(pid)) {

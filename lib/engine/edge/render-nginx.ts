@@ -1,6 +1,7 @@
 import { nginxToken, quotedPath } from "./edge-grammar";
 import { servedSites, type EdgeIntent, type EdgeRateLimit, type ResolvedSite } from "./edge-intent";
 import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
+import { BLOCKLIST_FILE, BLOCKLIST_META_FILE, BLOCKLIST_PATH } from "../blocklist/render-blocklist";
 
 // The nginx files of the edge: nginx.conf (process, http level, the control listener, the
 // unknown-host server) and one conf.d/site-<id>.conf per enabled site. All paths are inside the
@@ -95,6 +96,37 @@ function siteRateLimit(site: ResolvedSite, r: EdgeRateLimit): string[] {
   return [`limit_req zone=${RATE_ZONE}${burst}${r.excess === "reject" ? " nodelay" : ""};`];
 }
 
+/**
+ * CrowdSec's bans (the decision loop writes the include; an empty one until it runs). `geo` matches
+ * the client address ($remote_addr, after real_ip) against addresses and ranges at no cost per request.
+ */
+function blocklistGeo(): string[] {
+  return [
+    "# Active CrowdSec bans: 1 for a banned client address (Warden's decision loop writes the include).",
+    "geo $warden_banned {",
+    "    default 0;",
+    `    include ${BLOCKLIST_FILE};`,
+    "}",
+    'map $warden_banned $warden_ban_mark {',
+    '    default "";',
+    "    1 ban;",
+    "}",
+  ];
+}
+
+/**
+ * The ban check, first in every public server: the server-level rewrite phase runs before ModSecurity
+ * and the rate limit, so a banned client costs neither. The answer says why and is marked as a ban.
+ */
+function banCheck(): string[] {
+  return [
+    "add_header X-Warden-Block $warden_ban_mark always;",
+    "if ($warden_banned) {",
+    '    return 403 "Forbidden: your address is banned by this site\'s security policy (CrowdSec decision). Request id: $request_id\n";',
+    "}",
+  ];
+}
+
 export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeExtensions = NO_EXTENSIONS): string {
   const sites = servedSites(intent);
   const waf = intent.waf.enabled;
@@ -115,7 +147,8 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
     "",
   ];
   const http = [
-    "default_type application/octet-stream;",
+    // The edge's own answers (the ban page, the probe) are text; proxied answers keep the upstream's type.
+    "default_type text/plain;",
     // "combined": CrowdSec's nginx parser reads this log. Its client is $remote_addr (after real_ip).
     // Buffered: one write per 32 KB or per second instead of one per request (a third of the proxy's
     // throughput here); CrowdSec reads it at most a second later.
@@ -145,6 +178,7 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
         ]
       : ["# The WAF is off.", "modsecurity off;"]),
     ...rateLimitZone(intent.rateLimit),
+    ...blocklistGeo(),
     ...ext.http(),
     "",
     "# The control listener (loopback only): the generation and hash of the configuration loaded.",
@@ -157,6 +191,10 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
     "        default_type application/json;",
     `        include ${GENERATION_FILE};`,
     "    }",
+    `    location = ${BLOCKLIST_PATH} {`,
+    "        default_type application/json;",
+    `        include ${BLOCKLIST_META_FILE};`,
+    "    }",
     "    location / {",
     "        return 404;",
     "    }",
@@ -167,6 +205,7 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
     `    ${listen(s, " default_server")}`,
     "    server_name _;",
     "    modsecurity off;",
+    ...indent(banCheck(), 1),
     "    return 404;",
     "}",
     "",
@@ -204,6 +243,7 @@ export function renderSiteConf(site: ResolvedSite, intent: EdgeIntent, s: EdgeRu
     listen(s),
     `server_name ${site.hostnames.map(nginxToken).join(" ")};`,
     `client_max_body_size ${site.maxBodyBytes};`,
+    ...banCheck(),
     "if ($warden_host_mismatch) {",
     "    return 400;",
     "}",

@@ -69,7 +69,7 @@ describe("renderSet", () => {
       "server {\n        listen 127.0.0.1:8081;\n        server_name _;\n        access_log off;\n        modsecurity off;\n        location = /__warden/generation {",
     );
     expect(nginx).toContain(
-      "server {\n        listen 127.0.0.1:8080 default_server;\n        server_name _;\n        modsecurity off;\n        return 404;\n    }",
+      "server {\n        listen 127.0.0.1:8080 default_server;\n        server_name _;\n        modsecurity off;\n        add_header X-Warden-Block $warden_ban_mark always;\n        if ($warden_banned) {",
     );
   });
 

@@ -1,5 +1,6 @@
 import "server-only";
 import { log } from "../../log";
+import { ensureBlocklistFiles } from "../blocklist/blocklist-runtime";
 import { writeFileAtomic } from "../atomic-write";
 import type { RuntimeEvent } from "../drivers";
 import { probeControl } from "./control";
@@ -88,6 +89,7 @@ export class EdgeRuntime {
     const missing = missingEdgePackage(s);
     if (missing) throw new EdgeNotInstalledError(missing);
     ensureInstanceDirs(s);
+    ensureBlocklistFiles(s);
     const set = renderSet(intent, s, this.extensions);
     const manifest = readManifest(s);
     const served = running ? await probeControl(s) : null;

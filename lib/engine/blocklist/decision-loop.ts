@@ -1,0 +1,296 @@
+import "server-only";
+import { log } from "../../log";
+import type { SecurityIntent } from "../../security/intent";
+import type { CrowdsecRuntimeSettings } from "../crowdsec/settings";
+import type { EdgeRuntimeSettings } from "../edge/settings";
+import { missingEdgePackage } from "../edge/instance-dir";
+import { applyBlocklist, type BlocklistApplyReport } from "./blocklist-runtime";
+import { classifyDecisions, type ClassifiedDecision, type DecisionSet } from "./decision-set";
+import { LapiClient } from "./lapi-client";
+import { lapiAccess } from "./lapi-credentials";
+
+// Warden's own bouncer (edge-offline.md §9): on the elected leader, poll LAPI's decision stream as a
+// change signal only, and on any change (or every resync interval, so a lost event cannot leave a
+// ban unenforced) re-read the FULL active set, render it into the edge's blocklist with one reload,
+// and persist it for every replica's Decisions page. A stream delta is never applied as such: LAPI
+// repeats deletions for a second or two, and a late duplicate could undo a fresh ban. When LAPI is
+// unreachable or nginx refuses the blocklist, the edge keeps the last good one and the status says
+// "stale since … (reason)" until a sync succeeds again.
+
+export interface BlocklistState {
+  crowdsecEnabled: boolean;
+  /** The edge's packages are missing: decisions are read and listed, none is enforced. */
+  edgeMissing: string | null;
+  /** The last full read of LAPI's active set that reached the edge. */
+  syncedAt: string | null;
+  stale: { since: string; reason: string } | null;
+  active: number;
+  enforced: number;
+  notEnforced: number;
+  /** Why decisions are not enforced, with how many. */
+  notEnforcedReasons: Record<string, number>;
+  /** The blocklist last written or served by this loop. */
+  written: { generation: number; count: number; hash: string; action: BlocklistApplyReport["action"]; at: string } | null;
+}
+
+export interface DecisionLoopOptions {
+  edge: EdgeRuntimeSettings;
+  crowdsec: CrowdsecRuntimeSettings;
+  readIntent: () => Promise<SecurityIntent>;
+  pollMs: number;
+  resyncMs: number;
+  /** Persists the active set and the state (the leader's copy for every replica). */
+  persist?: (decisions: ClassifiedDecision[], state: BlocklistState) => Promise<void>;
+}
+
+const INTENT_TTL_MS = 1_000;
+const MAX_BACKOFF_MS = 5_000;
+
+export class DecisionLoop {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private busy: Promise<void> | null = null;
+  private wakeRequested = false;
+  private intent: { value: SecurityIntent; at: number } | null = null;
+  private client: { key: string; client: LapiClient } | null = null;
+  private needStartup = true;
+  private lastFullAt = 0;
+  private failures = 0;
+  private pendingApply = false;
+  private expiries = new Map<number, Date>();
+  private state: BlocklistState = {
+    crowdsecEnabled: false,
+    edgeMissing: null,
+    syncedAt: null,
+    stale: null,
+    active: 0,
+    enforced: 0,
+    notEnforced: 0,
+    notEnforcedReasons: {},
+    written: null,
+  };
+
+  private listeners = new Set<(state: BlocklistState) => void>();
+
+  constructor(private readonly options: DecisionLoopOptions) {}
+
+  /** Called after each step that changed the blocklist or its state (the drift detector re-checks). Returns the unsubscribe. */
+  onApplied(listener: (state: BlocklistState) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private announce(): void {
+    const state = this.status();
+    for (const l of this.listeners) {
+      try {
+        l(state);
+      } catch (error) {
+        log.error({ event: "blocklist.listener_threw", err: error }, "blocklist listener threw");
+      }
+    }
+  }
+
+  status(): BlocklistState {
+    return structuredClone(this.state);
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    log.info({ event: "blocklist.loop_started", pollMs: this.options.pollMs, resyncMs: this.options.resyncMs }, "decision loop started (leader)");
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.busy;
+  }
+
+  /** Sync now (a ban or unban from the panel, an intent change): the next step reads the full set. */
+  kick(): void {
+    this.intent = null;
+    this.lastFullAt = 0;
+    if (this.busy) this.wakeRequested = true;
+    else if (this.running) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null;
+    this.busy = this.step().catch((error: unknown) => log.error({ event: "blocklist.step_threw", err: error }, "decision loop step failed unexpectedly"));
+    await this.busy;
+    this.busy = null;
+    const again = this.wakeRequested;
+    this.wakeRequested = false;
+    const backoff = this.failures === 0 ? this.options.pollMs : Math.min(MAX_BACKOFF_MS, this.options.pollMs * 2 ** Math.min(this.failures, 6));
+    this.schedule(again ? 0 : backoff);
+  }
+
+  private async currentIntent(): Promise<SecurityIntent> {
+    if (!this.intent || Date.now() - this.intent.at > INTENT_TTL_MS) this.intent = { value: await this.options.readIntent(), at: Date.now() };
+    return this.intent.value;
+  }
+
+  private markStale(reason: string): void {
+    this.failures += 1;
+    if (this.state.stale?.reason !== reason) {
+      log.warn(
+        { event: "blocklist.stale", reason, since: this.state.stale?.since ?? new Date().toISOString() },
+        `the edge keeps its last good blocklist: ${reason}`,
+      );
+    }
+    const fresh = this.state.stale === null;
+    this.state.stale = { since: this.state.stale?.since ?? new Date().toISOString(), reason };
+    if (fresh) this.announce();
+  }
+
+  /** One step: exported behaviour for tests through syncNow(). */
+  async step(force = false): Promise<void> {
+    let intent: SecurityIntent;
+    try {
+      intent = await this.currentIntent();
+    } catch (error) {
+      return this.markStale(`the intent could not be read: ${(error as Error).message}`);
+    }
+    const missing = missingEdgePackage(this.options.edge);
+    this.state.edgeMissing = missing;
+    if (!intent.crowdsec.enabled) return missing ? undefined : this.off();
+    this.state.crowdsecEnabled = true;
+    const key = `${intent.crowdsec.settings.mode}|${intent.crowdsec.settings.lapiUrl ?? ""}`;
+    if (!this.client || this.client.key !== key) {
+      const access = await lapiAccess(intent, this.options.crowdsec);
+      if (!access.bouncerKey) return this.markStale(access.bouncerProblem ?? "no bouncer key");
+      this.client = { key, client: new LapiClient(access) };
+      this.needStartup = true;
+    }
+    const client = this.client.client;
+    let changed = false;
+    try {
+      const delta = await client.stream(this.needStartup);
+      changed = delta.changed || this.needStartup;
+      this.needStartup = false;
+    } catch (error) {
+      this.needStartup = true; // LAPI restarted or unreachable: start the stream afresh when it is back
+      if (/HTTP 403|HTTP 401/.test((error as Error).message)) this.client = null; // a lost bouncer registration: register again
+      return this.markStale((error as Error).message);
+    }
+    const due = force || changed || this.pendingApply || Date.now() - this.lastFullAt >= this.options.resyncMs;
+    if (!due) return;
+    let set: DecisionSet;
+    try {
+      set = classifyDecisions(await client.active());
+    } catch (error) {
+      this.needStartup = true;
+      return this.markStale((error as Error).message);
+    }
+    if (missing) {
+      // Nothing to enforce with: listed (every replica's Decisions page) and said on the card, not drift.
+      this.failures = 0;
+      this.lastFullAt = Date.now();
+      Object.assign(this.state, this.counts(set), { syncedAt: new Date().toISOString(), stale: null });
+      await this.persist(set.decisions);
+      return;
+    }
+    await this.enforce(set);
+  }
+
+  private counts(set: DecisionSet): Pick<BlocklistState, "active" | "enforced" | "notEnforced" | "notEnforcedReasons"> {
+    const notEnforcedReasons: Record<string, number> = {};
+    for (const d of set.decisions) if (d.notEnforcedReason) notEnforcedReasons[d.notEnforcedReason] = (notEnforcedReasons[d.notEnforcedReason] ?? 0) + 1;
+    return { active: set.decisions.length, enforced: set.enforced, notEnforced: set.notEnforced, notEnforcedReasons };
+  }
+
+  private async enforce(set: DecisionSet): Promise<void> {
+    // An id's expiry never changes in LAPI: keep the first one computed, so a resync does not rewrite every row.
+    const known = new Map<number, Date>();
+    for (const d of set.decisions) {
+      const first = this.expiries.get(d.id);
+      if (first && Math.abs(first.getTime() - d.expiresAt.getTime()) < 5_000) d.expiresAt = first;
+      known.set(d.id, d.expiresAt);
+    }
+    this.expiries = known;
+    let report: BlocklistApplyReport;
+    try {
+      report = await applyBlocklist(this.options.edge, set.entries, { holder: `panel pid ${process.pid} applying the blocklist` });
+    } catch (error) {
+      this.pendingApply = true;
+      this.markStale(`the blocklist could not be applied: ${(error as Error).message}`);
+      await this.persist(set.decisions);
+      return;
+    }
+    this.pendingApply = false;
+    this.failures = 0;
+    this.lastFullAt = Date.now();
+    const staleSince = this.state.stale?.since ?? null;
+    const recovered = staleSince !== null;
+    if (recovered) log.info({ event: "blocklist.recovered", staleSince }, "the decision loop synced again: the blocklist is current");
+    this.state = {
+      crowdsecEnabled: true,
+      edgeMissing: null,
+      syncedAt: new Date().toISOString(),
+      stale: null,
+      ...this.counts(set),
+      written: { generation: report.generation, count: report.count, hash: report.hash, action: report.action, at: new Date().toISOString() },
+    };
+    if (report.action !== "unchanged") {
+      this.announce();
+      log.info(
+        { event: "blocklist.applied", action: report.action, generation: report.generation, count: report.count, ms: report.ms, notEnforced: set.notEnforced },
+        "blocklist applied to the edge",
+      );
+    }
+    if (recovered && report.action === "unchanged") this.announce();
+    await this.persist(set.decisions);
+  }
+
+  /** CrowdSec is off: the edge enforces no decisions (an empty blocklist), and the state says so. */
+  private async off(): Promise<void> {
+    const wasOn = this.state.crowdsecEnabled || this.state.written === null || this.pendingApply;
+    this.client = null;
+    this.needStartup = true;
+    if (!wasOn) return;
+    try {
+      const report = await applyBlocklist(this.options.edge, [], { holder: `panel pid ${process.pid} clearing the blocklist (CrowdSec off)` });
+      this.pendingApply = false;
+      this.failures = 0;
+      this.expiries.clear();
+      this.state = {
+        crowdsecEnabled: false,
+        edgeMissing: null,
+        syncedAt: null,
+        stale: null,
+        active: 0,
+        enforced: 0,
+        notEnforced: 0,
+        notEnforcedReasons: {},
+        written: { generation: report.generation, count: 0, hash: report.hash, action: report.action, at: new Date().toISOString() },
+      };
+      await this.persist([]);
+    } catch (error) {
+      this.pendingApply = true;
+      this.markStale(`CrowdSec is off but the blocklist could not be emptied: ${(error as Error).message}`);
+    }
+  }
+
+  private async persist(decisions: ClassifiedDecision[]): Promise<void> {
+    if (!this.options.persist) return;
+    try {
+      await this.options.persist(decisions, this.status());
+    } catch (error) {
+      log.error({ event: "blocklist.persist_failed", err: error }, "could not persist the active decisions: other replicas show an older set");
+    }
+  }
+}
