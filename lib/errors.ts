@@ -15,6 +15,8 @@ export type ErrorCode =
   | "NOT_INSTALLED"
   | "RUNTIME_FAILED"
   | "MIGRATION"
+  /** A ban that would block the admin or an address the panel needs, not confirmed. */
+  | "SELF_BLOCK"
   | "INTERNAL";
 
 // Next.js bundles instrumentation and routes separately, so this module can exist twice in one
@@ -99,5 +101,12 @@ export class RateLimitedError extends DomainError {
 export class MigrationSafetyError extends DomainError {
   constructor(message: string) {
     super("MIGRATION", message);
+  }
+}
+
+/** A ban that would block the admin's own address or one the panel needs: confirm to ban anyway. */
+export class SelfBlockError extends DomainError {
+  constructor(message: string) {
+    super("SELF_BLOCK", message);
   }
 }

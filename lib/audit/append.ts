@@ -29,7 +29,10 @@ export type AuditAction =
   | "waf_exclusion_add"
   | "waf_exclusion_remove"
   /** The one-time conversion of a rate limit stored as requests per window (a system commit at boot). */
-  | "convert_rate_limit";
+  | "convert_rate_limit"
+  /** A ban or unban through CrowdSec's Local API (not a commit: LAPI holds decisions). */
+  | "ban"
+  | "unban";
 
 /** Commits and refusals; then what the runtime did (an Apply to runtime, or one change's result). */
 export type AuditOutcome = "committed" | "rejected" | "rolled_back" | "applied" | "failed" | "superseded" | "not_managed";

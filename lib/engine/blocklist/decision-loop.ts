@@ -58,6 +58,8 @@ export class DecisionLoop {
   private failures = 0;
   private pendingApply = false;
   private expiries = new Map<number, Date>();
+  /** The values the edge serves, as of this loop's last apply. */
+  private served = new Set<string>();
   private state: BlocklistState = {
     crowdsecEnabled: false,
     edgeMissing: null,
@@ -97,6 +99,16 @@ export class DecisionLoop {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** Waits until the blocklist this loop applied does (or does not) carry `value`; false after `timeoutMs`. */
+  async waitForEntry(value: string, present: boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.served.has(value) !== present) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
   }
 
   start(): void {
@@ -234,6 +246,7 @@ export class DecisionLoop {
     this.pendingApply = false;
     this.failures = 0;
     this.lastFullAt = Date.now();
+    this.served = new Set(set.entries);
     const staleSince = this.state.stale?.since ?? null;
     const recovered = staleSince !== null;
     if (recovered) log.info({ event: "blocklist.recovered", staleSince }, "the decision loop synced again: the blocklist is current");
@@ -267,6 +280,7 @@ export class DecisionLoop {
       this.pendingApply = false;
       this.failures = 0;
       this.expiries.clear();
+      this.served.clear();
       this.state = {
         crowdsecEnabled: false,
         edgeMissing: null,
