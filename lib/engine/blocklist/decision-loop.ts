@@ -5,7 +5,10 @@ import type { CrowdsecRuntimeSettings } from "../crowdsec/settings";
 import type { EdgeRuntimeSettings } from "../edge/settings";
 import { missingEdgePackage } from "../edge/instance-dir";
 import { applyBlocklist, type BlocklistApplyReport } from "./blocklist-runtime";
+import { stateCounts, type BlocklistState } from "./blocklist-state";
 import { classifyDecisions, type ClassifiedDecision, type DecisionSet } from "./decision-set";
+
+export type { BlocklistState } from "./blocklist-state";
 import { LapiClient } from "./lapi-client";
 import { lapiAccess } from "./lapi-credentials";
 
@@ -16,22 +19,6 @@ import { lapiAccess } from "./lapi-credentials";
 // repeats deletions for a second or two, and a late duplicate could undo a fresh ban. When LAPI is
 // unreachable or nginx refuses the blocklist, the edge keeps the last good one and the status says
 // "stale since … (reason)" until a sync succeeds again.
-
-export interface BlocklistState {
-  crowdsecEnabled: boolean;
-  /** The edge's packages are missing: decisions are read and listed, none is enforced. */
-  edgeMissing: string | null;
-  /** The last full read of LAPI's active set that reached the edge. */
-  syncedAt: string | null;
-  stale: { since: string; reason: string } | null;
-  active: number;
-  enforced: number;
-  notEnforced: number;
-  /** Why decisions are not enforced, with how many. */
-  notEnforcedReasons: Record<string, number>;
-  /** The blocklist last written or served by this loop. */
-  written: { generation: number; count: number; hash: string; action: BlocklistApplyReport["action"]; at: string } | null;
-}
 
 export interface DecisionLoopOptions {
   edge: EdgeRuntimeSettings;
@@ -212,17 +199,11 @@ export class DecisionLoop {
       // Nothing to enforce with: listed (every replica's Decisions page) and said on the card, not drift.
       this.failures = 0;
       this.lastFullAt = Date.now();
-      Object.assign(this.state, this.counts(set), { syncedAt: new Date().toISOString(), stale: null });
+      Object.assign(this.state, stateCounts(set), { syncedAt: new Date().toISOString(), stale: null });
       await this.persist(set.decisions);
       return;
     }
     await this.enforce(set);
-  }
-
-  private counts(set: DecisionSet): Pick<BlocklistState, "active" | "enforced" | "notEnforced" | "notEnforcedReasons"> {
-    const notEnforcedReasons: Record<string, number> = {};
-    for (const d of set.decisions) if (d.notEnforcedReason) notEnforcedReasons[d.notEnforcedReason] = (notEnforcedReasons[d.notEnforcedReason] ?? 0) + 1;
-    return { active: set.decisions.length, enforced: set.enforced, notEnforced: set.notEnforced, notEnforcedReasons };
   }
 
   private async enforce(set: DecisionSet): Promise<void> {
@@ -255,7 +236,7 @@ export class DecisionLoop {
       edgeMissing: null,
       syncedAt: new Date().toISOString(),
       stale: null,
-      ...this.counts(set),
+      ...stateCounts(set),
       written: { generation: report.generation, count: report.count, hash: report.hash, action: report.action, at: new Date().toISOString() },
     };
     if (report.action !== "unchanged") {
