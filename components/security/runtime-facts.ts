@@ -46,6 +46,8 @@ export function runtimeBadge(runtime: Pick<RuntimeObservation, "state" | "reconc
   if (runtime.state === "running" && lapi === "not answering") return { ...observed, tone: "amber" };
   // The last Verify saw the protection not enforced (or could not probe it): amber, whatever runs.
   if (runtime.details?.verified === "failed" || runtime.details?.verified === "not verified") return { ...observed, tone: "amber" };
+  // The edge's blocklist is behind LAPI (or still bans with CrowdSec off): what runs is not what the card would imply.
+  if (runtime.details?.blocklistStale) return { ...observed, tone: "amber" };
   // The edge runs, but the WAF the admin switched on is not what it serves: never green.
   if (runtime.state === "running" && runtime.details?.enforcement === "not enforcing") return { word: "Not enforcing", tone: "amber", observed: observed.word };
   return observed;
@@ -117,6 +119,19 @@ export function runtimeFacts(runtime: RuntimeObservation, now: number | null): R
       verifiedAt,
     );
   }
+  const blocklist = str("blocklist");
+  if (blocklist) text(blocklist);
+  const syncedAt = str("blocklistSyncedAt");
+  if (syncedAt) {
+    const reference = now ?? Date.parse(runtime.observedAt);
+    text(`LAPI synced ${Number.isFinite(reference) ? `${formatUptime(reference - Date.parse(syncedAt))} ago` : syncedAt}`, syncedAt);
+  }
+  const stale = str("blocklistStale");
+  if (stale) text(stale);
+  const notEnforced = str("notEnforced");
+  if (notEnforced) text(notEnforced);
+  const acquisition = str("acquisition");
+  if (acquisition) text(acquisition);
   const selfHeal = str("selfHeal");
   if (selfHeal) text(`self-heal ${selfHeal}`);
   const stopHow = str("stopHow");

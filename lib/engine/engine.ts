@@ -23,7 +23,8 @@ import { WafTuningFile } from "./waf/driver";
 import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
 import { env } from "../env";
-import { BlocklistDriver } from "./blocklist/blocklist-driver";
+import { BlocklistDriver, BLOCKLIST_UNOBSERVED } from "./blocklist/blocklist-driver";
+import { withBlocklist } from "./blocklist/blocklist-card";
 import { DecisionLoop, type BlocklistState } from "./blocklist/decision-loop";
 import type { ClassifiedDecision } from "./blocklist/decision-set";
 
@@ -175,6 +176,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
     };
   }
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
+  if (p === "crowdsec") observation = withBlocklist(observation, await eng.blocklist.observe().catch(() => BLOCKLIST_UNOBSERVED));
   if (p === "waf" || p === "rate_limit") observation = eng.edgeSupervisor.decorate(observation);
   if (p === "waf" || p === "rate_limit") observation = withVerify(observation, eng.verifier.latest, p);
   if (eng.reconciling) observation = { ...observation, reconciling: true };

@@ -35,6 +35,8 @@ export interface BlocklistObserved {
 
 const SETTLE_MS = 2_500;
 
+export const BLOCKLIST_UNOBSERVED: BlocklistObserved = { edgeMissing: null, running: false, served: null, error: "could not be observed", loop: null };
+
 export class BlocklistDriver implements RuntimeDriver<BlocklistDesired, BlocklistObserved, BlocklistState> {
   readonly name = "Edge blocklist (CrowdSec decisions)";
   readonly protection = "crowdsec" as const;
