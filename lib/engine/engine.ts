@@ -24,7 +24,7 @@ import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
 import { env } from "../env";
 import { BlocklistDriver, BLOCKLIST_UNOBSERVED } from "./blocklist/blocklist-driver";
-import { withBlocklist } from "./blocklist/blocklist-card";
+import { withBanVerify, withBlocklist } from "./blocklist/blocklist-card";
 import { DecisionLoop, type BlocklistState } from "./blocklist/decision-loop";
 import type { ClassifiedDecision } from "./blocklist/decision-set";
 
@@ -95,12 +95,6 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     wanted: async (intent) => edgeWanted(edgeIntentFrom(intent, await edgeSites(intent))),
   };
   const edgeSupervisor = new Supervisor(database, drivers.waf, appliers.waf, settings, edgeProcess);
-  const verifier = new Verifier(database, edge, appliers.waf);
-  if (options.verifyAfterApply) edge.afterChange = () => verifier.afterApply();
-  edge.lastVerify = () => {
-    const run = verifier.latest;
-    return run ? { generation: run.generation, failures: run.failures, at: run.at } : null;
-  };
   const edgeSettingsUsed = edge.runtime.settings;
   const decisions = new DecisionLoop({
     edge: edgeSettingsUsed,
@@ -111,6 +105,12 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     persist: options.decisionStore?.persist,
   });
   const blocklist = new BlocklistDriver(edgeSettingsUsed, settings, decisions, options.decisionStore?.readState ?? (async () => null));
+  const verifier = new Verifier(database, edge, appliers.waf, { crowdsec: settings, loop: decisions });
+  if (options.verifyAfterApply) edge.afterChange = () => verifier.afterApply();
+  edge.lastVerify = () => {
+    const run = verifier.latest;
+    return run ? { generation: run.generation, failures: run.failures, at: run.at } : null;
+  };
   const engine: Engine = {
     drivers,
     decisions,
@@ -177,6 +177,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
   }
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
   if (p === "crowdsec") observation = withBlocklist(observation, await eng.blocklist.observe().catch(() => BLOCKLIST_UNOBSERVED));
+  if (p === "crowdsec") observation = withBanVerify(observation, eng.verifier.latest);
   if (p === "waf" || p === "rate_limit") observation = eng.edgeSupervisor.decorate(observation);
   if (p === "waf" || p === "rate_limit") observation = withVerify(observation, eng.verifier.latest, p);
   if (eng.reconciling) observation = { ...observation, reconciling: true };

@@ -38,3 +38,14 @@ export function withBlocklist(observation: RuntimeObservation, o: BlocklistObser
   if (loop && loop.notEnforced > 0) details.notEnforced = `${loop.notEnforced} not enforced (${reasonsSummary(loop.notEnforcedReasons)})`;
   return { ...observation, details };
 }
+
+/** The last Verify run's ban check on the CrowdSec card: "verified enforcing: ban → 403 in 610 ms…", or what failed. */
+export function withBanVerify(
+  observation: RuntimeObservation,
+  run: { at: string; ban?: { verdict: string; ok: boolean; summary: string } | null } | null,
+): RuntimeObservation {
+  const ban = run?.ban;
+  if (!run || !ban || ban.verdict === "off") return observation;
+  const verified = ban.ok ? "enforcing" : ban.verdict === "not_probed" ? "not verified" : "failed";
+  return { ...observation, details: { ...observation.details, verified, verifiedAt: run.at, verifyFinding: ban.summary } };
+}

@@ -68,7 +68,9 @@ export class BlocklistDriver implements RuntimeDriver<BlocklistDesired, Blocklis
   }
 
   async observe(): Promise<BlocklistObserved> {
-    const loop = this.loop.isRunning ? this.loop.status() : await this.persistedState().catch(() => null);
+    // This process's loop when it runs (or has run): fresher than the leader's persisted copy.
+    const mine = this.loop.status();
+    const loop = this.loop.isRunning || mine.written !== null || mine.stale !== null ? mine : await this.persistedState().catch(() => null);
     const edgeMissing = missingEdgePackage(this.edge);
     if (edgeMissing) return { edgeMissing, running: false, served: null, error: null, loop };
     if (!findMaster(this.edge)) return { edgeMissing: null, running: false, served: blocklistOnDisk(this.edge), error: null, loop };

@@ -142,7 +142,21 @@ export class LapiClient {
 
   /** Deletes one decision by id; answers how many LAPI deleted (0: it had already gone). */
   async unban(id: number): Promise<number> {
-    const r = await this.machine({ method: "DELETE", path: `v1/decisions/${id}` }, `LAPI did not delete decision ${id}`);
+    let r;
+    try {
+      r = await this.machine({ method: "DELETE", path: `v1/decisions/${id}` }, `LAPI did not delete decision ${id}`);
+    } catch (error) {
+      // LAPI 1.4.6 answers 500 "decision with id 'N' doesn't exist" for one already gone (expired, unbanned).
+      if (/doesn't exist/.test((error as Error).message)) return 0;
+      throw error;
+    }
+    const n = Number((r.json as { nbDeleted?: unknown } | null)?.nbDeleted ?? 0);
+    return Number.isSafeInteger(n) ? n : 0;
+  }
+
+  /** Deletes every decision on one address (DELETE /v1/decisions?ip=); answers how many. */
+  async unbanIp(ip: string): Promise<number> {
+    const r = await this.machine({ method: "DELETE", path: `v1/decisions?ip=${encodeURIComponent(ip)}` }, `LAPI did not delete the decisions on ${ip}`);
     const n = Number((r.json as { nbDeleted?: unknown } | null)?.nbDeleted ?? 0);
     return Number.isSafeInteger(n) ? n : 0;
   }

@@ -40,7 +40,9 @@ export function controlGet(s: EdgeRuntimeSettings, path: string, timeoutMs = 1_0
           if (body.length < 4096) body += chunk;
         });
         res.on("end", () =>
-          res.statusCode === 200 ? done({ ok: true, body, latencyMs: elapsed() }) : done({ ok: false, error: `HTTP ${res.statusCode} from the control listener`, latencyMs: elapsed() }),
+          res.statusCode === 200
+            ? done({ ok: true, body, latencyMs: elapsed() })
+            : done({ ok: false, error: `HTTP ${res.statusCode} from the control listener`, latencyMs: elapsed() }),
         );
         res.on("error", (e) => done({ ok: false, error: e.message, latencyMs: elapsed() }));
       },
@@ -67,7 +69,11 @@ export async function probeControl(s: EdgeRuntimeSettings, timeoutMs = 1_000): P
   } catch {
     /* below */
   }
-  return { ok: false, error: `the control listener answered something that is not a generation: ${JSON.stringify(r.body.slice(0, 120))}`, latencyMs: r.latencyMs };
+  return {
+    ok: false,
+    error: `the control listener answered something that is not a generation: ${JSON.stringify(r.body.slice(0, 120))}`,
+    latencyMs: r.latencyMs,
+  };
 }
 
 export interface WaitOptions {

@@ -10,7 +10,8 @@ import type { EdgeRuntimeSettings } from "./settings";
 export const WAF_PROBE_SOURCE = "127.0.0.3";
 export const RATE_PROBE_SOURCE = "127.0.0.4";
 
-export type ProbeAnswer = { ok: true; status: number; requestId: string | null; ms: number } | { ok: false; error: string; ms: number };
+/** `banned`: the answer carries the edge's ban mark (X-Warden-Block: ban). */
+export type ProbeAnswer = { ok: true; status: number; requestId: string | null; banned: boolean; ms: number } | { ok: false; error: string; ms: number };
 
 /** Where to connect to reach the listener: a wildcard listen address is reached on loopback. */
 export function listenerTarget(s: EdgeRuntimeSettings): { host: string; port: number } {
@@ -53,7 +54,8 @@ export function probeRequest(
       (res) => {
         res.resume();
         const id = res.headers["x-request-id"];
-        res.on("end", () => done({ ok: true, status: res.statusCode ?? 0, requestId: typeof id === "string" ? id : null, ms: ms() }));
+        const banned = res.headers["x-warden-block"] === "ban";
+        res.on("end", () => done({ ok: true, status: res.statusCode ?? 0, requestId: typeof id === "string" ? id : null, banned, ms: ms() }));
         res.on("error", (e) => done({ ok: false, error: e.message, ms: ms() }));
       },
     );

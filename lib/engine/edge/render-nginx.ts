@@ -107,7 +107,7 @@ function blocklistGeo(): string[] {
     "    default 0;",
     `    include ${BLOCKLIST_FILE};`,
     "}",
-    'map $warden_banned $warden_ban_mark {',
+    "map $warden_banned $warden_ban_mark {",
     '    default "";',
     "    1 ban;",
     "}",

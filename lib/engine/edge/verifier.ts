@@ -8,6 +8,9 @@ import type { Applier } from "../applier";
 import type { EdgeDriver } from "./driver";
 import type { SecurityIntent } from "../../security/intent";
 import { verifyEdge, type VerifyRun } from "./verify-probes";
+import { probeBan } from "../blocklist/ban-probe";
+import type { DecisionLoop } from "../blocklist/decision-loop";
+import type { CrowdsecRuntimeSettings } from "../crowdsec/settings";
 
 // Runs Verify and keeps its latest result: on demand (the Verify button, `npm run cli -- verify`),
 // after every apply that changed the edge, and every WARDEN_VERIFY_INTERVAL_MS on the leader. A run
@@ -32,7 +35,7 @@ function behind(generation: number, intent: SecurityIntent): VerifyRun {
 }
 
 function verdictKey(run: VerifyRun): string {
-  return JSON.stringify([run.problem !== null, run.failures, run.sites.map((s) => [s.siteId, s.waf.verdict, s.rate.verdict])]);
+  return JSON.stringify([run.problem !== null, run.failures, run.sites.map((s) => [s.siteId, s.waf.verdict, s.rate.verdict]), run.ban?.verdict ?? null]);
 }
 
 export class Verifier {
@@ -44,6 +47,8 @@ export class Verifier {
     private readonly db: Db,
     private readonly edge: EdgeDriver,
     private readonly applier: Applier,
+    /** CrowdSec's ban check: the managed instance's settings and the decision loop (woken at once). */
+    private readonly banCheck: { crowdsec: CrowdsecRuntimeSettings; loop: DecisionLoop } | null = null,
   ) {}
 
   /** The last run of this process (any trigger); null before the first. */
@@ -64,6 +69,11 @@ export class Verifier {
       const desired = await this.edge.render(intent);
       const stale = o.served && desired.ok && JSON.stringify(desired.intent) !== JSON.stringify(served);
       const run = stale ? behind(o.served!.generation, intent) : await verifyEdge(this.edge.runtime.settings, intent, served, options.siteIds);
+      // The ban check needs a site to send through (any enabled one: the ban applies before routing).
+      if (this.banCheck && !run.problem && run.sites.length > 0) {
+        run.ban = await probeBan(this.edge.runtime.settings, this.banCheck.crowdsec, intent, run.sites[0]!.host, this.banCheck.loop);
+        if (!run.ban.ok) run.failures.push(`CrowdSec ban check: ${run.ban.summary}.`);
+      }
       const previous = this.latestRun;
       const record: VerifyRecord = { ...run, trigger, actor: options.actor ?? "system", siteIds: options.siteIds ?? null };
       this.latestRun = record;
@@ -116,7 +126,7 @@ export class Verifier {
         actor: r.actor,
         action: "verify",
         protection: null,
-        after: { trigger: r.trigger, generation: r.generation, problem: r.problem, sites: r.sites, siteIds: r.siteIds },
+        after: { trigger: r.trigger, generation: r.generation, problem: r.problem, sites: r.sites, ban: r.ban ?? null, siteIds: r.siteIds },
         outcome: r.failures.length ? "failed" : "applied",
         error: r.failures.length ? r.failures.join(" ") : null,
         requestId: randomUUID(),

@@ -9,6 +9,7 @@ import { probeRequest, RATE_PROBE_SOURCE, WAF_PROBE_SOURCE, type ProbeAnswer } f
 import { PROBE_PATH } from "./render-nginx";
 import { rateProbePlan, type RatePlan } from "./rate-plan";
 import type { EdgeRuntimeSettings } from "./settings";
+import type { BanProbe } from "../blocklist/ban-probe";
 
 // Verify protection: the requests an attacker would send, through the edge's public listener, to
 // Warden's probe location in each site (it carries the site's WAF and rate limit and answers from a
@@ -51,6 +52,8 @@ export interface VerifyRun {
   sites: SiteProbe[];
   /** One sentence per enabled protection that the probes did not see enforced, per site. */
   failures: string[];
+  /** CrowdSec's ban check (127.0.0.5 banned, 403, unbanned, 200): once per run, not per site. */
+  ban?: BanProbe | null;
 }
 
 /** The Host a probe carries for a site: its first exact name, else its wildcard with a label. */
