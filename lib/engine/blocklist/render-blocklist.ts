@@ -40,3 +40,34 @@ export function parseBlocklistMeta(text: string): { generation: number; count: n
   const m = /"generation":(\d+),"count":(\d+),"hash":"([0-9a-f]{64})"/.exec(text);
   return m ? { generation: Number(m[1]), count: Number(m[2]), hash: m[3]! } : null;
 }
+
+/**
+ * CrowdSec's bans (the decision loop writes the include; an empty one until it runs). `geo` matches
+ * the client address ($remote_addr, after real_ip) against addresses and ranges at no cost per request.
+ */
+export function blocklistGeo(): string[] {
+  return [
+    "# Active CrowdSec bans: 1 for a banned client address (Warden's decision loop writes the include).",
+    "geo $warden_banned {",
+    "    default 0;",
+    `    include ${BLOCKLIST_FILE};`,
+    "}",
+    "map $warden_banned $warden_ban_mark {",
+    '    default "";',
+    "    1 ban;",
+    "}",
+  ];
+}
+
+/**
+ * The ban check, first in every public server: the server-level rewrite phase runs before ModSecurity
+ * and the rate limit, so a banned client costs neither. The answer says why and is marked as a ban.
+ */
+export function banCheck(): string[] {
+  return [
+    "add_header X-Warden-Block $warden_ban_mark always;",
+    "if ($warden_banned) {",
+    '    return 403 "Forbidden: your address is banned by this site\'s security policy (CrowdSec decision). Request id: $request_id\n";',
+    "}",
+  ];
+}

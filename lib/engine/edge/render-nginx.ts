@@ -1,7 +1,7 @@
 import { nginxToken, quotedPath } from "./edge-grammar";
 import { servedSites, type EdgeIntent, type EdgeRateLimit, type ResolvedSite } from "./edge-intent";
 import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
-import { BLOCKLIST_FILE, BLOCKLIST_META_FILE, BLOCKLIST_PATH } from "../blocklist/render-blocklist";
+import { banCheck, blocklistGeo, BLOCKLIST_META_FILE, BLOCKLIST_PATH } from "../blocklist/render-blocklist";
 
 // The nginx files of the edge: nginx.conf (process, http level, the control listener, the
 // unknown-host server) and one conf.d/site-<id>.conf per enabled site. All paths are inside the
@@ -94,37 +94,6 @@ function siteRateLimit(site: ResolvedSite, r: EdgeRateLimit): string[] {
   const burst = r.burst > 0 ? ` burst=${count(r.burst)}` : "";
   // reject: the burst is served at once and anything past it refused; delay: the burst waits its turn.
   return [`limit_req zone=${RATE_ZONE}${burst}${r.excess === "reject" ? " nodelay" : ""};`];
-}
-
-/**
- * CrowdSec's bans (the decision loop writes the include; an empty one until it runs). `geo` matches
- * the client address ($remote_addr, after real_ip) against addresses and ranges at no cost per request.
- */
-function blocklistGeo(): string[] {
-  return [
-    "# Active CrowdSec bans: 1 for a banned client address (Warden's decision loop writes the include).",
-    "geo $warden_banned {",
-    "    default 0;",
-    `    include ${BLOCKLIST_FILE};`,
-    "}",
-    "map $warden_banned $warden_ban_mark {",
-    '    default "";',
-    "    1 ban;",
-    "}",
-  ];
-}
-
-/**
- * The ban check, first in every public server: the server-level rewrite phase runs before ModSecurity
- * and the rate limit, so a banned client costs neither. The answer says why and is marked as a ban.
- */
-function banCheck(): string[] {
-  return [
-    "add_header X-Warden-Block $warden_ban_mark always;",
-    "if ($warden_banned) {",
-    '    return 403 "Forbidden: your address is banned by this site\'s security policy (CrowdSec decision). Request id: $request_id\n";',
-    "}",
-  ];
 }
 
 export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext: EdgeExtensions = NO_EXTENSIONS): string {
