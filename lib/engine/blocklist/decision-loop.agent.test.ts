@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -142,6 +142,27 @@ describe("the decision loop (real LAPI, real edge)", () => {
     await until("127.0.0.36", 200);
     await until("127.0.0.35", 200);
   }, 60_000);
+
+  it("an nginx reload failing while decisions change: the last good blocklist stays live, the error is shown; repaired, the loop catches up", async () => {
+    await lapi.ban({ value: "127.0.0.39", scope: "Ip", duration: "5m", reason: "before the breakage" });
+    await until("127.0.0.39", 403);
+    const siteFile = path.join(edge.dir, "conf.d", "site-loop.conf");
+    const good = readFileSync(siteFile, "utf8");
+    writeFileSync(siteFile, good.replace("server {", "server { nonsense_directive on;"));
+    try {
+      await lapi.ban({ value: "127.0.0.34", scope: "Ip", duration: "5m", reason: "during the breakage" });
+      await waitFor(() => loop.status().stale !== null, 5_000, "stale");
+      expect(loop.status().stale!.reason).toMatch(/nginx refused .*keeps serving blocklist generation \d+/);
+      expect(await status("127.0.0.39")).toBe(403);
+      expect(await status("127.0.0.34")).toBe(200);
+    } finally {
+      writeFileSync(siteFile, good);
+    }
+    await until("127.0.0.34", 403, 10_000);
+    await waitFor(() => loop.status().stale === null, 5_000, "recovered");
+    cscli("decisions", "delete", "--all");
+    await until("127.0.0.34", 200);
+  }, 30_000);
 
   it("10,000 decisions imported at once: one sync enforces them all", async () => {
     const file = path.join(cs.dir, "import.json");
