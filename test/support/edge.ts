@@ -4,7 +4,7 @@ import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { edgeProcessPids } from "../../lib/engine/edge/process";
-import { edgeSettingsFrom, type EdgeRuntimeSettings } from "../../lib/engine/edge/settings";
+import { edgePaths, edgeSettingsFrom, type EdgeRuntimeSettings } from "../../lib/engine/edge/settings";
 import type { EdgeIntent, EdgeRateLimit, EdgeSite, EdgeWaf } from "../../lib/engine/edge/edge-intent";
 import { isAlive, readStat } from "../../lib/engine/proc";
 import { freePort, waitFor } from "./crowdsec";
@@ -203,8 +203,8 @@ export async function untilEdge(
 }
 
 /**
- * The panel's engine on a test edge: its CrowdSec instance and WAF tuning file in a temp dir of their
- * own (never ./data). The caller closes it.
+ * The panel's engine on a test edge: its CrowdSec instance (reading that edge's logs, as the panel's
+ * does) and WAF tuning file in a temp dir of their own (never ./data). The caller closes it.
  */
 export function edgeEngine(
   db: Db,
@@ -215,7 +215,7 @@ export function edgeEngine(
   return createEngine(db, {
     edge,
     verifyAfterApply: options.verifyAfterApply,
-    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), ...options.crowdsec },
+    crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), edgeLogDir: edgePaths(edge).logs, ...options.crowdsec },
     waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
   });
 }

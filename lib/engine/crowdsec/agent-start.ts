@@ -10,7 +10,7 @@ import { fileSize, lines, readFrom, TAIL_LINES } from "../log-tail";
 import { LOADED_MARK, LOADED_SETTLE_MS, recordLoaded } from "./agent-loaded";
 import { KILL_WAIT_MS, killGroup, waitGone } from "./agent-signals";
 import { agentVersion } from "./agent-version";
-import { instanceExists } from "./instance";
+import { ensureAcquiredFiles, instanceExists } from "./instance";
 import { missingPackage, NotInstalledError } from "./installed-package";
 import { probeLapi } from "./lapi-probe";
 import { findRunningAgent, removePidFile, writePidFile } from "./pid-file";
@@ -76,6 +76,13 @@ export async function startAgent(s: CrowdsecRuntimeSettings, options: StartOptio
       const by = holder ? ` by ${holder.name} (pid ${holder.pid})` : "";
       throw new AgentStartError(`CrowdSec cannot start: port 127.0.0.1:${port} (${what}) is already in use${by}`);
     }
+  }
+
+  // The agent reads only the files that exist when it starts (the edge may not have run yet).
+  try {
+    ensureAcquiredFiles(s);
+  } catch (error) {
+    throw new AgentStartError(`CrowdSec cannot start: the log files it reads cannot be created (${(error as Error).message})`);
   }
 
   const offsets = { log: fileSize(p.agentLog), out: fileSize(p.agentOut) };

@@ -4,10 +4,13 @@ import path from "node:path";
 import type { CrowdsecRuntimeSettings } from "./settings";
 
 // The hub items (collections, parsers, postoverflows, scenarios) a new instance enables: those the
-// package enables in its own etc dir, else a fallback set of collections with everything they pull in.
+// package enables in its own etc dir, else a fallback set of collections with everything they pull in;
+// and always the nginx collection, whatever the package enables: the agent reads the edge's logs.
 
 /** Used when the package enables nothing in its etc dir. */
 const FALLBACK_COLLECTIONS = ["crowdsecurity/linux", "crowdsecurity/nginx"];
+/** Enabled in every new instance: the nginx-logs parser and the HTTP scenarios (http-probing, …). */
+export const REQUIRED_COLLECTIONS = ["crowdsecurity/nginx"];
 const ITEM_TYPES = ["collections", "parsers", "postoverflows", "scenarios"] as const;
 type ItemType = (typeof ITEM_TYPES)[number];
 
@@ -83,10 +86,10 @@ export function enabledLinkPath(hubRel: string): string {
   return [...parts.slice(0, -2), parts[parts.length - 1]!].join("/");
 }
 
-/** The hub-relative paths a new instance enables. */
+/** The hub-relative paths a new instance enables (Debian 12's package already enables the nginx collection). */
 export function defaultItems(s: CrowdsecRuntimeSettings, hubDir: string): string[] {
   const fromPackage = packageEnabledItems(s);
-  if (fromPackage.length > 0) return fromPackage;
-  const index = JSON.parse(readFileSync(path.join(hubDir, ".index.json"), "utf8")) as HubIndex;
-  return collectionItems(index, FALLBACK_COLLECTIONS);
+  const index = () => JSON.parse(readFileSync(path.join(hubDir, ".index.json"), "utf8")) as HubIndex;
+  if (fromPackage.length === 0) return collectionItems(index(), [...FALLBACK_COLLECTIONS, ...REQUIRED_COLLECTIONS]);
+  return [...new Set([...fromPackage, ...collectionItems(index(), REQUIRED_COLLECTIONS)])].sort();
 }

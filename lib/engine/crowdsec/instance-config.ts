@@ -70,10 +70,18 @@ prometheus:
 `;
 }
 
+/**
+ * acquis.yaml: one file source, type nginx: the instance's own access.log (tests append lines to it)
+ * and the managed edge's CrowdSec access log and error log. The agent tails each file from its end,
+ * from the moment it starts, and skips a file that does not exist then (it never looks again):
+ * ensureAcquiredFiles creates them before every start.
+ */
 export function renderAcquis(s: CrowdsecRuntimeSettings): string {
-  return `# Written by Warden: one file source (the journal is absent on this machine).
+  const p = instancePaths(s);
+  const files = [p.accessLog, ...p.edgeLogs];
+  return `# Written by Warden: file sources (the journal is absent on this machine).
 filenames:
-  - ${q(instancePaths(s).accessLog)}
+${files.map((f) => `  - ${q(f)}`).join("\n")}
 labels:
   type: nginx
 `;

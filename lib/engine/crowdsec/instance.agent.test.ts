@@ -1,10 +1,24 @@
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../log";
 import { packageEnabledItems } from "./enabled-items";
-import { ensureInstance, instanceExists } from "./instance";
+import { ensureAcquiredFiles, ensureInstance, instanceExists } from "./instance";
 import { crowdsecSettingsFrom, instancePaths } from "./settings";
 import { agentFixture, cleanupAllFixtures } from "../../../test/support/crowdsec";
 
@@ -116,6 +130,66 @@ describe("ensureInstance", () => {
       }
     } finally {
       rmSync(etc, { recursive: true, force: true });
+    }
+  });
+
+  it("always enables the nginx collection (the agent reads the edge), even when the package enables only other things", async () => {
+    const f = await agentFixture();
+    const etc = mkdtempSync(path.join(os.tmpdir(), "warden-etc-"));
+    try {
+      cpSync("/etc/crowdsec/patterns", path.join(etc, "patterns"), { recursive: true });
+      for (const file of ["profiles.yaml", "simulation.yaml"]) cpSync(path.join("/etc/crowdsec", file), path.join(etc, file));
+      mkdirSync(path.join(etc, "collections"));
+      symlinkSync("/usr/share/crowdsec/hub/collections/crowdsecurity/sshd.yaml", path.join(etc, "collections", "sshd.yaml"));
+      const s = crowdsecSettingsFrom({ ...f.settings, etcDir: etc });
+      expect(packageEnabledItems(s)).toEqual(["collections/crowdsecurity/sshd.yaml"]);
+      await ensureInstance(s);
+      const e = instancePaths(s).etc;
+      for (const item of [
+        "collections/sshd.yaml",
+        "collections/nginx.yaml",
+        "collections/base-http-scenarios.yaml",
+        "parsers/s01-parse/nginx-logs.yaml",
+        "parsers/s02-enrich/http-logs.yaml",
+        "scenarios/http-probing.yaml",
+        "scenarios/nginx-req-limit-exceeded.yaml",
+      ]) {
+        expect(lstatSync(path.join(e, item)).isSymbolicLink(), item).toBe(true);
+      }
+      // Not the fallback: the package chose what else to enable.
+      expect(existsSync(path.join(e, "collections", "linux.yaml"))).toBe(false);
+    } finally {
+      rmSync(etc, { recursive: true, force: true });
+    }
+  });
+
+  it("acquires the edge's CrowdSec log and error log, made (empty) if missing; an older instance's acquis follows", async () => {
+    const edgeDir = mkdtempSync(path.join(os.tmpdir(), "warden-edge-logs-"));
+    try {
+      const f = await agentFixture();
+      await ensureInstance(f.settings); // an instance from before: no edge in its acquis
+      const p = instancePaths(f.settings);
+      expect(readFileSync(p.acquis, "utf8")).not.toContain("crowdsec-access.log");
+
+      const logs = path.join(edgeDir, "logs");
+      const s = crowdsecSettingsFrom({ ...f.settings, edgeLogDir: logs });
+      // The settings changed: the acquis is rewritten (the driver then restarts a running agent).
+      expect(await ensureInstance(s)).toEqual({ created: false, dir: f.dir, configChanged: true });
+      const acquis = readFileSync(p.acquis, "utf8");
+      for (const file of [p.accessLog, path.join(logs, "crowdsec-access.log"), path.join(logs, "error.log")]) {
+        expect(acquis).toContain(`  - ${JSON.stringify(file)}\n`);
+      }
+      expect(acquis).toContain("labels:\n  type: nginx\n");
+
+      ensureAcquiredFiles(s);
+      expect(statSync(logs).mode & 0o777).toBe(0o700);
+      for (const file of instancePaths(s).edgeLogs) expect(readFileSync(file, "utf8")).toBe("");
+      // Existing content is kept.
+      writeFileSync(path.join(logs, "error.log"), "kept\n");
+      ensureAcquiredFiles(s);
+      expect(readFileSync(path.join(logs, "error.log"), "utf8")).toBe("kept\n");
+    } finally {
+      rmSync(edgeDir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { DomainError } from "../../errors";
 import { log } from "../../log";
@@ -89,6 +89,20 @@ function syncConfig(s: CrowdsecRuntimeSettings): boolean {
   return changed;
 }
 
+/**
+ * Creates the files the agent acquires that do not exist yet (empty; existing ones are left as they
+ * are): CrowdSec 1.4.6 skips a file that is missing when it starts ("No matching files for pattern")
+ * and never picks it up later, so an edge started after the agent would go unread. The edge's log
+ * directory is made as the edge makes it (0700: the panel's); nginx's master opens the files (as
+ * root, or as the panel's user) and appends to them.
+ */
+export function ensureAcquiredFiles(s: CrowdsecRuntimeSettings): void {
+  const p = instancePaths(s);
+  mkdirSync(p.logDir, { recursive: true });
+  if (s.edgeLogDir !== null) mkdirSync(s.edgeLogDir, { recursive: true, mode: 0o700 });
+  for (const file of [p.accessLog, ...p.edgeLogs]) closeSync(openSync(file, "a"));
+}
+
 async function create(s: CrowdsecRuntimeSettings): Promise<void> {
   const p = instancePaths(s);
   // A half-created instance: start over (the log directory is kept, it may explain what happened).
@@ -112,7 +126,7 @@ async function create(s: CrowdsecRuntimeSettings): Promise<void> {
   }
   for (const d of ["collections", "scenarios", "parsers", "postoverflows"]) mkdirSync(path.join(p.etc, d), { recursive: true });
 
-  if (!existsSync(p.accessLog)) writeFileSync(p.accessLog, "");
+  ensureAcquiredFiles(s);
   writeFileAtomic(p.acquis, renderAcquis(s));
   writeFileAtomic(p.config, renderConfig(s));
   await run(

@@ -39,9 +39,15 @@ describe("renderConfig", () => {
     expect(renderConfig(s)).toBe(config);
     expect(renderConfig({ ...s, lapiPort: 18181 })).not.toBe(config);
   });
-  it("acquires one nginx file under the instance", () => {
-    expect(renderAcquis(s)).toContain(`"${s.instanceDir}/log/access.log"`);
-    expect(renderAcquis(s)).toContain("type: nginx");
+  it("acquires the instance's own nginx file, and the edge's CrowdSec log and error log when there is an edge", () => {
+    expect(renderAcquis(s)).toBe(
+      `# Written by Warden: file sources (the journal is absent on this machine).\nfilenames:\n  - "${s.instanceDir}/log/access.log"\nlabels:\n  type: nginx\n`,
+    );
+    expect(renderAcquis({ ...s, edgeLogDir: "/srv/warden/edge/logs" })).toBe(
+      "# Written by Warden: file sources (the journal is absent on this machine).\nfilenames:\n" +
+        `  - "${s.instanceDir}/log/access.log"\n  - "/srv/warden/edge/logs/crowdsec-access.log"\n  - "/srv/warden/edge/logs/error.log"\n` +
+        "labels:\n  type: nginx\n",
+    );
   });
 });
 

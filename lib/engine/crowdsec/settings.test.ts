@@ -17,6 +17,7 @@ const VARS = [
   "WARDEN_SELF_HEAL_MAX_ATTEMPTS",
   "WARDEN_SELF_HEAL_BACKOFF_MS",
   "WARDEN_ENGINE_PROBE_MS",
+  "WARDEN_EDGE_DIR",
 ];
 
 function clearEnv() {
@@ -31,7 +32,7 @@ describe("crowdsecSettings", () => {
   it("has the documented defaults, the instance under the data dir, resolved to an absolute path", () => {
     clearEnv();
     const s = crowdsecSettings();
-    expect(s).toEqual({ ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.resolve("data/crowdsec") });
+    expect(s).toEqual({ ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.resolve("data/crowdsec"), edgeLogDir: path.resolve("data/edge/logs") });
     expect(s.lapiPort).toBe(8180);
     expect(s.prometheusPort).toBe(6160);
     expect(s.selfHeal).toBe(true);
@@ -44,6 +45,16 @@ describe("crowdsecSettings", () => {
     expect(crowdsecSettings().instanceDir).toBe("/srv/warden/crowdsec");
     vi.stubEnv("CROWDSEC_INSTANCE_DIR", "relative/cs");
     expect(crowdsecSettings().instanceDir).toBe(path.resolve("relative/cs"));
+  });
+
+  it("reads the managed edge's logs: the edge's directory follows WARDEN_DATA_DIR, and WARDEN_EDGE_DIR wins over it", () => {
+    clearEnv();
+    vi.stubEnv("WARDEN_DATA_DIR", "/srv/warden");
+    const s = crowdsecSettings();
+    expect(s.edgeLogDir).toBe("/srv/warden/edge/logs");
+    expect(instancePaths(s).edgeLogs).toEqual(["/srv/warden/edge/logs/crowdsec-access.log", "/srv/warden/edge/logs/error.log"]);
+    vi.stubEnv("WARDEN_EDGE_DIR", "/var/lib/edge");
+    expect(crowdsecSettings().edgeLogDir).toBe("/var/lib/edge/logs");
   });
 
   it("parses every variable", () => {
@@ -100,5 +111,10 @@ describe("crowdsecSettingsFrom", () => {
     expect(p.config).toBe(path.join(s.instanceDir, "etc", "config.yaml"));
     expect(p.pidFile).toBe(path.join(s.instanceDir, "crowdsec.pid"));
     expect(p.lockFile).toBe(path.join(s.instanceDir, "warden.lock"));
+    // No edge unless given one: a test's agent never reads ./data.
+    expect(s.edgeLogDir).toBeNull();
+    expect(p.edgeLogs).toEqual([]);
+    const withEdge = crowdsecSettingsFrom({ instanceDir: "tmp/x", edgeLogDir: "tmp/edge/logs" });
+    expect(instancePaths(withEdge).edgeLogs).toEqual([path.resolve("tmp/edge/logs/crowdsec-access.log"), path.resolve("tmp/edge/logs/error.log")]);
   });
 });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { env } from "../../env";
+import { CROWDSEC_ACQUIRED_EDGE_LOGS, edgeInstanceDir, edgeLogDir } from "../edge/settings";
 
 // Runtime settings of the CrowdSec agent Warden manages (mode "local"), from the environment.
 // Everything the agent writes lives under one instance directory with its own ports, so the panel's
@@ -25,6 +26,11 @@ export interface CrowdsecRuntimeSettings {
   selfHealBackoffMs: number;
   /** Pid probe interval for an adopted agent (one this process did not spawn). */
   probeMs: number;
+  /**
+   * The managed edge's log directory: the agent reads its CrowdSec access log and its error log.
+   * Null: no edge is read (tests and benchmarks that have none).
+   */
+  edgeLogDir: string | null;
 }
 
 export const DEFAULT_CROWDSEC_SETTINGS: Omit<CrowdsecRuntimeSettings, "instanceDir"> = {
@@ -40,6 +46,7 @@ export const DEFAULT_CROWDSEC_SETTINGS: Omit<CrowdsecRuntimeSettings, "instanceD
   selfHealMaxAttempts: 5,
   selfHealBackoffMs: 1_000,
   probeMs: 1_000,
+  edgeLogDir: null,
 };
 
 function validate(s: CrowdsecRuntimeSettings): CrowdsecRuntimeSettings {
@@ -66,12 +73,20 @@ export function crowdsecSettings(): CrowdsecRuntimeSettings {
     selfHealMaxAttempts: e.WARDEN_SELF_HEAL_MAX_ATTEMPTS,
     selfHealBackoffMs: e.WARDEN_SELF_HEAL_BACKOFF_MS,
     probeMs: e.WARDEN_ENGINE_PROBE_MS,
+    // The edge the panel manages (WARDEN_EDGE_DIR, else <data>/edge).
+    edgeLogDir: edgeLogDir(edgeInstanceDir()),
   });
 }
 
 /** Settings from an object (tests: an instance in a temp dir on free ports); the rest are defaults. */
 export function crowdsecSettingsFrom(partial: Partial<CrowdsecRuntimeSettings> & { instanceDir: string }): CrowdsecRuntimeSettings {
-  return validate({ ...DEFAULT_CROWDSEC_SETTINGS, ...partial, instanceDir: path.resolve(partial.instanceDir) });
+  const edgeLogs = partial.edgeLogDir ?? null;
+  return validate({
+    ...DEFAULT_CROWDSEC_SETTINGS,
+    ...partial,
+    instanceDir: path.resolve(partial.instanceDir),
+    edgeLogDir: edgeLogs === null ? null : path.resolve(edgeLogs),
+  });
 }
 
 /** The files of an instance, all derived from its directory. */
@@ -86,7 +101,10 @@ export function instancePaths(s: CrowdsecRuntimeSettings) {
     config: path.join(d, "etc", "config.yaml"),
     credentials: path.join(d, "etc", "local_api_credentials.yaml"),
     acquis: path.join(d, "etc", "acquis.yaml"),
+    /** The instance's own acquisition file (tests append nginx lines to it). */
     accessLog: path.join(d, "log", "access.log"),
+    /** The edge's logs the agent reads (none without an edge). */
+    edgeLogs: s.edgeLogDir === null ? [] : CROWDSEC_ACQUIRED_EDGE_LOGS.map((f) => path.join(s.edgeLogDir!, f)),
     /** stdout/stderr of the agent (startup errors before its logger is configured land here). */
     agentOut: path.join(d, "log", "agent.out"),
     /** The agent's own log (log_media: file). */

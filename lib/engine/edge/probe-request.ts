@@ -4,11 +4,11 @@ import { performance } from "node:perf_hooks";
 import type { EdgeRuntimeSettings } from "./settings";
 
 // One request of a Verify probe, sent through the edge's public listener from a chosen loopback source
-// address (one per use: 127.0.0.3 for the WAF probe, 127.0.0.4 for the rate probe), so the edge sees the
-// probe as a client of its own: what it answers is what a visitor at that address would get.
+// address (one per use, reserved-sources.ts: 127.0.0.3 for the WAF probe, 127.0.0.4 for the rate probe),
+// so the edge sees the probe as a client of its own: what it answers is what a visitor at that address
+// would get. CrowdSec's access log leaves these addresses out.
 
-export const WAF_PROBE_SOURCE = "127.0.0.3";
-export const RATE_PROBE_SOURCE = "127.0.0.4";
+export { RATE_PROBE_SOURCE, WAF_PROBE_SOURCE } from "./reserved-sources";
 
 /** `banned`: the answer carries the edge's ban mark (X-Warden-Block: ban). */
 export type ProbeAnswer = { ok: true; status: number; requestId: string | null; banned: boolean; ms: number } | { ok: false; error: string; ms: number };

@@ -94,6 +94,15 @@ describe("the client address at the edge", () => {
     // A request without the header is the proxy's own.
     await viaEdge(f.settings, "shop.example", "/direct");
     expect(await accessLine(f.settings, "/direct")).toMatch(/^127\.0\.0\.1 - /);
+    // CrowdSec's log leaves out Warden's reserved sources by the connection's address: a forwarded
+    // client named 127.0.0.3 is still in it (the proxy's connection is no probe), and so is everyone else.
+    await viaEdge(f.settings, "shop.example", "/claims-probe", { headers: { "x-forwarded-for": "127.0.0.3" } });
+    expect(await accessLine(f.settings, "/claims-probe")).toMatch(/^127\.0\.0\.3 - /);
+    const inCrowdsecLog = () => {
+      const text = readFileSync(edgePaths(f.settings).crowdsecAccessLog, "utf8");
+      return ["/trusted", "/forged", "/direct", "/claims-probe"].every((target) => text.includes(`"GET ${target} `));
+    };
+    await waitFor(inCrowdsecLog, 5_000, "the four requests in CrowdSec's log", 5);
 
     const blocked = await viaEdge(f.settings, "shop.example", XSS, { headers: { "x-forwarded-for": "203.0.113.7" } });
     expect(blocked.status).toBe(403);

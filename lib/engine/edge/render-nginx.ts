@@ -1,6 +1,7 @@
 import { nginxToken, quotedPath } from "./edge-grammar";
 import { servedSites, type EdgeIntent, type EdgeRateLimit, type ResolvedSite } from "./edge-intent";
-import { formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
+import { RESERVED_SOURCES } from "./reserved-sources";
+import { EDGE_LOG_FILES, formatListen, TEMP_DIRS, type EdgeRuntimeSettings } from "./settings";
 import { banCheck, blocklistGeo, BLOCKLIST_META_FILE, BLOCKLIST_PATH } from "../blocklist/render-blocklist";
 
 // The nginx files of the edge: nginx.conf (process, http level, the control listener, the
@@ -22,6 +23,8 @@ export const PROBE_BODY = "warden probe ok\n";
 /** The file nginx's control listener includes: it answers the generation and hash of the loaded set. */
 export const GENERATION_FILE = "conf.d/generation.conf";
 export const GENERATION_PATH = "/__warden/generation";
+/** 1 for a request CrowdSec's access log takes, 0 for one from Warden's reserved sources. */
+export const CROWDSEC_LOG_VARIABLE = "$warden_cs_log";
 /** The rate limit's shared-memory zone (10 MB: about 160,000 client addresses). */
 export const RATE_ZONE = "warden_rate";
 /**
@@ -39,6 +42,30 @@ export interface EdgeExtensions {
 }
 
 export const NO_EXTENSIONS: EdgeExtensions = { http: () => [], server: () => [], locations: () => [] };
+
+/**
+ * The access logs, at http level. "combined": CrowdSec's nginx parser reads it; its client is
+ * $remote_addr (after real_ip). Buffered: one write per 32 KB or per second instead of one per request
+ * (a third of the proxy's throughput here); CrowdSec reads it at most a second later. CrowdSec reads its
+ * own copy, without the requests whose connection comes from one of Warden's reserved sources
+ * (benchmarks, Verify's probes): those must never become a detection, and the agent parses only
+ * ~0.5–1k lines/s, so a benchmark would bury real traffic. Matched on the connection's address
+ * ($realip_remote_addr), so no X-Forwarded-For can claim a reserved address. The control listener and
+ * the probe location log nothing at all.
+ */
+function accessLogs(): string[] {
+  const buffered = "combined buffer=32k flush=1s";
+  return [
+    "# Every request is in access.log; CrowdSec reads crowdsec-access.log: the same lines without",
+    "# Warden's own traffic (benchmarks, Verify's probes), told by the connection's address.",
+    `geo $realip_remote_addr ${CROWDSEC_LOG_VARIABLE} {`,
+    "    default 1;",
+    ...RESERVED_SOURCES.map((a) => `    ${nginxToken(a)} 0;`),
+    "}",
+    `access_log logs/${EDGE_LOG_FILES.access} ${buffered};`,
+    `access_log logs/${EDGE_LOG_FILES.crowdsecAccess} ${buffered} if=${CROWDSEC_LOG_VARIABLE};`,
+  ];
+}
 
 function listen(s: EdgeRuntimeSettings, extra = ""): string {
   return `listen ${nginxToken(formatListen(s.listen))}${extra};`;
@@ -105,7 +132,7 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
     // A reload keeps old workers alive while their connections last (WebSockets): bound it.
     "worker_shutdown_timeout 30s;",
     ...(s.workerUser ? [`user ${nginxToken(s.workerUser.user)} ${nginxToken(s.workerUser.group)};`] : []),
-    "error_log logs/error.log notice;",
+    `error_log logs/${EDGE_LOG_FILES.error} notice;`,
     "pid nginx.pid;",
     "pcre_jit on;",
     `load_module ${quotedPath(s.modsecModule)};`,
@@ -118,10 +145,7 @@ export function renderNginxConf(intent: EdgeIntent, s: EdgeRuntimeSettings, ext:
   const http = [
     // The edge's own answers (the ban page, the probe) are text; proxied answers keep the upstream's type.
     "default_type text/plain;",
-    // "combined": CrowdSec's nginx parser reads this log. Its client is $remote_addr (after real_ip).
-    // Buffered: one write per 32 KB or per second instead of one per request (a third of the proxy's
-    // throughput here); CrowdSec reads it at most a second later.
-    "access_log logs/access.log combined buffer=32k flush=1s;",
+    ...accessLogs(),
     ...TEMP_DIRS.map((d) => `${d}_temp_path tmp/${d};`),
     "server_tokens off;",
     "",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateEdgeIntent, type EdgeIntent } from "./edge-intent";
 import { renderSet, withGeneration } from "./rendered-set";
+import { RESERVED_SOURCES } from "./reserved-sources";
 import { edgeSettingsFrom } from "./settings";
 
 // What the edge's rendered set holds, read as text: the pieces an admin's intent turns into, the
@@ -71,6 +72,20 @@ describe("renderSet", () => {
     expect(nginx).toContain(
       "server {\n        listen 127.0.0.1:8080 default_server;\n        server_name _;\n        modsecurity off;\n        add_header X-Warden-Block $warden_ban_mark always;\n        if ($warden_banned) {",
     );
+  });
+
+  it("two access logs: every request in access.log; CrowdSec's copy without Warden's reserved sources, told by the connection's address", () => {
+    expect(nginx).toContain(
+      "    geo $realip_remote_addr $warden_cs_log {\n        default 1;\n        127.0.0.2 0;\n        127.0.0.3 0;\n        127.0.0.4 0;\n        127.0.0.5 0;\n    }\n" +
+        "    access_log logs/access.log combined buffer=32k flush=1s;\n" +
+        "    access_log logs/crowdsec-access.log combined buffer=32k flush=1s if=$warden_cs_log;\n",
+    );
+    expect(RESERVED_SOURCES).toEqual(["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]);
+    // At http level, before any server: every site and the unknown-host server inherit both.
+    expect(nginx.indexOf("access_log logs/crowdsec-access.log")).toBeLessThan(nginx.indexOf("server {"));
+    expect(nginx.match(/access_log logs\//g)).toHaveLength(2);
+    // The probe location logs to neither (its requests come from reserved sources anyway).
+    expect(set.files["conf.d/site-shop.conf"]).toMatch(/location = \/\.well-known\/warden-probe \{\n {8}access_log off;/);
   });
 
   it("renders the WAF settings: mode, paranoia, thresholds", () => {

@@ -102,12 +102,18 @@ function validate(s: EdgeRuntimeSettings): EdgeRuntimeSettings {
   return { ...s, trustedProxies };
 }
 
+/** The edge's instance directory from the environment: WARDEN_EDGE_DIR, else <data>/edge. */
+export function edgeInstanceDir(): string {
+  const e = env();
+  return path.resolve(e.WARDEN_EDGE_DIR ?? path.join(e.WARDEN_DATA_DIR, "edge"));
+}
+
 /** Settings from the environment (lib/env.ts). */
 export function edgeSettings(): EdgeRuntimeSettings {
   const e = env();
   return validate({
     ...DEFAULT_EDGE_SETTINGS,
-    instanceDir: path.resolve(e.WARDEN_EDGE_DIR ?? path.join(e.WARDEN_DATA_DIR, "edge")),
+    instanceDir: edgeInstanceDir(),
     listen: parseListen(e.WARDEN_EDGE_LISTEN),
     control: parseListen(e.WARDEN_EDGE_CONTROL_LISTEN),
     reloadTimeoutMs: e.WARDEN_EDGE_RELOAD_TIMEOUT_MS,
@@ -120,9 +126,26 @@ export function edgeSettingsFrom(partial: Partial<EdgeRuntimeSettings> & { insta
   return validate({ ...DEFAULT_EDGE_SETTINGS, ...partial, instanceDir: path.resolve(partial.instanceDir) });
 }
 
+/** The edge's log directory, inside its instance directory. */
+export const edgeLogDir = (instanceDir: string) => path.join(instanceDir, "logs");
+
+/** The edge's log files (in logs/), named once: nginx.conf writes them, CrowdSec reads some of them. */
+export const EDGE_LOG_FILES = {
+  /** Every request (combined format): what an admin reads. */
+  access: "access.log",
+  /** The same lines without Warden's own traffic (its reserved sources): what CrowdSec reads. */
+  crowdsecAccess: "crowdsec-access.log",
+  /** nginx's error log (ModSecurity's matches included): CrowdSec reads it too. */
+  error: "error.log",
+} as const;
+
+/** The edge logs CrowdSec acquires (type nginx), relative to the log directory. */
+export const CROWDSEC_ACQUIRED_EDGE_LOGS = [EDGE_LOG_FILES.crowdsecAccess, EDGE_LOG_FILES.error] as const;
+
 /** The files of an instance, all derived from its directory. */
 export function edgePaths(s: EdgeRuntimeSettings) {
   const d = s.instanceDir;
+  const logs = edgeLogDir(d);
   return {
     dir: d,
     config: path.join(d, "nginx.conf"),
@@ -130,9 +153,11 @@ export function edgePaths(s: EdgeRuntimeSettings) {
     modsec: path.join(d, "modsec"),
     modsecTmp: path.join(d, "modsec", "tmp"),
     modsecData: path.join(d, "modsec", "data"),
-    logs: path.join(d, "logs"),
-    errorLog: path.join(d, "logs", "error.log"),
-    accessLog: path.join(d, "logs", "access.log"),
+    logs,
+    errorLog: path.join(logs, EDGE_LOG_FILES.error),
+    accessLog: path.join(logs, EDGE_LOG_FILES.access),
+    /** The access log CrowdSec reads: Warden's reserved sources left out. */
+    crowdsecAccessLog: path.join(logs, EDGE_LOG_FILES.crowdsecAccess),
     auditLog: path.join(d, "logs", "modsec_audit.log"),
     /** stdout/stderr of the master (what nginx prints before its error log is open). */
     out: path.join(d, "logs", "nginx.out"),

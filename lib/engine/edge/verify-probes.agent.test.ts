@@ -98,6 +98,7 @@ describe("verifyEdge", () => {
     expect(upstream.saw(PROBE_PATH)).toBe(false);
     const logs = edgePaths(f.settings);
     expect(readFileSync(logs.accessLog, "utf8")).not.toContain(PROBE_PATH);
+    expect(readFileSync(logs.crowdsecAccessLog, "utf8")).not.toContain(PROBE_PATH);
     expect(readFileSync(logs.errorLog, "utf8")).not.toContain(PROBE_PATH);
     expect(readFileSync(`${logs.logs}/probe.log`, "utf8")).toContain("ModSecurity: Access denied");
   });
