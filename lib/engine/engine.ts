@@ -24,7 +24,8 @@ import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
 import { env } from "../env";
 import { BlocklistDriver, BLOCKLIST_UNOBSERVED } from "./blocklist/blocklist-driver";
-import { withBanVerify, withBlocklist } from "./blocklist/blocklist-card";
+import { withAcquisition, withBanVerify, withBlocklist } from "./blocklist/blocklist-card";
+import { acquisitionLag } from "./crowdsec/acquisition-lag";
 import { DecisionLoop, type BlocklistState } from "./blocklist/decision-loop";
 import type { ClassifiedDecision } from "./blocklist/decision-set";
 
@@ -178,6 +179,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
   if (p === "crowdsec") observation = eng.supervisor.decorate(observation);
   if (p === "crowdsec") observation = withBlocklist(observation, await eng.blocklist.observe().catch(() => BLOCKLIST_UNOBSERVED));
   if (p === "crowdsec") observation = withBanVerify(observation, eng.verifier.latest);
+  if (p === "crowdsec" && observation.state === "running") observation = withAcquisition(observation, await acquisitionLag(eng.crowdsec).catch(() => null));
   if (p === "waf" || p === "rate_limit") observation = eng.edgeSupervisor.decorate(observation);
   if (p === "waf" || p === "rate_limit") observation = withVerify(observation, eng.verifier.latest, p);
   if (eng.reconciling) observation = { ...observation, reconciling: true };

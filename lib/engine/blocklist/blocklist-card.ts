@@ -49,3 +49,26 @@ export function withBanVerify(
   const verified = ban.ok ? "enforcing" : ban.verdict === "not_probed" ? "not verified" : "failed";
   return { ...observation, details: { ...observation.details, verified, verifiedAt: run.at, verifyFinding: ban.summary } };
 }
+
+/** CrowdSec's acquisition of the edge's logs on its card: how far behind the agent reads (it parses ~0.5–1k lines/s here). */
+export function withAcquisition(
+  observation: RuntimeObservation,
+  lag:
+    { ok: true; files: { tailed: boolean | null; path: string }[]; behindLines: number; ratePerSecond: number | null } | { ok: false; reason: string } | null,
+): RuntimeObservation {
+  if (!lag || observation.state !== "running") return observation;
+  let text: string;
+  if (!lag.ok) text = `edge log acquisition unknown: ${lag.reason}`;
+  else if (lag.files.some((f) => f.tailed === false))
+    text = `edge logs not read by the agent (${lag.files
+      .filter((f) => f.tailed === false)
+      .map((f) => f.path.split("/").pop())
+      .join(", ")}): restart CrowdSec to pick them up`;
+  else if (lag.behindLines === 0) text = "edge logs read up to date";
+  else {
+    const eta =
+      lag.ratePerSecond && lag.ratePerSecond > 0 ? ` (~${Math.ceil(lag.behindLines / lag.ratePerSecond)} s at ${Math.round(lag.ratePerSecond)} lines/s)` : "";
+    text = `edge logs: ${lag.behindLines.toLocaleString("en-US")} lines behind${eta}`;
+  }
+  return { ...observation, details: { ...observation.details, acquisition: text } };
+}
