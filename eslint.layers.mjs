@@ -24,6 +24,7 @@ const LAYERS = {
   engine: ["lib/engine/**"],
   security: ["lib/security/**"],
   sites: ["lib/sites/**"],
+  decisions: ["lib/decisions/**"],
   migrations: ["lib/migrations/**"],
   audit: ["lib/audit/**"],
   auth: ["lib/auth/**"],
@@ -59,6 +60,7 @@ const MARKERS = {
     "lib/sites/grammar.ts",
     "lib/drift/drift-report.ts",
     "lib/drift/surfaces/store-surface.ts",
+    "lib/decisions/decision-types.ts",
   ],
   // The sites' strict grammar (host names, upstreams, rule ids): the edge's renderer checks with it too,
   // so that the form, the sites store and the runtime files follow one grammar.
@@ -96,7 +98,7 @@ const ALLOW = {
   components: ["actions", "client", "browser-safe"],
   client: ["browser-safe"],
   // Use cases and read queries: the domain below them.
-  actions: ["auth", "security", "sites", "engine", "drift", "migrations", "audit", ...FOUNDATION],
+  actions: ["auth", "security", "sites", "decisions", "engine", "drift", "migrations", "audit", ...FOUNDATION],
   // The CLI drives the same domain as the panel, from a terminal.
   cli: ["auth", "security", "sites", "engine", "drift", "migrations", "audit", "reconcile", ...FOUNDATION, "db-url", "plural"],
   // The boot reconciler: make the runtime match the intent, then start drift.
@@ -146,6 +148,9 @@ const ALLOW = {
   // Sites and WAF exclusions: security intent like the protections, committed through the same
   // version bump, mirror key and audit writer as lib/security's commits.
   sites: ["security", "audit", ...FOUNDATION],
+  // CrowdSec's active decisions as the leader last read them from LAPI (a cache, not intent: no audit),
+  // and the blocklist's state. Their shapes and words are browser-safe (decision-types.ts).
+  decisions: [...FOUNDATION],
   // The one writer and the list of audit rows.
   audit: [
     // The audit query's protection filter takes its names from the protections' field spec.
