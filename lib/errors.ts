@@ -15,6 +15,9 @@ export type ErrorCode =
   | "NOT_INSTALLED"
   | "RUNTIME_FAILED"
   | "MIGRATION"
+  // A ban that would block the admin's own address, a range holding it, or an address the panel needs:
+  // refused unless confirmed (confirmSelfBlock).
+  | "SELF_BLOCK"
   | "INTERNAL";
 
 // Next.js bundles instrumentation and routes separately, so this module can exist twice in one
