@@ -119,29 +119,32 @@ test.describe("decisions", () => {
   test("the ban form shows the server's field errors and the self-block warning; unban asks first", async ({ page }, testInfo) => {
     await page.goto("/decisions");
     const form = page.getByTestId("ban-form");
-    const ban = form.getByRole("button", { name: "Ban" });
+    // Folded at first: the search box is the page's first field.
+    await expect(page.getByLabel("Address or range", { exact: true })).toHaveCount(0);
+    await form.getByRole("button", { name: "Ban an address or range" }).click();
+    const ban = form.getByRole("button", { name: "Ban", exact: true });
     await expect(ban).toBeEnabled();
     await expect(form.getByLabel("Duration")).toHaveValue("4h");
 
-    await form.getByLabel("Address or range").fill("not-an-address");
+    await form.getByLabel("Address or range", { exact: true }).fill("not-an-address");
     await form.getByLabel("Duration").fill("forever");
     await ban.click();
     await expect(form.locator("#ban-value-error")).toBeVisible();
     await expect(form.locator("#ban-duration-error")).toBeVisible();
-    await expect(form.getByLabel("Address or range")).toHaveAttribute("aria-invalid", "true");
+    await expect(form.getByLabel("Address or range", { exact: true })).toHaveAttribute("aria-invalid", "true");
     // Editing a field clears its error.
     await form.getByLabel("Duration").fill("4h");
     await expect(form.locator("#ban-duration-error")).toHaveCount(0);
 
     // The browser's own address (the panel sees 127.0.0.1): refused with a warning beside the form. The
     // confirmation is shown, but not sent: this test never bans anything.
-    await form.getByLabel("Address or range").fill("127.0.0.1");
+    await form.getByLabel("Address or range", { exact: true }).fill("127.0.0.1");
     await ban.click();
     const warning = page.getByTestId("self-block-warning");
     await expect(warning).toContainText("127.0.0.1");
     await expect(warning.getByLabel("Ban anyway (I understand this may block me)")).not.toBeChecked();
     await snapshot(page, testInfo, "decisions-self-block");
-    await form.getByLabel("Address or range").fill("127.0.0.2");
+    await form.getByLabel("Address or range", { exact: true }).fill("127.0.0.2");
     await expect(warning).toHaveCount(0);
 
     // Unban: one row, or the rows selected, each after a confirmation that names them.

@@ -23,9 +23,9 @@ export function DecisionFilters({ fields, onChange }: { fields: DecisionFilterFi
       role="search"
       aria-label="Filter decisions"
       onSubmit={(e) => e.preventDefault()}
-      className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_1fr_auto]"
+      className="grid grid-cols-2 gap-3 lg:grid-cols-[2fr_1fr_1fr_1fr_1fr_auto]"
     >
-      <div>
+      <div className="col-span-2 lg:col-span-1">
         <label htmlFor="decisions-search" className="block text-sm font-medium">
           Search
         </label>
@@ -99,7 +99,7 @@ export function DecisionFilters({ fields, onChange }: { fields: DecisionFilterFi
           <option value="value">by value</option>
         </select>
       </div>
-      <div className="flex items-start sm:pt-6">
+      <div className="flex items-start pt-6">
         <button
           type="button"
           disabled={!active}
