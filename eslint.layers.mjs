@@ -60,8 +60,11 @@ const MARKERS = {
     "lib/sites/grammar.ts",
     "lib/drift/drift-report.ts",
     "lib/drift/surfaces/store-surface.ts",
-    // CrowdSec bans: the ban form's value, duration and reason rules, and the self-block check.
-    "lib/decisions/*.ts",
+    // CrowdSec bans: the ban form's value, duration and reason rules, the self-block check, the list's types.
+    "lib/decisions/ban-*.ts",
+    "lib/decisions/ip-address.ts",
+    "lib/decisions/self-block.ts",
+    "lib/decisions/decision-types.ts",
   ],
   // The sites' strict grammar (host names, upstreams, rule ids): the edge's renderer checks with it too,
   // so that the form, the sites store and the runtime files follow one grammar.
@@ -152,8 +155,9 @@ const ALLOW = {
   // Sites and WAF exclusions: security intent like the protections, committed through the same
   // version bump, mirror key and audit writer as lib/security's commits.
   sites: ["security", "audit", ...FOUNDATION],
-  // CrowdSec bans' input rules: pure (browser-safe), they import only each other and packages.
-  decisions: [],
+  // CrowdSec bans' input rules (pure, browser-safe) and the active decisions as the leader last read them
+  // from LAPI (a cache, not intent: no audit) with the blocklist's state.
+  decisions: [...FOUNDATION],
   // The one writer and the list of audit rows.
   audit: [
     // The audit query's protection filter takes its names from the protections' field spec.

@@ -2,6 +2,7 @@
 export const NAV = [
   ["/security", "Security"],
   ["/sites", "Sites"],
+  ["/decisions", "Decisions"],
   ["/events", "Events"],
   ["/security?tab=audit", "Audit"],
   ["/migrations", "Migrations"],

@@ -5,7 +5,7 @@ import { expect, test } from "./fixtures";
 // in migrations.spec.ts on the schema server, the first-run page in route-crawl.spec.ts).
 
 test("every page signed in has no serious or critical accessibility violation", async ({ page }) => {
-  test.setTimeout(120_000); // nine pages, each loaded to network idle and scanned: 30 s was tight on 2 busy cores
+  test.setTimeout(120_000); // ten pages, each loaded to network idle and scanned: 30 s was tight on 2 busy cores
   for (const path of [
     "/security",
     "/security?tab=scenarios",
@@ -13,6 +13,7 @@ test("every page signed in has no serious or critical accessibility violation", 
     "/security?tab=audit",
     "/sites",
     "/events",
+    "/decisions",
     "/account",
     "/migrations",
     "/no-such-page",

@@ -29,6 +29,7 @@ const PAGES: Record<string, { why: string; expect: Record<State, PageExpectation
   "/(panel)/account/page": { why: "guarded", expect: guardedPage("/account") },
   "/(panel)/sites/page": { why: "guarded", expect: guardedPage("/sites") },
   "/(panel)/events/page": { why: "guarded", expect: guardedPage("/events") },
+  "/(panel)/decisions/page": { why: "guarded", expect: guardedPage("/decisions") },
   // With a healthy schema, guarded like the others (its reduced view without login exists only while degraded).
   "/(panel)/migrations/page": { why: "guarded while healthy", expect: guardedPage("/migrations") },
   "/(auth)/login/page": { why: "open (after setup)", expect: { noAdmin: { to: "/setup" }, anonymous: { status: 200 }, admin: { to: "/security" } } },
@@ -58,6 +59,8 @@ const ROUTES: Record<string, RouteRule> = {
   "/api/sites/route": { access: "admin", methods: ["GET", "HEAD"] },
   // The WAF events from the edge's audit log (the Events page polls it).
   "/api/edge/events/route": { access: "admin", methods: ["GET", "HEAD"] },
+  // CrowdSec's active decisions as the leader persisted them (the Decisions page polls it).
+  "/api/decisions/route": { access: "admin", methods: ["GET", "HEAD"] },
   "/api/health/live/route": { access: "open", why: "liveness, no database", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/health/route": { access: "open", why: "readiness for load balancers: no secrets in it", probes: { GET: { status: 200 }, HEAD: { status: 200 } } },
   "/api/migrations/route": { access: "admin", methods: ["GET", "HEAD"] },
@@ -85,6 +88,12 @@ const ACTIONS: Record<string, "admin" | "setup"> = {
   // "Exclude this rule for this site" (the Events page) and applying the rule again.
   "lib/actions/sites/exclusions.ts#excludeRuleAction": "admin",
   "lib/actions/sites/exclusions.ts#removeExclusionAction": "admin",
+  // Decisions: ban and unban without input are refused as invalid after the guard (nothing sent to LAPI);
+  // the alerts and what the panel may do (ban, alerts) are reads.
+  "lib/actions/decisions/ban.ts#banDecisionAction": "admin",
+  "lib/actions/decisions/unban.ts#unbanDecisionsAction": "admin",
+  "lib/actions/decisions/alerts.ts#listAlertsAction": "admin",
+  "lib/actions/decisions/capabilities.ts#decisionCapabilitiesAction": "admin",
   "lib/actions/auth/change-password.ts#changePasswordAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeSessionAction": "admin",
   "lib/actions/auth/revoke-session.ts#revokeOtherSessionsAction": "admin",

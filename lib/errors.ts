@@ -15,7 +15,8 @@ export type ErrorCode =
   | "NOT_INSTALLED"
   | "RUNTIME_FAILED"
   | "MIGRATION"
-  /** A ban that would block the admin or an address the panel needs, not confirmed. */
+  // A ban that would block the admin's own address, a range holding it, or an address the panel needs:
+  // refused unless confirmed (confirmSelfBlock).
   | "SELF_BLOCK"
   | "INTERNAL";
 

@@ -24,6 +24,7 @@ import { wafSettings, type WafRuntimeSettings } from "./waf/settings";
 import { singleton } from "../process-registry";
 import { env } from "../env";
 import { BlocklistDriver, BLOCKLIST_UNOBSERVED } from "./blocklist/blocklist-driver";
+import { databaseDecisionStore } from "./blocklist/decision-persistence";
 import { withAcquisition, withBanVerify, withBlocklist } from "./blocklist/blocklist-card";
 import { acquisitionLag } from "./crowdsec/acquisition-lag";
 import { DecisionLoop, type BlocklistState } from "./blocklist/decision-loop";
@@ -68,7 +69,7 @@ export interface EngineOptions {
   decisions?: { pollMs?: number; resyncMs?: number };
   /** Where the leader's loop persists the active set and the state (the panel: the database). */
   decisionStore?: {
-    persist: (decisions: ClassifiedDecision[], state: BlocklistState) => Promise<void>;
+    persist: (decisions: ClassifiedDecision[] | null, state: BlocklistState) => Promise<void>;
     readState: () => Promise<BlocklistState | null>;
   };
   /** Replace a driver (tests; named fakes only where a runtime cannot exist). */
@@ -189,7 +190,7 @@ async function observeProtection(eng: Engine, p: Protection): Promise<RuntimeObs
 /** This process's engine (the panel's). */
 export function engine(): Engine {
   return singleton("engine", () => {
-    const created = createEngine(defaultDb(), { verifyAfterApply: true });
+    const created = createEngine(defaultDb(), { verifyAfterApply: true, decisionStore: databaseDecisionStore(defaultDb()) });
     created.supervisor.start();
     created.edgeSupervisor.start();
     return created;

@@ -1,3 +1,4 @@
+import { databaseDecisionStore } from "../../lib/engine/blocklist/decision-persistence";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type net from "node:net";
@@ -215,6 +216,7 @@ export function edgeEngine(
   return createEngine(db, {
     edge,
     verifyAfterApply: options.verifyAfterApply,
+    decisionStore: databaseDecisionStore(db),
     crowdsec: { ...DEFAULT_CROWDSEC_SETTINGS, instanceDir: path.join(dir, "crowdsec"), edgeLogDir: edgePaths(edge).logs, ...options.crowdsec },
     waf: { tuningFile: path.join(dir, "waf", "crs-tuning.conf") },
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { agentFixture, cleanupAllFixtures, type AgentFixture } from "../../../test/support/crowdsec";
+import { agentFixture, cleanupAllFixtures, waitFor, type AgentFixture } from "../../../test/support/crowdsec";
 import { dropTestDatabases, migratedDatabase } from "../../../test/support/databases";
 import {
   cleanupAllEdgeFixtures,
@@ -22,6 +22,7 @@ import { lapiAccess } from "../../engine/blocklist/lapi-credentials";
 import { EdgeRuntime } from "../../engine/edge/runtime";
 import type { Engine } from "../../engine/engine";
 import { readIntent, toggleProtection } from "../../security/intent-store";
+import { listDecisions } from "../../decisions/decision-queries";
 import { banDecision } from "./ban-decision";
 import { unbanDecisionIds } from "./unban-decisions";
 
@@ -117,6 +118,9 @@ describe.each(["sqlite", "postgresql"] as const)("ban and unban through LAPI (%s
     const active = await lapiActive();
     expect(active).toEqual([expect.objectContaining({ value: "127.0.0.45", origin: "warden", scenario: "confirmed" })]);
     expect((await audits("ban")).at(-1)).toMatchObject({ outcome: "applied", actor: "admin" });
+    // The leader's copy for every replica's Decisions page (written beside the loop, not in its way).
+    await waitFor(async () => (await listDecisions(db, { q: "127.0.0.45" })).rows.length === 1, 5_000, "the ban persisted");
+    expect((await listDecisions(db, { q: "127.0.0.45" })).rows[0]).toMatchObject({ value: "127.0.0.45", origin: "warden", enforced: true });
     expect(await unbanDecisionIds(db, eng, { ids: [active[0]!.id] }, ctx())).toEqual({ deleted: 1, values: ["127.0.0.45"] });
     expect(await eng.decisions.waitForEntry("127.0.0.45", false, 3_000)).toBe(true);
     expect((await audits("unban")).at(-1)).toMatchObject({ outcome: "applied" });

@@ -27,7 +27,7 @@ export interface DecisionLoopOptions {
   pollMs: number;
   resyncMs: number;
   /** Persists the active set and the state (the leader's copy for every replica). */
-  persist?: (decisions: ClassifiedDecision[], state: BlocklistState) => Promise<void>;
+  persist?: (decisions: ClassifiedDecision[] | null, state: BlocklistState) => Promise<void>;
 }
 
 const INTENT_TTL_MS = 1_000;
@@ -153,7 +153,10 @@ export class DecisionLoop {
     }
     const fresh = this.state.stale === null;
     this.state.stale = { since: this.state.stale?.since ?? new Date().toISOString(), reason };
-    if (fresh) this.announce();
+    if (fresh) {
+      this.announce();
+      void this.persist(null);
+    }
   }
 
   /** One step: exported behaviour for tests through syncNow(). */
@@ -280,7 +283,7 @@ export class DecisionLoop {
     }
   }
 
-  private async persist(decisions: ClassifiedDecision[]): Promise<void> {
+  private async persist(decisions: ClassifiedDecision[] | null): Promise<void> {
     if (!this.options.persist) return;
     try {
       await this.options.persist(decisions, this.status());
