@@ -199,6 +199,8 @@ describe("the decision loop (real LAPI, real edge)", () => {
     intent = crowdsecIntent(false, 2);
     loop.kick();
     await until("127.0.0.38", 200);
+    // The edge answers from the new blocklist a moment before the loop's apply has returned.
+    await waitFor(() => !loop.status().crowdsecEnabled, 3_000, "state: CrowdSec off");
     expect(loop.status()).toMatchObject({ crowdsecEnabled: false, enforced: 0 });
     intent = crowdsecIntent(true, 3);
     loop.kick();
