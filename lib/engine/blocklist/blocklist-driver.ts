@@ -41,7 +41,10 @@ export class BlocklistDriver implements RuntimeDriver<BlocklistDesired, Blocklis
   readonly name = "Edge blocklist (CrowdSec decisions)";
   readonly protection = "crowdsec" as const;
   readonly surface = "blocklist" as const;
-  readonly settleMs = SETTLE_MS;
+  /** While CrowdSec is being started or stopped (its LAPI not answering yet), and the loop's first sync after it. */
+  get settleMs(): number {
+    return this.crowdsec.readyTimeoutMs + SETTLE_MS;
+  }
 
   constructor(
     private readonly edge: EdgeRuntimeSettings,
@@ -107,6 +110,9 @@ export class BlocklistDriver implements RuntimeDriver<BlocklistDesired, Blocklis
         actual: null,
         reason: `the edge's control listener did not say which blocklist it serves: ${o.error}`,
       };
+    } else if (!o.running && !o.served) {
+      // The edge is stopped and has never had a blocklist written: it starts with an empty one, and the
+      // loop writes the current set as soon as it syncs. Nothing is served, nothing differs.
     } else if (!o.served || o.served.hash !== desired.want.hash) {
       const what = desired.enabled ? `${desired.want.count} active bans from LAPI` : "no bans (CrowdSec is off)";
       const has = o.served ? `${o.served.count} ${o.served.count === 1 ? "entry" : "entries"} (generation ${o.served.generation})` : "no blocklist";

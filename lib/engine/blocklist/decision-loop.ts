@@ -1,5 +1,6 @@
 import "server-only";
 import { log } from "../../log";
+import { intentEvents } from "../../security/intent-events";
 import type { SecurityIntent } from "../../security/intent";
 import type { CrowdsecRuntimeSettings } from "../crowdsec/settings";
 import type { EdgeRuntimeSettings } from "../edge/settings";
@@ -101,12 +102,17 @@ export class DecisionLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A commit in this process (CrowdSec switched, a site changed) is seen at once, not after the intent's TTL.
+    intentEvents.on("committed", this.onCommit);
     log.info({ event: "blocklist.loop_started", pollMs: this.options.pollMs, resyncMs: this.options.resyncMs }, "decision loop started (leader)");
     this.schedule(0);
   }
 
+  private readonly onCommit = () => this.kick();
+
   async stop(): Promise<void> {
     this.running = false;
+    intentEvents.off("committed", this.onCommit);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.busy;
