@@ -106,6 +106,10 @@ export function createEngine(database: Db, options: EngineOptions = {}): Engine 
     resyncMs: options.decisions?.resyncMs ?? env().WARDEN_DECISIONS_RESYNC_MS,
     persist: options.decisionStore?.persist,
   });
+  // The agent (re)started: its LAPI answers now; sync at once rather than after the loop's backoff.
+  drivers.crowdsec.onEvent?.((event) => {
+    if (event.type === "started") decisions.kick();
+  });
   const blocklist = new BlocklistDriver(edgeSettingsUsed, settings, decisions, options.decisionStore?.readState ?? (async () => null));
   const verifier = new Verifier(database, edge, appliers.waf, { crowdsec: settings, loop: decisions });
   if (options.verifyAfterApply) edge.afterChange = () => verifier.afterApply();

@@ -34,6 +34,8 @@ export interface BlocklistObserved {
 }
 
 const SETTLE_MS = 2_500;
+/** A loop stale for less than this is a hiccup being retried (LAPI restarting), not yet drift. */
+export const STALE_GRACE_MS = 5_000;
 
 export const BLOCKLIST_UNOBSERVED: BlocklistObserved = { edgeMissing: null, running: false, served: null, error: "could not be observed", loop: null };
 
@@ -89,7 +91,7 @@ export class BlocklistDriver implements RuntimeDriver<BlocklistDesired, Blocklis
     const actual = o.served ? { generation: o.served.generation, count: o.served.count, where: o.running ? "served" : "on disk (edge stopped)" } : null;
     if (o.edgeMissing) return { surface, verdict: "in_sync", differences: [], expected, actual: { edge: "not installed" }, reason: null };
     const differences: SurfaceCheck["differences"] = [];
-    if (o.loop?.stale)
+    if (o.loop?.stale && Date.now() - Date.parse(o.loop.stale.since) >= STALE_GRACE_MS)
       differences.push({ item: "blocklist", expected: "synced with LAPI", actual: `stale since ${o.loop.stale.since} (${o.loop.stale.reason})` });
     if (!desired.want) {
       if (differences.length === 0)

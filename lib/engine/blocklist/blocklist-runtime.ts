@@ -144,7 +144,10 @@ export function applyBlocklist(s: EdgeRuntimeSettings, entries: readonly string[
         if (error instanceof EdgeReloadError && error.kind !== "timeout") {
           restore();
           const keeps = served?.ok ? `blocklist generation ${served.generation}` : "its previous blocklist";
-          throw new EdgeRuntimeError(`nginx refused the configuration with the new blocklist, so the edge keeps serving ${keeps}: ${error.message}`, error.logTail);
+          throw new EdgeRuntimeError(
+            `nginx refused the configuration with the new blocklist, so the edge keeps serving ${keeps}: ${error.message}`,
+            error.logTail,
+          );
         }
         throw error;
       }

@@ -32,7 +32,7 @@ export interface DecisionLoopOptions {
 }
 
 const INTENT_TTL_MS = 1_000;
-const MAX_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 2_000;
 
 export class DecisionLoop {
   private timer: NodeJS.Timeout | null = null;
