@@ -189,7 +189,7 @@ describe("engine and store", () => {
     expect(verdict(detector, "store").differences.map((d) => d.item)).toContain("security.waf.mode");
     const since = verdict(detector, "store").since;
     const rows = await db.driftSnapshot.findMany();
-    expect(rows.map((r) => r.surface).sort()).toEqual(["appsec", "edge", "engine", "scenarios", "store"]);
+    expect(rows.map((r) => r.surface).sort()).toEqual(["appsec", "blocklist", "edge", "engine", "scenarios", "store"]);
     detector.stop();
     const again = new DriftDetector({ db, engine, settings });
     open.push({ engine, detector: again, db });

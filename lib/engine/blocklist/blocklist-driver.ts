@@ -124,8 +124,8 @@ export class BlocklistDriver implements RuntimeDriver<BlocklistDesired, Blocklis
   }
 
   /** Apply to runtime: one forced sync of the loop (the full set from LAPI, one reload). */
-  async apply(): Promise<BlocklistState> {
-    await this.loop.step(true);
+  async apply(intent: SecurityIntent): Promise<BlocklistState> {
+    await this.loop.step(true, intent);
     const state = this.loop.status();
     if (state.stale) throw new Error(`The blocklist could not be brought up to date: ${state.stale.reason}`);
     return state;

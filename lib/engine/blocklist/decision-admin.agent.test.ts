@@ -70,7 +70,7 @@ describe("the blocklist surface, ban and unban (real LAPI, real edge)", () => {
     const check = driver.diff(await driver.render(intent), await driver.observe());
     expect(check.verdict).toBe("drift");
     expect(check.differences).toEqual([{ item: "blocklist served", expected: "1 active bans from LAPI", actual: "0 entries (generation 0)" }]);
-    await driver.apply();
+    await driver.apply(intent);
     expect(driver.diff(await driver.render(intent), await driver.observe()).verdict).toBe("in_sync");
     expect(await status("127.0.0.41")).toBe(403);
     const card = withBlocklist({ protection: "crowdsec", state: "running", summary: "", observedAt: new Date().toISOString() }, await driver.observe());

@@ -8,12 +8,11 @@ import { missingEdgePackage } from "../edge/instance-dir";
 import { applyBlocklist, type BlocklistApplyReport } from "./blocklist-runtime";
 import { stateCounts, type BlocklistState } from "./blocklist-state";
 import { classifyDecisions, type ClassifiedDecision, type DecisionSet } from "./decision-set";
-
-export type { BlocklistState } from "./blocklist-state";
 import { LapiClient } from "./lapi-client";
 import { lapiAccess } from "./lapi-credentials";
+export type { BlocklistState } from "./blocklist-state";
 
-// Warden's own bouncer (edge-offline.md §9): on the elected leader, poll LAPI's decision stream as a
+// Warden's own bouncer (ADR 014): on the elected leader, poll LAPI's decision stream as a
 // change signal only, and on any change (or every resync interval, so a lost event cannot leave a
 // ban unenforced) re-read the FULL active set, render it into the edge's blocklist with one reload,
 // and persist it for every replica's Decisions page. A stream delta is never applied as such: LAPI
@@ -165,9 +164,10 @@ export class DecisionLoop {
     }
   }
 
-  /** One step: exported behaviour for tests through syncNow(). */
-  async step(force = false): Promise<void> {
+  /** One step (Apply to runtime forces one with the intent it applies). */
+  async step(force = false, given?: SecurityIntent): Promise<void> {
     let intent: SecurityIntent;
+    if (given) this.intent = { value: given, at: Date.now() };
     try {
       intent = await this.currentIntent();
     } catch (error) {
