@@ -49,5 +49,13 @@ describe.each(["sqlite", "postgresql"] as const)("GET /api/decisions on %s", (pr
     expect(view.rows.map((r) => r.originKind)).toEqual(Array(6).fill("panel"));
     expect(view.counts.active).toBe(120);
     expect(view.syncedAt).toBe(now.toISOString());
+
+    // Answers are reused while the stored set is unchanged; the leader's next write is seen at once.
+    expect(((await (await get("?origin=panel&pageSize=10&sort=value", cookie)).json()) as DecisionListView).total).toBe(6);
+    const later = new Date(now.getTime() + 1_000);
+    await replaceActiveDecisions(db, decisionRows(60, later), later);
+    const after = (await (await get("?origin=panel&pageSize=10&sort=value", cookie)).json()) as DecisionListView;
+    expect(after.total).toBe(3);
+    expect(after.counts.active).toBe(60);
   });
 });
