@@ -81,7 +81,14 @@ describe("enginePill", () => {
       checkedAt: "2025-03-01T12:00:00.000Z",
     });
     const report = {
-      surfaces: { engine: snap("settling"), scenarios: snap("in_sync"), appsec: snap("in_sync"), edge: snap("in_sync"), blocklist: snap("in_sync"), store: snap("in_sync") },
+      surfaces: {
+        engine: snap("settling"),
+        scenarios: snap("in_sync"),
+        appsec: snap("in_sync"),
+        edge: snap("in_sync"),
+        blocklist: snap("in_sync"),
+        store: snap("in_sync"),
+      },
       drift: false,
       cannotVerify: false,
       checkedAt: "2025-03-01T12:00:00.000Z",
