@@ -26,6 +26,8 @@ export interface BanProbe {
 }
 
 const WAIT_MS = 5_000;
+/** The reason Verify's bans carry: its alerts are left out of the Alerts page (one per run would bury the real ones). */
+export const VERIFY_BAN_REASON = "Warden Verify: ban check";
 
 /**
  * Polls from 127.0.0.5 until `accept` holds for three answers in a row (during a reload the previous
@@ -70,7 +72,7 @@ export async function probeBan(
   }
   let banToBlockMs: number | undefined;
   try {
-    await client.ban({ value: BAN_PROBE_ADDRESS, scope: "Ip", duration: "1m", reason: "Warden Verify: ban check" });
+    await client.ban({ value: BAN_PROBE_ADDRESS, scope: "Ip", duration: "1m", reason: VERIFY_BAN_REASON });
     loop?.kick();
     const blocked = await until(edge, host, (a) => a.ok && a.status === 403 && a.banned);
     if (!blocked)

@@ -26,3 +26,18 @@ export function stateCounts(set: DecisionSet): Pick<BlocklistState, "active" | "
   for (const d of set.decisions) if (d.notEnforcedReason) notEnforcedReasons[d.notEnforcedReason] = (notEnforcedReasons[d.notEnforcedReason] ?? 0) + 1;
   return { active: set.decisions.length, enforced: set.enforced, notEnforced: set.notEnforced, notEnforcedReasons };
 }
+
+/** CrowdSec off: the edge serves an empty blocklist (the report of the apply that emptied it). */
+export function offState(report: Pick<BlocklistApplyReport, "generation" | "hash" | "action">): BlocklistState {
+  return {
+    crowdsecEnabled: false,
+    edgeMissing: null,
+    syncedAt: null,
+    stale: null,
+    active: 0,
+    enforced: 0,
+    notEnforced: 0,
+    notEnforcedReasons: {},
+    written: { generation: report.generation, count: 0, hash: report.hash, action: report.action, at: new Date().toISOString() },
+  };
+}

@@ -21,7 +21,7 @@ import { EdgeRuntime } from "../edge/runtime";
 import { probeBan } from "./ban-probe";
 import { BlocklistDriver } from "./blocklist-driver";
 import { withBlocklist } from "./blocklist-card";
-import { banAddress, machineUnavailable, unbanDecisions } from "./decision-admin";
+import { banAddress, machineUnavailable, recentAlerts, unbanDecisions } from "./decision-admin";
 import { DecisionLoop } from "./decision-loop";
 import { LapiClient } from "./lapi-client";
 import { lapiAccess } from "./lapi-credentials";
@@ -96,6 +96,17 @@ describe("the blocklist surface, ban and unban (real LAPI, real edge)", () => {
     await waitFor(async () => (await status("127.0.0.42")) === 200, 3_000, "served again");
   });
 
+  it("Warden's bouncer deleted from LAPI behind its back: the loop registers it again and keeps enforcing", async () => {
+    cscli("bouncers", "delete", "warden-edge");
+    await waitFor(() => loop.status().stale !== null, 5_000, "stale (key refused)");
+    await waitFor(() => loop.status().stale === null, 10_000, "registered again");
+    expect(cscli("bouncers", "list", "-o", "raw")).toContain("warden-edge");
+    cscli("decisions", "add", "--ip", "127.0.0.44", "--duration", "5m", "--reason", "after re-registration");
+    await waitFor(async () => (await status("127.0.0.44")) === 403, 5_000, "enforced");
+    cscli("decisions", "delete", "--all");
+    await waitFor(async () => (await status("127.0.0.44")) === 200, 5_000, "lifted");
+  });
+
   it("Verify's ban check: 127.0.0.5 banned → 403 (ban), unbanned → 200, times reported; nothing left in LAPI", async () => {
     const r = await probeBan(edge.settings, cs.settings, intent, HOST, loop);
     console.log(`[timing] ban check: ${r.summary}`);
@@ -103,6 +114,8 @@ describe("the blocklist surface, ban and unban (real LAPI, real edge)", () => {
     expect(r.banToBlockMs).toBeLessThan(5_000);
     expect(r.unbanToPassMs).toBeLessThan(5_000);
     expect((await new LapiClient(await lapiAccess(intent, cs.settings)).active()).filter((d) => d.value === "127.0.0.5")).toEqual([]);
+    // Its alert stays in LAPI but not on the Alerts page (one per run would bury the real ones).
+    expect((await recentAlerts(intent, cs.settings)).map((a) => a.scenario)).not.toContain("Warden Verify: ban check");
     expect(await probeBan(edge.settings, cs.settings, crowdsecIntent(false, 2), HOST, loop)).toMatchObject({ verdict: "off", ok: true });
   });
 

@@ -5,6 +5,7 @@ import type { BanRequest } from "../../decisions/ban-input";
 import type { SecurityIntent } from "../../security/intent";
 import type { CrowdsecRuntimeSettings } from "../crowdsec/settings";
 import type { DecisionLoop } from "./decision-loop";
+import { VERIFY_BAN_REASON } from "./ban-probe";
 import { LapiClient, type LapiAlert } from "./lapi-client";
 import { lapiAccess, type LapiAccess } from "./lapi-credentials";
 
@@ -73,6 +74,7 @@ export async function unbanDecisions(
   return { deleted, values: [...new Set(values)], missing };
 }
 
+/** Recent alerts, Verify's own ban checks left out. */
 export async function recentAlerts(intent: SecurityIntent, s: CrowdsecRuntimeSettings, limit = 100): Promise<LapiAlert[]> {
-  return (await machineClient(intent, s)).alerts(limit);
+  return (await (await machineClient(intent, s)).alerts(limit)).filter((a) => a.scenario !== VERIFY_BAN_REASON);
 }

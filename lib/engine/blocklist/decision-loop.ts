@@ -6,10 +6,10 @@ import type { CrowdsecRuntimeSettings } from "../crowdsec/settings";
 import type { EdgeRuntimeSettings } from "../edge/settings";
 import { missingEdgePackage } from "../edge/instance-dir";
 import { applyBlocklist, type BlocklistApplyReport } from "./blocklist-runtime";
-import { stateCounts, type BlocklistState } from "./blocklist-state";
+import { offState, stateCounts, type BlocklistState } from "./blocklist-state";
 import { classifyDecisions, type ClassifiedDecision, type DecisionSet } from "./decision-set";
 import { LapiClient } from "./lapi-client";
-import { lapiAccess } from "./lapi-credentials";
+import { forgetManagedBouncerKey, lapiAccess } from "./lapi-credentials";
 export type { BlocklistState } from "./blocklist-state";
 
 // Warden's own bouncer (ADR 014): on the elected leader, poll LAPI's decision stream as a
@@ -192,7 +192,11 @@ export class DecisionLoop {
       this.needStartup = false;
     } catch (error) {
       this.needStartup = true; // LAPI restarted or unreachable: start the stream afresh when it is back
-      if (/HTTP 403|HTTP 401/.test((error as Error).message)) this.client = null; // a lost bouncer registration: register again
+      if (/HTTP 403|HTTP 401/.test((error as Error).message)) {
+        // LAPI no longer knows the key (its database was recreated): register the bouncer again.
+        if (this.client.client.access.mode === "local") forgetManagedBouncerKey(this.options.crowdsec);
+        this.client = null;
+      }
       return this.markStale((error as Error).message);
     }
     const due = force || changed || this.pendingApply || Date.now() - this.lastFullAt >= this.options.resyncMs;
@@ -271,17 +275,7 @@ export class DecisionLoop {
       this.failures = 0;
       this.expiries.clear();
       this.served.clear();
-      this.state = {
-        crowdsecEnabled: false,
-        edgeMissing: null,
-        syncedAt: null,
-        stale: null,
-        active: 0,
-        enforced: 0,
-        notEnforced: 0,
-        notEnforcedReasons: {},
-        written: { generation: report.generation, count: 0, hash: report.hash, action: report.action, at: new Date().toISOString() },
-      };
+      this.state = offState(report);
       await this.persist([]);
     } catch (error) {
       this.pendingApply = true;

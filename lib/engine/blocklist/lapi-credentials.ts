@@ -1,7 +1,7 @@
 import "server-only";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { env } from "../../env";
 import { log } from "../../log";
@@ -77,6 +77,12 @@ export async function ensureManagedBouncerKey(s: CrowdsecRuntimeSettings): Promi
   writeFileAtomic(file, `${key}\n`, 0o600);
   log.info({ event: "blocklist.bouncer_registered", bouncer: BOUNCER_NAME }, "registered Warden's bouncer with the managed LAPI");
   return key;
+}
+
+/** The managed bouncer key LAPI refused: removed, so the next access registers a new one. */
+export function forgetManagedBouncerKey(s: CrowdsecRuntimeSettings): void {
+  rmSync(bouncerKeyFile(s), { force: true });
+  log.warn({ event: "blocklist.bouncer_key_refused", bouncer: BOUNCER_NAME }, "the managed LAPI refused Warden's bouncer key: registering the bouncer again");
 }
 
 /** Where Warden's LAPI credentials come from for this intent; creates the managed bouncer key if needed. */
