@@ -20,7 +20,7 @@ import { instancePaths } from "./settings";
 // probe address) never reaches CrowdSec's log and bans no one; the lag reader sees the agent catch up.
 // The agent starts before the edge has ever run: the files it reads are made for it.
 
-const ATTACKER = "127.0.0.7";
+const ATTACKER = "127.0.0.80";
 const exec = promisify(execFile);
 
 let edge: EdgeFixture;
@@ -109,7 +109,7 @@ describe("CrowdSec reads the edge's traffic", () => {
     // The reserved source first: by the time the visitor's burst is decided, this one would have been too.
     await probingBurst(WAF_PROBE_SOURCE, "reserved");
     // A sentinel after it: once its line is in CrowdSec's log, the burst's would be (one worker, in order).
-    await viaEdge(edge.settings, "shop.example", "/sentinel-after-reserved", { localAddress: "127.0.0.8" });
+    await viaEdge(edge.settings, "shop.example", "/sentinel-after-reserved", { localAddress: "127.0.0.81" });
     await waitFor(() => linesWith(p.crowdsecAccessLog, "/sentinel-after-reserved").length === 1, 5_000, "the sentinel in CrowdSec's log");
     expect(linesWith(p.crowdsecAccessLog, WAF_PROBE_SOURCE)).toEqual([]);
     expect(linesWith(p.accessLog, `${WAF_PROBE_SOURCE} - `)).toHaveLength(12); // the admins' log has every request
