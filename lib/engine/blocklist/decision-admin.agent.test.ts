@@ -90,6 +90,14 @@ describe("the blocklist surface, ban and unban (real LAPI, real edge)", () => {
     expect(await status("127.0.0.42")).toBe(403);
     const active = await new LapiClient(await lapiAccess(intent, cs.settings)).active();
     expect(active).toEqual([expect.objectContaining({ value: "127.0.0.42", origin: "warden", scenario: "panel ban", type: "ban" })]);
+    // The Alerts page: the panel's ban is an alert of its own, with the decision it caused.
+    expect(await recentAlerts(intent, cs.settings)).toContainEqual(
+      expect.objectContaining({
+        scenario: "panel ban",
+        source: expect.objectContaining({ scope: "Ip", value: "127.0.0.42" }),
+        decisions: [expect.objectContaining({ value: "127.0.0.42", type: "ban", origin: "warden" })],
+      }),
+    );
     const r = await unbanDecisions(intent, cs.settings, [active[0]!.id, 999_999], loop);
     expect(r).toEqual({ deleted: 1, values: ["127.0.0.42"], missing: [999_999] });
     expect(await loop.waitForEntry("127.0.0.42", false, 3_000)).toBe(true);

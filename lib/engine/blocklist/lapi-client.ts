@@ -163,7 +163,9 @@ export class LapiClient {
 
   /** Recent alerts with the decisions they caused (newest first). */
   async alerts(limit: number): Promise<LapiAlert[]> {
-    const r = await this.machine({ method: "GET", path: `v1/alerts?limit=${limit}&include_capi=false` }, "reading LAPI's alerts failed");
+    // Not `include_capi=false`: LAPI 1.4.6 then answers null even for its own machines' alerts. The
+    // community blocklist's alerts (origin CAPI / lists, none offline) are left out below instead.
+    const r = await this.machine({ method: "GET", path: `v1/alerts?limit=${limit}` }, "reading LAPI's alerts failed");
     if (!Array.isArray(r.json)) return [];
     return r.json.flatMap((raw): LapiAlert[] => {
       const a = raw as Record<string, unknown>;
@@ -171,6 +173,7 @@ export class LapiClient {
       if (!Number.isSafeInteger(id)) return [];
       const source = (a.source ?? {}) as Record<string, unknown>;
       const list = Array.isArray(a.decisions) ? a.decisions.map(toDecision).filter((d): d is LapiDecision => d !== null) : [];
+      if (list.length > 0 && list.every((d) => d.origin === "CAPI" || d.origin === "lists")) return [];
       return [
         {
           id,
