@@ -60,6 +60,7 @@ export class DecisionLoop {
   };
 
   private listeners = new Set<(state: BlocklistState) => void>();
+  private steps: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DecisionLoopOptions) {}
 
@@ -91,11 +92,8 @@ export class DecisionLoop {
   /** Waits until the blocklist this loop applied does (or does not) carry `value`; false after `timeoutMs`. */
   async waitForEntry(value: string, present: boolean, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.served.has(value) !== present) {
-      if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return true;
+    while (this.served.has(value) !== present && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return this.served.has(value) === present;
   }
 
   start(): void {
@@ -164,8 +162,14 @@ export class DecisionLoop {
     }
   }
 
-  /** One step (Apply to runtime forces one with the intent it applies). */
-  async step(force = false, given?: SecurityIntent): Promise<void> {
+  /** One step (Apply to runtime forces one with the intent it applies); steps never overlap. */
+  step(force = false, given?: SecurityIntent): Promise<void> {
+    const next = this.steps.then(() => this.stepOnce(force, given));
+    this.steps = next.catch(() => undefined);
+    return next;
+  }
+
+  private async stepOnce(force: boolean, given?: SecurityIntent): Promise<void> {
     let intent: SecurityIntent;
     if (given) this.intent = { value: given, at: Date.now() };
     try {
