@@ -5,6 +5,7 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { env } from "../../env";
 import { log } from "../../log";
+import { singleton } from "../../process-registry";
 import type { SecurityIntent } from "../../security/intent";
 import { writeFileAtomic } from "../atomic-write";
 import { instanceExists } from "../crowdsec/instance";
@@ -66,8 +67,21 @@ function cscli(s: CrowdsecRuntimeSettings, args: string[]): Promise<void> {
  * The managed instance's bouncer key: read from its 0600 file, or created (a random key registered
  * with `cscli bouncers add warden-edge -k …`, replacing a registration whose key was lost).
  */
-export async function ensureManagedBouncerKey(s: CrowdsecRuntimeSettings): Promise<string> {
+export function ensureManagedBouncerKey(s: CrowdsecRuntimeSettings): Promise<string> {
+  // One registration at a time per instance: two callers each registering a key of their own would
+  // leave the file holding one and LAPI the other (the loop, the card and an action can all ask at once).
   const file = bouncerKeyFile(s);
+  const pending = registering.get(file);
+  if (pending) return pending;
+  const run = registerBouncer(s, file).finally(() => registering.delete(file));
+  registering.set(file, run);
+  return run;
+}
+
+// In the process registry: Next.js may load this module twice (the loop's copy and the routes').
+const registering = singleton("bouncer-registrations", () => new Map<string, Promise<string>>());
+
+async function registerBouncer(s: CrowdsecRuntimeSettings, file: string): Promise<string> {
   const existing = readOrNull(file)?.trim() ?? "";
   if (KEY_PATTERN.test(existing)) return existing;
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
